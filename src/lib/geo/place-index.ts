@@ -1,0 +1,72 @@
+import { bbox as turfBbox, booleanIntersects, booleanPointInPolygon } from '@turf/turf';
+import Flatbush from 'flatbush';
+import type { Geometry, MultiPolygon, Polygon } from 'geojson';
+
+export type Bbox = [number, number, number, number];
+
+export interface PlaceShape {
+	code: string;
+	geometry: Polygon | MultiPolygon;
+	bbox?: Bbox;
+}
+
+export function isAreal(geometry: Geometry | null | undefined): geometry is Polygon | MultiPolygon {
+	return geometry?.type === 'Polygon' || geometry?.type === 'MultiPolygon';
+}
+
+export function bboxOf(geometry: Polygon | MultiPolygon): Bbox {
+	return turfBbox(geometry) as Bbox;
+}
+
+/**
+ * A spatial index over place boundaries: a static packed R-tree (flatbush) on their bounding
+ * boxes narrows a query to a handful of candidates, then an exact turf test decides. Ties (a
+ * point on a shared border) go to the smallest code so the answer never depends on load order.
+ */
+export class PlaceIndex {
+	private readonly tree: Flatbush | null;
+	private readonly shapes: PlaceShape[];
+
+	constructor(shapes: readonly PlaceShape[]) {
+		this.shapes = shapes.map((s) => ({ ...s, bbox: s.bbox ?? bboxOf(s.geometry) }));
+		if (this.shapes.length === 0) {
+			this.tree = null;
+			return;
+		}
+		const tree = new Flatbush(this.shapes.length);
+		for (const shape of this.shapes) {
+			const [minX, minY, maxX, maxY] = shape.bbox as Bbox;
+			tree.add(minX, minY, maxX, maxY);
+		}
+		tree.finish();
+		this.tree = tree;
+	}
+
+	get size(): number {
+		return this.shapes.length;
+	}
+
+	/** The code of the place containing the point, or null when it lies in none. */
+	locate(lon: number, lat: number): string | null {
+		if (!this.tree) return null;
+		let found: string | null = null;
+		for (const i of this.tree.search(lon, lat, lon, lat)) {
+			const shape = this.shapes[i] as PlaceShape;
+			if (found !== null && shape.code >= found) continue;
+			if (booleanPointInPolygon([lon, lat], shape.geometry)) found = shape.code;
+		}
+		return found;
+	}
+
+	/** Codes of the places whose boundary intersects the area, sorted. */
+	intersecting(area: Polygon | MultiPolygon): string[] {
+		if (!this.tree) return [];
+		const [minX, minY, maxX, maxY] = bboxOf(area);
+		const codes: string[] = [];
+		for (const i of this.tree.search(minX, minY, maxX, maxY)) {
+			const shape = this.shapes[i] as PlaceShape;
+			if (booleanIntersects(shape.geometry, area)) codes.push(shape.code);
+		}
+		return codes.sort();
+	}
+}

@@ -1,0 +1,213 @@
+import {
+	APA_CODES,
+	KIND_CODES,
+	LEVEL_CODES,
+	MODE_CODES,
+	PROBLEM_CODES,
+	levelRank
+} from '$lib/domain/taxonomy';
+import { COVERAGE_CODE, INSEE_CODE } from '$lib/geo/places';
+import { z } from './zod';
+
+/** WGS84 position: [lon, lat]. */
+const Position = z
+	.tuple([z.number().min(-180).max(180), z.number().min(-90).max(90)])
+	.rest(z.number());
+
+const LinearRing = z
+	.array(Position)
+	.min(4, 'un anneau de polygone a au moins 4 positions')
+	.refine((ring) => {
+		const first = ring[0];
+		const last = ring.at(-1);
+		return !!first && !!last && first[0] === last[0] && first[1] === last[1];
+	}, 'un anneau de polygone doit être fermé (dernière position = première)');
+
+export const PolygonSchema = z.object({
+	type: z.literal('Polygon'),
+	coordinates: z.array(LinearRing).min(1)
+});
+
+export const MultiPolygonSchema = z.object({
+	type: z.literal('MultiPolygon'),
+	coordinates: z.array(z.array(LinearRing).min(1)).min(1)
+});
+
+export const AreaSchema = z.discriminatedUnion('type', [PolygonSchema, MultiPolygonSchema], {
+	error: 'un objet GeoJSON de type Polygon ou MultiPolygon est attendu'
+});
+
+/** A code of the contract; the error names the value received and the accepted ones. */
+function code<const T extends readonly [string, ...string[]]>(codes: T, what: string) {
+	return z.enum(codes, {
+		error: (issue) =>
+			issue.input === undefined
+				? `${what} requis`
+				: `${what} inconnu « ${String(issue.input)} » (codes admis : ${codes.join(', ')})`
+	});
+}
+
+const optionalText = (max: number) => z.string().trim().min(1).max(max).optional();
+
+/**
+ * One structure of the import format (contract §2). Strict: an unknown field is an error, so a
+ * misspelt column never silently drops data.
+ */
+export const StructureImportSchema = z
+	.strictObject({
+		id: z
+			.string()
+			.trim()
+			.min(1)
+			.max(100)
+			.regex(
+				/^[A-Za-z0-9][A-Za-z0-9:._-]*$/,
+				'lettres, chiffres et « : . _ - » seulement (l’identifiant sert dans les adresses)'
+			),
+		name: z.string().trim().min(1).max(300),
+		kind: code(KIND_CODES, 'type'),
+		finess: z
+			.string()
+			.trim()
+			.regex(/^[0-9][0-9AB][0-9]{7}$/, 'un numéro FINESS a 9 caractères (ex. 130784234)')
+			.optional(),
+		address: optionalText(500),
+		commune: z.string().trim().regex(INSEE_CODE, 'code INSEE de 5 caractères attendu').optional(),
+		lon: z.number().min(-180).max(180).optional(),
+		lat: z.number().min(-90).max(90).optional(),
+		coverage: z
+			.array(
+				z
+					.string()
+					.trim()
+					.regex(COVERAGE_CODE, 'code INSEE, « dep:XX » ou « epci:SIREN » attendu')
+			)
+			.optional(),
+		coverage_geojson: AreaSchema.optional(),
+		problems: z.array(code(PROBLEM_CODES, 'problème')).min(1, 'au moins un problème est requis'),
+		level_min: code(LEVEL_CODES, 'niveau'),
+		level_max: code(LEVEL_CODES, 'niveau'),
+		mode: code(MODE_CODES, 'mode').optional(),
+		coordination: z.boolean().optional(),
+		age_min: z.int().min(0).max(130).optional(),
+		age_max: z.int().min(0).max(130).optional(),
+		apa: code(APA_CODES, 'valeur apa').default('any'),
+		caseload_max: z.int().min(0).optional(),
+		caseload_current: z.int().min(0).optional(),
+		phone: optionalText(50),
+		email: z.email().optional(),
+		website: z.url({ protocol: /^https?$/ }).optional(),
+		hours: optionalText(500),
+		referral: optionalText(2000),
+		updated_at: z.iso.date().optional()
+	})
+	.superRefine((s, ctx) => {
+		if ((!s.coverage || s.coverage.length === 0) && !s.coverage_geojson) {
+			ctx.addIssue({
+				code: 'custom',
+				path: ['coverage'],
+				message: 'indiquez coverage (codes des lieux couverts) ou coverage_geojson (polygone)'
+			});
+		}
+		if (levelRank(s.level_min) > levelRank(s.level_max)) {
+			ctx.addIssue({
+				code: 'custom',
+				path: ['level_max'],
+				message: `le niveau maximal (${s.level_max}) est inférieur au niveau minimal (${s.level_min})`
+			});
+		}
+		if (s.age_min !== undefined && s.age_max !== undefined && s.age_min > s.age_max) {
+			ctx.addIssue({
+				code: 'custom',
+				path: ['age_max'],
+				message: `l’âge maximal (${s.age_max}) est inférieur à l’âge minimal (${s.age_min})`
+			});
+		}
+		if ((s.lon === undefined) !== (s.lat === undefined)) {
+			ctx.addIssue({
+				code: 'custom',
+				path: [s.lon === undefined ? 'lon' : 'lat'],
+				message: 'lon et lat vont ensemble'
+			});
+		}
+		if (new Set(s.problems).size !== s.problems.length) {
+			ctx.addIssue({ code: 'custom', path: ['problems'], message: 'problème en double' });
+		}
+	});
+
+export type StructureInput = z.input<typeof StructureImportSchema>;
+export type StructureImport = z.output<typeof StructureImportSchema>;
+
+/** The columns of the import format, in the contract's order (CSV header, exports). */
+export const STRUCTURE_FIELDS = [
+	'id',
+	'name',
+	'kind',
+	'finess',
+	'address',
+	'commune',
+	'lon',
+	'lat',
+	'coverage',
+	'coverage_geojson',
+	'problems',
+	'level_min',
+	'level_max',
+	'mode',
+	'coordination',
+	'age_min',
+	'age_max',
+	'apa',
+	'caseload_max',
+	'caseload_current',
+	'phone',
+	'email',
+	'website',
+	'hours',
+	'referral',
+	'updated_at'
+] as const satisfies readonly (keyof StructureImport)[];
+
+const LIST_FIELDS = new Set(['coverage', 'problems']);
+const NUMBER_FIELDS = new Set([
+	'lon',
+	'lat',
+	'age_min',
+	'age_max',
+	'caseload_max',
+	'caseload_current'
+]);
+
+/**
+ * Turns one CSV record (all strings) into the shape of a JSON import row: empty cells are
+ * absent, lists split on `|`, numbers and booleans parsed. A value that does not parse is left as
+ * the string it was, so the schema reports it against its column.
+ */
+export function csvRecordToInput(record: Record<string, string>): Record<string, unknown> {
+	const out: Record<string, unknown> = {};
+	for (const [key, raw] of Object.entries(record)) {
+		const value = raw.trim();
+		if (value === '') continue;
+		if (LIST_FIELDS.has(key)) {
+			out[key] = value
+				.split('|')
+				.map((v) => v.trim())
+				.filter((v) => v !== '');
+		} else if (NUMBER_FIELDS.has(key)) {
+			const n = Number(value.replace(',', '.'));
+			out[key] = Number.isFinite(n) ? n : value;
+		} else if (key === 'coordination') {
+			const v = value.toLowerCase();
+			out[key] = ['true', 'oui', '1'].includes(v) ? true : ['false', 'non', '0'].includes(v) ? false : value;
+		} else if (key === 'coverage_geojson') {
+			try {
+				out[key] = JSON.parse(value);
+			} catch {
+				out[key] = value;
+			}
+		} else {
+			out[key] = value;
+		}
+	}
+	return out;
+}

@@ -1,0 +1,212 @@
+/**
+ * The command line (contract §5): `npm run cli -- <command>`. Same services and the same rules
+ * as the API: clear errors naming the field, exit code ≠ 0, nothing half-written.
+ */
+import fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { readConfig } from '$lib/server/config';
+import { openDatabase, type Database } from '$lib/server/db/client';
+import { DataDirBusyError } from '$lib/server/db/lock';
+import {
+	BoundaryImportError,
+	importBoundaries,
+	readGeojsonFile
+} from '$lib/server/services/geography';
+import { ensureGeography, seedDemo } from '$lib/server/services/setup';
+import {
+	formatFromName,
+	parseStructureFile,
+	rowOffsetOf,
+	structuresToCsv,
+	structuresToGeojson,
+	structuresToJson
+} from '$lib/server/services/structure-files';
+import { ImportError, exportStructures, importStructures } from '$lib/server/services/structures';
+import { TerritoryError, putTerritory, territoryExists } from '$lib/server/services/territories';
+
+/** A mistake in the command line itself: the usage is printed after it. */
+class UsageError extends Error {}
+/** A clear refusal that needs no usage text (unknown territory, missing file…). */
+class CliError extends Error {}
+
+const USAGE = `Usage : npm run cli -- <commande>
+
+  migrate                                         applique les migrations
+  seed demo                                       (re)charge le territoire de démonstration marseille-4-12
+  territory put ID --name NOM --communes CODE,CODE…
+                                                  crée ou met à jour un territoire
+  import structures FICHIER --territory ID [--mode upsert|replace]
+                                                  importe des structures (JSON ou CSV), tout ou rien
+  import communes FICHIER.geojson[.gz]            ajoute ou remplace des limites de communes
+  export structures --territory ID [--format json|csv|geojson] [--output FICHIER]
+                                                  exporte les structures d’un territoire
+
+Base : DATABASE_URL (PostgreSQL) ou, sinon, la base embarquée dans DATA_DIR (défaut ./data).`;
+
+const log = (message: string) => console.error(message);
+
+async function withDatabase<T>(run: (database: Database) => Promise<T>): Promise<T> {
+	const config = readConfig();
+	const database = await openDatabase({
+		databaseUrl: config.databaseUrl,
+		dataDir: config.dataDir,
+		migrationsDir: config.migrationsDir,
+		owner: { role: 'cli' }
+	});
+	try {
+		return await run(database);
+	} finally {
+		await database.close();
+	}
+}
+
+function required(value: string | undefined, what: string): string {
+	if (!value) throw new UsageError(`${what} manquant`);
+	return value;
+}
+
+function readFile(file: string): string {
+	if (!fs.existsSync(file)) throw new CliError(`fichier introuvable : ${file}`);
+	return fs.readFileSync(file, 'utf8');
+}
+
+export async function main(argv: string[]): Promise<number> {
+	const { values, positionals } = parseArgs({
+		args: argv,
+		allowPositionals: true,
+		strict: true,
+		options: {
+			name: { type: 'string' },
+			communes: { type: 'string' },
+			territory: { type: 'string' },
+			mode: { type: 'string' },
+			format: { type: 'string' },
+			output: { type: 'string' },
+			help: { type: 'boolean', short: 'h' }
+		}
+	});
+	const [command, sub, arg] = positionals;
+	if (values.help || !command) {
+		console.log(USAGE);
+		return command || values.help ? 0 : 2;
+	}
+
+	switch (`${command} ${sub ?? ''}`.trim()) {
+		case 'migrate':
+			return withDatabase(async (database) => {
+				log(`Migrations appliquées (${database.location}).`);
+				return 0;
+			});
+
+		case 'seed demo':
+			return withDatabase(async (database) => {
+				const result = await seedDemo(database.db);
+				log(`Territoire ${result.territory} : ${result.total} structures (${result.created} créées, ${result.updated} mises à jour, ${result.deleted} retirées).`);
+				return 0;
+			});
+
+		case 'territory put': {
+			const id = required(arg, 'identifiant du territoire');
+			const name = required(values.name, '--name');
+			const communes = required(values.communes, '--communes')
+				.split(',')
+				.map((c) => c.trim())
+				.filter(Boolean);
+			return withDatabase(async ({ db }) => {
+				await ensureGeography(db, log);
+				const { created } = await putTerritory(db, id, { name, communes });
+				log(`Territoire ${id} ${created ? 'créé' : 'mis à jour'} (${communes.length} lieu(x)).`);
+				return 0;
+			});
+		}
+
+		case 'import structures': {
+			const file = required(arg, 'fichier à importer');
+			const territory = required(values.territory, '--territory');
+			const mode = values.mode ?? 'upsert';
+			if (mode !== 'upsert' && mode !== 'replace') {
+				throw new UsageError(`--mode : « upsert » ou « replace » attendu, reçu « ${mode} »`);
+			}
+			const format = formatFromName(file);
+			if (!format) throw new UsageError(`${file} : extension .json ou .csv attendue`);
+			const records = parseStructureFile(readFile(file), format);
+			return withDatabase(async ({ db }) => {
+				await ensureGeography(db, log);
+				if (!(await territoryExists(db, territory))) {
+					throw new CliError(`territoire inconnu : ${territory} (créez-le avec « territory put »)`);
+				}
+				const result = await importStructures(db, territory, records, mode, rowOffsetOf(format));
+				log(`Import dans ${territory} : ${result.total} structures (${result.created} créées, ${result.updated} mises à jour, ${result.deleted} retirées).`);
+				return 0;
+			});
+		}
+
+		case 'import communes': {
+			const file = required(arg, 'fichier GeoJSON');
+			if (!fs.existsSync(file)) throw new CliError(`fichier introuvable : ${file}`);
+			log(`Lecture de ${file}…`);
+			const collection = readGeojsonFile(file);
+			return withDatabase(async ({ db }) => {
+				await ensureGeography(db, log);
+				const started = performance.now();
+				const result = await importBoundaries(db, collection);
+				log(`${result.features} limites importées (${result.added} lieux ajoutés, ${result.updated} mis à jour) en ${((performance.now() - started) / 1000).toFixed(1)} s.`);
+				return 0;
+			});
+		}
+
+		case 'export structures': {
+			const territory = required(values.territory, '--territory');
+			const format = values.format ?? 'json';
+			const writers = { json: structuresToJson, csv: structuresToCsv, geojson: structuresToGeojson };
+			if (!(format in writers)) {
+				throw new UsageError(`--format : json, csv ou geojson attendu, reçu « ${format} »`);
+			}
+			return withDatabase(async ({ db }) => {
+				if (!(await territoryExists(db, territory))) throw new CliError(`territoire inconnu : ${territory}`);
+				const rows = await exportStructures(db, territory);
+				const text = writers[format as keyof typeof writers](rows);
+				if (values.output) {
+					fs.writeFileSync(values.output, text);
+					log(`${rows.length} structures écrites dans ${values.output}.`);
+				} else process.stdout.write(text);
+				return 0;
+			});
+		}
+
+		default:
+			throw new UsageError(`commande inconnue : ${positionals.join(' ')}`);
+	}
+}
+
+function report(error: unknown): number {
+	if (error instanceof UsageError) {
+		log(`Erreur : ${error.message}\n\n${USAGE}`);
+		return 2;
+	}
+	if (
+		error instanceof CliError ||
+		error instanceof ImportError ||
+		error instanceof BoundaryImportError ||
+		error instanceof TerritoryError ||
+		error instanceof DataDirBusyError
+	) {
+		log(`Erreur : ${error.message}`);
+		return 1;
+	}
+	if (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
+		log(`Erreur : ${error.message}\n\n${USAGE}`);
+		return 2;
+	}
+	log(`Erreur inattendue : ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+	return 1;
+}
+
+main(process.argv.slice(2)).then(
+	(code) => {
+		process.exitCode = code;
+	},
+	(error: unknown) => {
+		process.exitCode = report(error);
+	}
+);

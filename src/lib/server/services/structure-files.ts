@@ -1,0 +1,111 @@
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
+import type { Feature, FeatureCollection, Point } from 'geojson';
+import { STRUCTURE_FIELDS, csvRecordToInput, type StructureImport } from '$lib/schemas/structure';
+import { ImportError } from './structures';
+
+export type FileFormat = 'json' | 'csv';
+
+/** Row offset to name rows as the user sees them: CSV data starts on line 2. */
+export function rowOffsetOf(format: FileFormat): number {
+	return format === 'csv' ? 1 : 0;
+}
+
+export function formatFromName(name: string): FileFormat | null {
+	const lower = name.toLowerCase();
+	if (lower.endsWith('.json')) return 'json';
+	if (lower.endsWith('.csv')) return 'csv';
+	return null;
+}
+
+/**
+ * Reads an import file into records (contract §2): JSON, an array of objects; or CSV, one row per
+ * structure with a header of the format's column names, lists separated by `|`. Syntax errors and
+ * unknown columns are reported like any other import problem.
+ */
+export function parseStructureFile(content: string, format: FileFormat): unknown[] {
+	const text = content.replace(/^\uFEFF/, '');
+	if (format === 'json') {
+		let data: unknown;
+		try {
+			data = JSON.parse(text);
+		} catch (error) {
+			throw new ImportError([
+				{ row: 0, field: 'fichier', message: `JSON illisible : ${(error as Error).message}` }
+			]);
+		}
+		if (!Array.isArray(data)) {
+			throw new ImportError([
+				{ row: 0, field: 'fichier', message: 'un tableau JSON de structures est attendu' }
+			]);
+		}
+		return data;
+	}
+	let records: Record<string, string>[];
+	try {
+		records = parse(text, {
+			columns: true,
+			skip_empty_lines: true,
+			// Spreadsheets exported in France often use `;`: take whichever the header uses.
+			delimiter: detectDelimiter(text),
+			relax_column_count: false,
+			trim: false
+		}) as Record<string, string>[];
+	} catch (error) {
+		const e = error as Error & { lines?: number };
+		throw new ImportError([
+			{ row: 0, field: 'fichier', message: `CSV illisible${e.lines ? ` (ligne ${e.lines})` : ''} : ${e.message}` }
+		]);
+	}
+	const header = text.split(/\r?\n/, 1)[0] ?? '';
+	const unknown = header
+		.split(detectDelimiter(text))
+		.map((c) => c.trim().replace(/^"|"$/g, ''))
+		.filter((c) => c !== '' && !(STRUCTURE_FIELDS as readonly string[]).includes(c));
+	if (unknown.length > 0) {
+		throw new ImportError(
+			unknown.map((column) => ({ row: 0, field: column, message: 'colonne inconnue du format d’import' }))
+		);
+	}
+	return records.map(csvRecordToInput);
+}
+
+function detectDelimiter(text: string): ',' | ';' {
+	const header = text.split(/\r?\n/, 1)[0] ?? '';
+	return header.includes(';') && !header.includes(',') ? ';' : ',';
+}
+
+export function structuresToJson(rows: readonly StructureImport[]): string {
+	return JSON.stringify(rows, null, 2) + '\n';
+}
+
+export function structuresToCsv(rows: readonly StructureImport[]): string {
+	return stringify(
+		rows.map((row) => {
+			const record = row as Record<string, unknown>;
+			return STRUCTURE_FIELDS.map((field) => {
+				const value = record[field];
+				if (value === undefined || value === null) return '';
+				if (field === 'coverage_geojson') return JSON.stringify(value);
+				if (Array.isArray(value)) return value.join('|');
+				return String(value);
+			});
+		}),
+		{ header: true, columns: [...STRUCTURE_FIELDS] }
+	);
+}
+
+/** Points for the structures that have a position; every other field as properties. */
+export function structuresToGeojson(rows: readonly StructureImport[]): string {
+	const features: Feature<Point | null>[] = rows.map((row) => {
+		const { lon, lat, ...properties } = row;
+		return {
+			type: 'Feature',
+			id: row.id,
+			geometry: lon !== undefined && lat !== undefined ? { type: 'Point', coordinates: [lon, lat] } : null,
+			properties
+		};
+	});
+	const collection: FeatureCollection<Point | null> = { type: 'FeatureCollection', features };
+	return JSON.stringify(collection) + '\n';
+}

@@ -1,0 +1,107 @@
+import { asc, eq, sql } from 'drizzle-orm';
+import { queryRows, type Db } from '$lib/server/db/client';
+import { territories, territoryCommunes } from '$lib/server/db/schema';
+import { TerritoryIdSchema, TerritoryPutSchema } from '$lib/schemas/territory';
+import { issuesOf, type Issue } from '$lib/schemas/zod';
+import { getPlaceCatalog, getPlaces, type PlaceSummary } from './geography';
+
+export class TerritoryError extends Error {
+	constructor(readonly issues: Issue[]) {
+		super(issues.map((i) => `${i.path} : ${i.message}`).join('\n'));
+		this.name = 'TerritoryError';
+	}
+}
+
+/**
+ * Creates or updates a territory and its places. The code of a city with arrondissements stands
+ * for its arrondissements, as everywhere else. Returns whether it was created.
+ */
+export async function putTerritory(db: Db, id: string, input: unknown): Promise<{ created: boolean }> {
+	const idResult = TerritoryIdSchema.safeParse(id);
+	const body = TerritoryPutSchema.safeParse(input);
+	const issues: Issue[] = [
+		...(idResult.success ? [] : issuesOf(idResult.error).map((i) => ({ ...i, path: 'id' }))),
+		...(body.success ? [] : issuesOf(body.error))
+	];
+	if (!body.success || !idResult.success) throw new TerritoryError(issues);
+	const catalog = await getPlaceCatalog(db);
+	const { places, problems } = catalog.expand(body.data.communes);
+	if (problems.length > 0) {
+		throw new TerritoryError(
+			problems.map((p) => ({
+				path: `communes.${body.data.communes.indexOf(p.code)}`,
+				message: p.message
+			}))
+		);
+	}
+	const territoryId = idResult.data;
+	return db.transaction(async (tx) => {
+		const [existing] = await tx
+			.select({ id: territories.id })
+			.from(territories)
+			.where(eq(territories.id, territoryId));
+		await tx
+			.insert(territories)
+			.values({ id: territoryId, name: body.data.name })
+			.onConflictDoUpdate({
+				target: territories.id,
+				set: { name: body.data.name, updatedAt: sql`now()` }
+			});
+		await tx.delete(territoryCommunes).where(eq(territoryCommunes.territoryId, territoryId));
+		await tx
+			.insert(territoryCommunes)
+			.values(places.map((communeCode) => ({ territoryId, communeCode })));
+		return { created: !existing };
+	});
+}
+
+export interface TerritorySummary {
+	id: string;
+	name: string;
+	places: number;
+	structures: number;
+}
+
+export async function listTerritories(db: Db): Promise<TerritorySummary[]> {
+	return queryRows<TerritorySummary>(
+		db,
+		sql`select t.id, t.name,
+				(select count(*)::int from territory_communes tc where tc.territory_id = t.id) as places,
+				(select count(*)::int from structures s where s.territory_id = t.id) as structures
+			from territories t order by t.name`
+	);
+}
+
+export interface TerritoryDetail {
+	id: string;
+	name: string;
+	places: PlaceSummary[];
+	updatedAt: Date;
+}
+
+export async function getTerritory(db: Db, id: string): Promise<TerritoryDetail | null> {
+	const [row] = await db.select().from(territories).where(eq(territories.id, id));
+	if (!row) return null;
+	const codes = await db
+		.select({ code: territoryCommunes.communeCode })
+		.from(territoryCommunes)
+		.where(eq(territoryCommunes.territoryId, id))
+		.orderBy(asc(territoryCommunes.communeCode));
+	return {
+		id: row.id,
+		name: row.name,
+		updatedAt: row.updatedAt,
+		places: await getPlaces(
+			db,
+			codes.map((c) => c.code)
+		)
+	};
+}
+
+export async function territoryExists(db: Db, id: string): Promise<boolean> {
+	const [row] = await db
+		.select({ id: territories.id })
+		.from(territories)
+		.where(eq(territories.id, id));
+	return !!row;
+}
