@@ -33,7 +33,14 @@ describe('taxonomy', () => {
 
 	it('defaults coordination by kind as the contract says', () => {
 		const coordinating = KINDS.filter((k) => defaultCoordination(k.code)).map((k) => k.code);
-		expect(coordinating).toEqual(['clic', 'ccas', 'reseau_sante', 'equipe_apa', 'gestion_cas', 'dac']);
+		expect(coordinating).toEqual([
+			'clic',
+			'ccas',
+			'reseau_sante',
+			'equipe_apa',
+			'gestion_cas',
+			'dac'
+		]);
 		expect(KINDS).toHaveLength(20);
 	});
 });

@@ -5,7 +5,11 @@
  */
 
 export const KINDS = [
-	{ code: 'clic', label: 'CLIC — centre local d’information et de coordination', coordination: true },
+	{
+		code: 'clic',
+		label: 'CLIC — centre local d’information et de coordination',
+		coordination: true
+	},
 	{ code: 'ccas', label: 'Service social municipal / CCAS', coordination: true },
 	{ code: 'reseau_sante', label: 'Réseau de santé (gérontologique)', coordination: true },
 	{ code: 'equipe_apa', label: 'Équipe APA du Conseil départemental', coordination: true },
@@ -71,7 +75,11 @@ export const PROBLEMS = [
 export type ProblemCode = (typeof PROBLEMS)[number]['code'];
 
 export const LEVELS = [
-	{ code: 'information', label: 'Demande d’information', treatment: 'réponse en un contact (masse)' },
+	{
+		code: 'information',
+		label: 'Demande d’information',
+		treatment: 'réponse en un contact (masse)'
+	},
 	{ code: 'simple', label: 'Situation simple', treatment: 'un service répond' },
 	{
 		code: 'coordonnee',

@@ -2,12 +2,54 @@ import { describe, expect, it } from 'vitest';
 import { PlaceCatalog, type PlaceRecord } from './places';
 
 const places: PlaceRecord[] = [
-	{ code: '13055', name: 'Marseille', kind: 'commune', department: '13', parentCode: null, epci: '200054807' },
-	{ code: '13204', name: 'Marseille 4e', kind: 'arrondissement', department: '13', parentCode: '13055', epci: null },
-	{ code: '13212', name: 'Marseille 12e', kind: 'arrondissement', department: '13', parentCode: '13055', epci: null },
-	{ code: '13001', name: 'Aix-en-Provence', kind: 'commune', department: '13', parentCode: null, epci: '200054807' },
-	{ code: '13103', name: 'Saint-Chamas', kind: 'commune', department: '13', parentCode: null, epci: '200054807' },
-	{ code: '84007', name: 'Avignon', kind: 'commune', department: '84', parentCode: null, epci: '248400251' }
+	{
+		code: '13055',
+		name: 'Marseille',
+		kind: 'commune',
+		department: '13',
+		parentCode: null,
+		epci: '200054807'
+	},
+	{
+		code: '13204',
+		name: 'Marseille 4e',
+		kind: 'arrondissement',
+		department: '13',
+		parentCode: '13055',
+		epci: null
+	},
+	{
+		code: '13212',
+		name: 'Marseille 12e',
+		kind: 'arrondissement',
+		department: '13',
+		parentCode: '13055',
+		epci: null
+	},
+	{
+		code: '13001',
+		name: 'Aix-en-Provence',
+		kind: 'commune',
+		department: '13',
+		parentCode: null,
+		epci: '200054807'
+	},
+	{
+		code: '13103',
+		name: 'Saint-Chamas',
+		kind: 'commune',
+		department: '13',
+		parentCode: null,
+		epci: '200054807'
+	},
+	{
+		code: '84007',
+		name: 'Avignon',
+		kind: 'commune',
+		department: '84',
+		parentCode: null,
+		epci: '248400251'
+	}
 ];
 
 describe('PlaceCatalog', () => {
@@ -27,7 +69,12 @@ describe('PlaceCatalog', () => {
 	});
 
 	it('reports every unknown code', () => {
-		const { places: found, problems } = catalog.expand(['13204', '99999', 'dep:99', 'epci:123456789']);
+		const { places: found, problems } = catalog.expand([
+			'13204',
+			'99999',
+			'dep:99',
+			'epci:123456789'
+		]);
 		expect(found).toEqual(['13204']);
 		expect(problems.map((p) => p.code)).toEqual(['99999', 'dep:99', 'epci:123456789']);
 	});

@@ -110,3 +110,8 @@ function push(map: Map<string, string[]>, key: string, value: string): void {
 	if (list) list.push(value);
 	else map.set(key, [value]);
 }
+
+/** "Marseille 4e Arrondissement (13204)": how links and pickers name a place, unambiguously. */
+export function placeLabel(place: { name: string; code: string }): string {
+	return `${place.name} (${place.code})`;
+}

@@ -77,10 +77,7 @@ export const StructureImportSchema = z
 		lat: z.number().min(-90).max(90).optional(),
 		coverage: z
 			.array(
-				z
-					.string()
-					.trim()
-					.regex(COVERAGE_CODE, 'code INSEE, « dep:XX » ou « epci:SIREN » attendu')
+				z.string().trim().regex(COVERAGE_CODE, 'code INSEE, « dep:XX » ou « epci:SIREN » attendu')
 			)
 			.optional(),
 		coverage_geojson: AreaSchema.optional(),
@@ -198,7 +195,11 @@ export function csvRecordToInput(record: Record<string, string>): Record<string,
 			out[key] = Number.isFinite(n) ? n : value;
 		} else if (key === 'coordination') {
 			const v = value.toLowerCase();
-			out[key] = ['true', 'oui', '1'].includes(v) ? true : ['false', 'non', '0'].includes(v) ? false : value;
+			out[key] = ['true', 'oui', '1'].includes(v)
+				? true
+				: ['false', 'non', '0'].includes(v)
+					? false
+					: value;
 		} else if (key === 'coverage_geojson') {
 			try {
 				out[key] = JSON.parse(value);

@@ -101,7 +101,9 @@ export async function main(argv: string[]): Promise<number> {
 		case 'seed demo':
 			return withDatabase(async (database) => {
 				const result = await seedDemo(database.db);
-				log(`Territoire ${result.territory} : ${result.total} structures (${result.created} créées, ${result.updated} mises à jour, ${result.deleted} retirées).`);
+				log(
+					`Territoire ${result.territory} : ${result.total} structures (${result.created} créées, ${result.updated} mises à jour, ${result.deleted} retirées).`
+				);
 				return 0;
 			});
 
@@ -136,7 +138,9 @@ export async function main(argv: string[]): Promise<number> {
 					throw new CliError(`territoire inconnu : ${territory} (créez-le avec « territory put »)`);
 				}
 				const result = await importStructures(db, territory, records, mode, rowOffsetOf(format));
-				log(`Import dans ${territory} : ${result.total} structures (${result.created} créées, ${result.updated} mises à jour, ${result.deleted} retirées).`);
+				log(
+					`Import dans ${territory} : ${result.total} structures (${result.created} créées, ${result.updated} mises à jour, ${result.deleted} retirées).`
+				);
 				return 0;
 			});
 		}
@@ -150,7 +154,9 @@ export async function main(argv: string[]): Promise<number> {
 				await ensureGeography(db, log);
 				const started = performance.now();
 				const result = await importBoundaries(db, collection);
-				log(`${result.features} limites importées (${result.added} lieux ajoutés, ${result.updated} mis à jour) en ${((performance.now() - started) / 1000).toFixed(1)} s.`);
+				log(
+					`${result.features} limites importées (${result.added} lieux ajoutés, ${result.updated} mis à jour) en ${((performance.now() - started) / 1000).toFixed(1)} s.`
+				);
 				return 0;
 			});
 		}
@@ -158,12 +164,17 @@ export async function main(argv: string[]): Promise<number> {
 		case 'export structures': {
 			const territory = required(values.territory, '--territory');
 			const format = values.format ?? 'json';
-			const writers = { json: structuresToJson, csv: structuresToCsv, geojson: structuresToGeojson };
+			const writers = {
+				json: structuresToJson,
+				csv: structuresToCsv,
+				geojson: structuresToGeojson
+			};
 			if (!(format in writers)) {
 				throw new UsageError(`--format : json, csv ou geojson attendu, reçu « ${format} »`);
 			}
 			return withDatabase(async ({ db }) => {
-				if (!(await territoryExists(db, territory))) throw new CliError(`territoire inconnu : ${territory}`);
+				if (!(await territoryExists(db, territory)))
+					throw new CliError(`territoire inconnu : ${territory}`);
 				const rows = await exportStructures(db, territory);
 				const text = writers[format as keyof typeof writers](rows);
 				if (values.output) {
@@ -194,11 +205,17 @@ function report(error: unknown): number {
 		log(`Erreur : ${error.message}`);
 		return 1;
 	}
-	if (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
+	if (
+		error instanceof Error &&
+		'code' in error &&
+		String(error.code).startsWith('ERR_PARSE_ARGS')
+	) {
 		log(`Erreur : ${error.message}\n\n${USAGE}`);
 		return 2;
 	}
-	log(`Erreur inattendue : ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+	log(
+		`Erreur inattendue : ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`
+	);
 	return 1;
 }
 

@@ -30,7 +30,10 @@ export const communes = pgTable(
 		parentCode: text('parent_code'),
 		epci: text('epci'),
 		population: integer('population'),
-		postalCodes: text('postal_codes').array().notNull().default(sql`'{}'::text[]`),
+		postalCodes: text('postal_codes')
+			.array()
+			.notNull()
+			.default(sql`'{}'::text[]`),
 		geometry: jsonb('geometry').$type<Geometry>(),
 		/** [minLon, minLat, maxLon, maxLat] of the geometry, for the spatial index. */
 		bbox: doublePrecision('bbox').array(),
@@ -87,7 +90,10 @@ export const structures = pgTable(
 		lon: doublePrecision('lon'),
 		lat: doublePrecision('lat'),
 		/** The coverage codes as given (INSEE, `dep:XX`, `epci:SIREN`), shown readably. */
-		coverage: text('coverage').array().notNull().default(sql`'{}'::text[]`),
+		coverage: text('coverage')
+			.array()
+			.notNull()
+			.default(sql`'{}'::text[]`),
 		coverageGeojson: jsonb('coverage_geojson').$type<Polygon | MultiPolygon>(),
 		problems: text('problems').array().notNull(),
 		levelMin: text('level_min').notNull(),

@@ -8,6 +8,7 @@ import { queryRows, type Db } from '$lib/server/db/client';
 import { communes, settings } from '$lib/server/db/schema';
 import { PlaceIndex, bboxOf, isAreal } from '$lib/geo/place-index';
 import { INSEE_CODE, PlaceCatalog, type PlaceRecord } from '$lib/geo/places';
+export { placeLabel } from '$lib/geo/places';
 import { z } from '$lib/schemas/zod';
 
 /** Where the shipped data files live (boundaries, demo territory), relative to the app's root. */
@@ -75,7 +76,11 @@ export function referencePlaces(): (typeof communes.$inferInsert)[] {
 		});
 }
 
-async function inBatches<T>(items: readonly T[], size: number, run: (batch: T[]) => Promise<unknown>) {
+async function inBatches<T>(
+	items: readonly T[],
+	size: number,
+	run: (batch: T[]) => Promise<unknown>
+) {
 	for (let i = 0; i < items.length; i += size) await run(items.slice(i, i + size));
 }
 
@@ -144,7 +149,9 @@ export class BoundaryImportError extends Error {
 /** Reads a GeoJSON file, gzipped or not. */
 export function readGeojsonFile(file: string): unknown {
 	const bytes = fs.readFileSync(file);
-	const text = (bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes).toString('utf8');
+	const text = (bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes).toString(
+		'utf8'
+	);
 	try {
 		return JSON.parse(text);
 	} catch (error) {
@@ -364,26 +371,33 @@ export async function getPlaces(db: Db, codes: readonly string[]): Promise<Place
 		.orderBy(communes.code);
 }
 
+/** "Marseille 4e Arrondissement (13204)": the form links and pickers use, unambiguous. */
+const LABELLED_CODE = /\((\d{5}|2[AB]\d{3})\)\s*$/i;
+
 /**
- * Places matching what a person types: an INSEE code, a postal code (13004 ⇒ Marseille 4e, the
- * arrondissement rather than the whole city), or a name, accent-insensitive and typo-tolerant.
+ * Places matching what a person types: a postal code (13004 ⇒ Marseille 4e, the arrondissement
+ * rather than the whole city), an INSEE code when no postal code matches (13004 is also Arles'
+ * INSEE code: at a front desk, people type postal codes), a labelled code "Nom (13204)", or a
+ * name, accent-insensitive and typo-tolerant.
  */
 export async function searchPlaces(db: Db, query: string, limit = 10): Promise<PlaceSummary[]> {
 	const q = query.trim();
 	if (q === '') return [];
-	if (/^\d{5}$/.test(q) || /^2[AB]\d{3}$/i.test(q)) {
-		const code = q.toUpperCase();
-		const rows = await db
+	const labelled = LABELLED_CODE.exec(q);
+	if (labelled) return getPlaces(db, [(labelled[1] as string).toUpperCase()]);
+	if (/^\d{5}$/.test(q)) {
+		const byPostalCode = await db
 			.select(placeColumns)
 			.from(communes)
 			.where(
-				sql`(${communes.code} = ${code} or ${code} = any(${communes.postalCodes}))
-				and not exists (select 1 from communes child where child.parent_code = ${communes.code} and ${code} = any(child.postal_codes))`
+				sql`${q} = any(${communes.postalCodes})
+				and not exists (select 1 from communes child where child.parent_code = ${communes.code} and ${q} = any(child.postal_codes))`
 			)
-			.orderBy(sql`${communes.code} = ${code} desc`, sql`${communes.population} desc nulls last`)
+			.orderBy(sql`${communes.population} desc nulls last`)
 			.limit(limit);
-		return rows;
+		if (byPostalCode.length > 0) return byPostalCode;
 	}
+	if (/^(\d{5}|2[AB]\d{3})$/i.test(q)) return getPlaces(db, [q.toUpperCase()]);
 	return queryRows<PlaceSummary>(
 		db,
 		sql`select code, name, kind, department, postal_codes as "postalCodes"

@@ -54,7 +54,11 @@ export function parseStructureFile(content: string, format: FileFormat): unknown
 	} catch (error) {
 		const e = error as Error & { lines?: number };
 		throw new ImportError([
-			{ row: 0, field: 'fichier', message: `CSV illisible${e.lines ? ` (ligne ${e.lines})` : ''} : ${e.message}` }
+			{
+				row: 0,
+				field: 'fichier',
+				message: `CSV illisible${e.lines ? ` (ligne ${e.lines})` : ''} : ${e.message}`
+			}
 		]);
 	}
 	const header = text.split(/\r?\n/, 1)[0] ?? '';
@@ -64,7 +68,11 @@ export function parseStructureFile(content: string, format: FileFormat): unknown
 		.filter((c) => c !== '' && !(STRUCTURE_FIELDS as readonly string[]).includes(c));
 	if (unknown.length > 0) {
 		throw new ImportError(
-			unknown.map((column) => ({ row: 0, field: column, message: 'colonne inconnue du format d’import' }))
+			unknown.map((column) => ({
+				row: 0,
+				field: column,
+				message: 'colonne inconnue du format d’import'
+			}))
 		);
 	}
 	return records.map(csvRecordToInput);
@@ -102,7 +110,8 @@ export function structuresToGeojson(rows: readonly StructureImport[]): string {
 		return {
 			type: 'Feature',
 			id: row.id,
-			geometry: lon !== undefined && lat !== undefined ? { type: 'Point', coordinates: [lon, lat] } : null,
+			geometry:
+				lon !== undefined && lat !== undefined ? { type: 'Point', coordinates: [lon, lat] } : null,
 			properties
 		};
 	});

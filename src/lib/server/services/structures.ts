@@ -9,7 +9,11 @@ import {
 	type LevelCode,
 	type ProblemCode
 } from '$lib/domain/taxonomy';
-import { StructureImportSchema, STRUCTURE_FIELDS, type StructureImport } from '$lib/schemas/structure';
+import {
+	StructureImportSchema,
+	STRUCTURE_FIELDS,
+	type StructureImport
+} from '$lib/schemas/structure';
 import { getPlaceCatalog, getPlaceIndex, getPlaces, type PlaceSummary } from './geography';
 import { territoryExists } from './territories';
 
@@ -26,7 +30,11 @@ export class ImportError extends Error {
 			`Import refusé : ${issues.length} problème(s), rien n’a été écrit.\n` +
 				issues
 					.slice(0, 50)
-					.map((i) => (i.row > 0 ? `  ligne ${i.row}, ${i.field} : ${i.message}` : `  ${i.field} : ${i.message}`))
+					.map((i) =>
+						i.row > 0
+							? `  ligne ${i.row}, ${i.field} : ${i.message}`
+							: `  ${i.field} : ${i.message}`
+					)
 					.join('\n') +
 				(issues.length > 50 ? `\n  … et ${issues.length - 50} autre(s)` : '')
 		);
@@ -107,7 +115,9 @@ export async function importStructures(
 		]);
 	}
 	if (records.length === 0) {
-		throw new ImportError([{ row: 0, field: 'fichier', message: 'le fichier ne contient aucune structure' }]);
+		throw new ImportError([
+			{ row: 0, field: 'fichier', message: 'le fichier ne contient aucune structure' }
+		]);
 	}
 	const issues: ImportIssue[] = [];
 	const valid: { row: number; data: StructureImport }[] = [];
@@ -117,7 +127,9 @@ export async function importStructures(
 		else {
 			for (const issue of parsed.error.issues) {
 				const field =
-					issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : issue.path.map(String).join('.');
+					issue.code === 'unrecognized_keys'
+						? issue.keys.join(', ')
+						: issue.path.map(String).join('.');
 				const message =
 					issue.code === 'unrecognized_keys' ? 'champ inconnu du format d’import' : issue.message;
 				issues.push({ row: i + 1 + rowOffset, field: field || '(ligne)', message });
@@ -129,7 +141,11 @@ export async function importStructures(
 	for (const { row, data } of valid) {
 		const first = firstRowOf.get(data.id);
 		if (first !== undefined) {
-			issues.push({ row, field: 'id', message: `identifiant ${data.id} déjà utilisé ligne ${first}` });
+			issues.push({
+				row,
+				field: 'id',
+				message: `identifiant ${data.id} déjà utilisé ligne ${first}`
+			});
 		} else firstRowOf.set(data.id, row);
 	}
 
@@ -212,14 +228,16 @@ export async function importStructures(
 		const rows = valid.map((v) => toRow(territoryId, v.data));
 		for (let i = 0; i < rows.length; i += 500) {
 			const batch = rows.slice(i, i + 500);
-			await tx
-				.insert(structures)
-				.values(batch)
-				.onConflictDoUpdate({
-					target: structures.id,
-					set: UPSERT_SET
-				});
-			await tx.delete(structureCommunes).where(inArray(structureCommunes.structureId, batch.map((r) => r.id)));
+			await tx.insert(structures).values(batch).onConflictDoUpdate({
+				target: structures.id,
+				set: UPSERT_SET
+			});
+			await tx.delete(structureCommunes).where(
+				inArray(
+					structureCommunes.structureId,
+					batch.map((r) => r.id)
+				)
+			);
 			const pairs = batch.flatMap((r) =>
 				(placesById.get(r.id) ?? []).map((communeCode) => ({ structureId: r.id, communeCode }))
 			);
@@ -228,7 +246,13 @@ export async function importStructures(
 			}
 		}
 		const created = ids.filter((id) => !existing.has(id)).length;
-		return { territory: territoryId, total: ids.length, created, updated: ids.length - created, deleted };
+		return {
+			territory: territoryId,
+			total: ids.length,
+			created,
+			updated: ids.length - created,
+			deleted
+		};
 	});
 }
 
@@ -266,7 +290,20 @@ export interface StructureListItem {
 	lat: number | null;
 }
 
-function filterConditions(filters: StructureFilters, term: SQL | null): SQL[] {
+/** Words of a free-text query, each normalised in SQL like the stored text (lower, unaccent). */
+function queryTerms(q: string | undefined): SQL[] {
+	const words = (q ?? '')
+		.split(/[\s,;:/()'’"-]+/)
+		.map((w) => w.trim())
+		.filter((w) => w.length >= 2)
+		.slice(0, 8);
+	return words.map((w) => sql`f_unaccent(lower(${w}))`);
+}
+
+// word_similarity ≥ this accepts one or two typos in a word of 6–10 letters ("rozeraie").
+const WORD_SIMILARITY = 0.45;
+
+function filterConditions(filters: StructureFilters, terms: SQL[]): SQL[] {
 	const where: SQL[] = [];
 	if (filters.territory) {
 		// A territory's directory lists the structures that cover part of it, whichever territory
@@ -275,7 +312,8 @@ function filterConditions(filters: StructureFilters, term: SQL | null): SQL[] {
 			on tc.commune_code = sc.commune_code
 			where sc.structure_id = ${structures.id} and tc.territory_id = ${filters.territory})`);
 	}
-	if (filters.kinds && filters.kinds.length > 0) where.push(inArray(structures.kind, filters.kinds));
+	if (filters.kinds && filters.kinds.length > 0)
+		where.push(inArray(structures.kind, filters.kinds));
 	if (filters.problem) where.push(sql`${filters.problem} = any(${structures.problems})`);
 	if (filters.level) {
 		const rank = levelRank(filters.level);
@@ -290,9 +328,11 @@ function filterConditions(filters: StructureFilters, term: SQL | null): SQL[] {
 					and sc.commune_code in ${filters.places})`
 		);
 	}
-	if (term) {
-		// Substring match, or trigram word similarity for typos ("rozeraie" finds "Roseraie").
-		where.push(sql`(${structures.searchText} like '%' || ${term} || '%' or ${term} <% ${structures.searchText})`);
+	// Every word must appear: as a substring, or close enough for a typo (trigram similarity).
+	for (const term of terms) {
+		where.push(
+			sql`(${structures.searchText} like '%' || ${term} || '%' or word_similarity(${term}, ${structures.searchText}) >= ${WORD_SIMILARITY})`
+		);
 	}
 	return where;
 }
@@ -301,14 +341,20 @@ export async function searchStructures(
 	db: Db,
 	filters: StructureFilters
 ): Promise<{ total: number; items: StructureListItem[] }> {
-	const q = filters.q?.trim();
-	const term = q ? sql`f_unaccent(lower(${q}))` : null;
-	const where = filterConditions(filters, term);
+	const terms = queryTerms(filters.q);
+	const where = filterConditions(filters, terms);
 	const condition = where.length > 0 ? and(...where) : undefined;
 	const [count] = await db
 		.select({ total: sql<number>`count(*)::int` })
 		.from(structures)
 		.where(condition);
+	const relevance =
+		terms.length > 0
+			? sql.join(
+					terms.map((term) => sql`word_similarity(${term}, ${structures.searchText})`),
+					sql` + `
+				)
+			: null;
 	const items = await db
 		.select({
 			id: structures.id,
@@ -331,10 +377,7 @@ export async function searchStructures(
 		})
 		.from(structures)
 		.where(condition)
-		.orderBy(
-			...(term ? [sql`word_similarity(${term}, ${structures.searchText}) desc`] : []),
-			asc(structures.name)
-		)
+		.orderBy(...(relevance ? [sql`${relevance} desc`] : []), asc(structures.name))
 		.limit(filters.limit ?? 50)
 		.offset(filters.offset ?? 0);
 	return { total: count?.total ?? 0, items: items as StructureListItem[] };
@@ -427,7 +470,10 @@ export async function exportStructures(db: Db, territoryId: string): Promise<Str
 			updated_at: s.updatedAt
 		};
 		return Object.fromEntries(
-			STRUCTURE_FIELDS.filter((f) => record[f] !== null && record[f] !== undefined).map((f) => [f, record[f]])
+			STRUCTURE_FIELDS.filter((f) => record[f] !== null && record[f] !== undefined).map((f) => [
+				f,
+				record[f]
+			])
 		) as StructureImport;
 	});
 }

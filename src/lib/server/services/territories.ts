@@ -16,7 +16,11 @@ export class TerritoryError extends Error {
  * Creates or updates a territory and its places. The code of a city with arrondissements stands
  * for its arrondissements, as everywhere else. Returns whether it was created.
  */
-export async function putTerritory(db: Db, id: string, input: unknown): Promise<{ created: boolean }> {
+export async function putTerritory(
+	db: Db,
+	id: string,
+	input: unknown
+): Promise<{ created: boolean }> {
 	const idResult = TerritoryIdSchema.safeParse(id);
 	const body = TerritoryPutSchema.safeParse(input);
 	const issues: Issue[] = [

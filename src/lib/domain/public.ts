@@ -1,0 +1,26 @@
+/** How a structure's public (age limits, APA rule) reads in French. */
+export interface PublicRules {
+	ageMin: number | null;
+	ageMax: number | null;
+	apa: string;
+}
+
+export function ageSummary({ ageMin, ageMax }: Pick<PublicRules, 'ageMin' | 'ageMax'>): string {
+	if (ageMin !== null && ageMax !== null) return `de ${ageMin} à ${ageMax} ans`;
+	if (ageMin !== null) return `${ageMin} ans et plus`;
+	if (ageMax !== null) return `jusqu’à ${ageMax} ans`;
+	return 'tout âge';
+}
+
+export function apaSummary(apa: string): string | null {
+	if (apa === 'required') return 'bénéficiaires de l’APA uniquement';
+	if (apa === 'excluded') return 'hors bénéficiaires de l’APA';
+	return null;
+}
+
+export function publicSummary(rules: PublicRules): string {
+	const apa = apaSummary(rules.apa);
+	const age = ageSummary(rules);
+	const text = apa ? `${age}, ${apa}` : age;
+	return text.charAt(0).toUpperCase() + text.slice(1);
+}

@@ -1,0 +1,9 @@
+import { error } from '@sveltejs/kit';
+import { getStructure } from '$lib/server/services/structures';
+import type { PageServerLoad } from './$types';
+
+export const load: PageServerLoad = async ({ params, locals }) => {
+	const structure = await getStructure(locals.db, params.id);
+	if (!structure) error(404, `Structure introuvable : ${params.id}`);
+	return { structure };
+};

@@ -1,0 +1,6 @@
+import { listTerritories } from '$lib/server/services/territories';
+import type { PageServerLoad } from './$types';
+
+export const load: PageServerLoad = async ({ locals }) => ({
+	territories: await listTerritories(locals.db)
+});

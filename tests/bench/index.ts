@@ -1,0 +1,38 @@
+/**
+ * `npm run bench` — runs every benchmark (or those named on the command line, e.g.
+ * `npm run bench -- point-to-commune`), prints a table per benchmark and writes
+ * bench-results/<name>.json.
+ */
+import { machineInfo, printMachine, repoRoot, report, type BenchResult } from './report';
+import { pointToCommune } from './point-to-commune';
+
+const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
+	'point-to-commune': pointToCommune
+};
+
+async function main(): Promise<void> {
+	const wanted = process.argv.slice(2);
+	const unknown = wanted.filter((name) => !(name in BENCHMARKS));
+	if (unknown.length > 0) {
+		console.error(
+			`Benchmark inconnu : ${unknown.join(', ')} (disponibles : ${Object.keys(BENCHMARKS).join(', ')})`
+		);
+		process.exit(2);
+	}
+	// The services resolve data files (seed, migrations) from the repository root.
+	process.chdir(repoRoot);
+	const machine = machineInfo();
+	printMachine(machine);
+	for (const [name, run] of Object.entries(BENCHMARKS)) {
+		if (wanted.length > 0 && !wanted.includes(name)) continue;
+		const started = Date.now();
+		const result = await run();
+		report(name, result, machine);
+		console.log(`  (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+	}
+}
+
+main().catch((error: unknown) => {
+	console.error(error);
+	process.exit(1);
+});

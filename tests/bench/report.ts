@@ -1,0 +1,87 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/** One line of a benchmark's result table: column → value (null when not applicable). */
+export type BenchRow = Record<string, string | number | null>;
+
+export interface BenchResult {
+	rows: BenchRow[];
+	/** How the figures were measured, printed under the table and kept in the JSON. */
+	notes?: string[];
+}
+
+export interface MachineInfo {
+	cpu: string;
+	cores: number;
+	memoryGb: number;
+	node: string;
+	os: string;
+}
+
+export function machineInfo(): MachineInfo {
+	const cpus = os.cpus();
+	return {
+		cpu: cpus[0]?.model.trim() ?? 'unknown',
+		cores: cpus.length,
+		memoryGb: Math.round(os.totalmem() / 2 ** 30),
+		node: process.version,
+		os: `${os.type()} ${os.release()} ${os.arch()}`
+	};
+}
+
+export function printMachine(machine: MachineInfo): void {
+	console.log(
+		`Machine: ${machine.cpu} — ${machine.cores} cores, ${machine.memoryGb} GB — Node ${machine.node} — ${machine.os}`
+	);
+}
+
+/** Root of the repository (tests/bench/ is two levels below it). */
+export const repoRoot = path.resolve(import.meta.dirname, '../..');
+
+/** Prints the table and writes bench-results/<name>.json (git-ignored). */
+export function report(name: string, result: BenchResult, machine: MachineInfo): string {
+	console.log(`\n=== ${name} ===`);
+	console.table(result.rows);
+	for (const note of result.notes ?? []) console.log(`  · ${note}`);
+	const dir = path.join(repoRoot, 'bench-results');
+	fs.mkdirSync(dir, { recursive: true });
+	const file = path.join(dir, `${name}.json`);
+	const payload = { name, date: new Date().toISOString(), machine, ...result };
+	fs.writeFileSync(file, JSON.stringify(payload, null, '\t') + '\n');
+	console.log(`  → ${path.relative(process.cwd(), file)}`);
+	return file;
+}
+
+/* ---------- Small helpers shared by the benchmarks ---------- */
+
+/** Deterministic PRNG (mulberry32): same seed, same points, run after run. */
+export function mulberry32(seed: number): () => number {
+	let a = seed >>> 0;
+	return () => {
+		a = (a + 0x6d2b79f5) >>> 0;
+		let t = a;
+		t = Math.imul(t ^ (t >>> 15), t | 1);
+		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+	};
+}
+
+/** The p-th percentile (0..100) of values already sorted ascending (nearest rank). */
+export function percentile(sorted: ArrayLike<number>, p: number): number {
+	if (sorted.length === 0) return NaN;
+	const rank = Math.ceil((p / 100) * sorted.length) - 1;
+	return sorted[Math.min(sorted.length - 1, Math.max(0, rank))] as number;
+}
+
+/** Wall time of fn in milliseconds, with its result. */
+export async function timed<T>(fn: () => T | Promise<T>): Promise<{ ms: number; value: T }> {
+	const start = process.hrtime.bigint();
+	const value = await fn();
+	return { ms: Number(process.hrtime.bigint() - start) / 1e6, value };
+}
+
+export function round(value: number, digits = 1): number {
+	const f = 10 ** digits;
+	return Math.round(value * f) / f;
+}
