@@ -60,22 +60,24 @@ describe.each(DATABASES)('geography on %s', (kind) => {
 		expect(arrondissement).toEqual({ parent: '13055', kind: 'arrondissement', postal: ['13004'] });
 	});
 
-	it('finds the arrondissement first for its postal code', async () => {
-		// 13004 is also the INSEE code of Arles, listed after; the city of Marseille, which has 13004
-		// among its postal codes too, gives way to its arrondissement.
+	it('reads five digits as a postal code: 13004 is Marseille 4e, not the whole city', async () => {
+		// 13004 is also Arles' INSEE code, and the city of Marseille has 13004 among its postal codes:
+		// a front desk types postal codes, and the arrondissement is the precise answer.
 		const results = await searchPlaces(t.db, '13004');
-		expect(results.map((r) => r.code)).toEqual(['13204', '13004']);
+		expect(results.map((r) => r.code)).toEqual(['13204']);
 	});
 
-	it('finds a place by its INSEE code', async () => {
+	it('falls back to the INSEE code when no place has that postal code', async () => {
 		const results = await searchPlaces(t.db, '13022');
 		expect(results.map((r) => [r.code, r.name])).toEqual([['13022', 'Cassis']]);
 	});
 
-	it('lists a code that is both a postal and an INSEE code under both readings, postal first', async () => {
-		// 13001: postal code of Marseille 1er, INSEE code of Aix-en-Provence.
-		const results = await searchPlaces(t.db, '13001');
-		expect(results.map((r) => r.code)).toEqual(['13201', '13001']);
+	it('reads a labelled code « Nom (INSEE) » as that exact place', async () => {
+		expect((await searchPlaces(t.db, 'Arles (13004)')).map((r) => r.code)).toEqual(['13004']);
+		expect((await searchPlaces(t.db, 'Aix-en-Provence (13001)')).map((r) => r.code)).toEqual([
+			'13001'
+		]);
+		expect((await searchPlaces(t.db, '13001')).map((r) => r.code)).toEqual(['13201']);
 	});
 
 	it.each([

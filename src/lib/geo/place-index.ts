@@ -25,16 +25,18 @@ export function bboxOf(geometry: Polygon | MultiPolygon): Bbox {
  */
 export class PlaceIndex {
 	private readonly tree: Flatbush | null;
-	private readonly shapes: PlaceShape[];
+	/** The indexed shapes, each with its bbox (callers may rebuild or inspect the index). */
+	readonly shapes: readonly PlaceShape[];
 
 	constructor(shapes: readonly PlaceShape[]) {
-		this.shapes = shapes.map((s) => ({ ...s, bbox: s.bbox ?? bboxOf(s.geometry) }));
-		if (this.shapes.length === 0) {
+		const withBoxes = shapes.map((s) => ({ ...s, bbox: s.bbox ?? bboxOf(s.geometry) }));
+		this.shapes = withBoxes;
+		if (withBoxes.length === 0) {
 			this.tree = null;
 			return;
 		}
-		const tree = new Flatbush(this.shapes.length);
-		for (const shape of this.shapes) {
+		const tree = new Flatbush(withBoxes.length);
+		for (const shape of withBoxes) {
 			const [minX, minY, maxX, maxY] = shape.bbox as Bbox;
 			tree.add(minX, minY, maxX, maxY);
 		}

@@ -2,7 +2,7 @@ import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import type { Feature, FeatureCollection, Point } from 'geojson';
 import { STRUCTURE_FIELDS, csvRecordToInput, type StructureImport } from '$lib/schemas/structure';
-import { ImportError } from './structures';
+import { ImportError, rememberFileRows } from './structures';
 
 export type FileFormat = 'json' | 'csv';
 
@@ -75,7 +75,37 @@ export function parseStructureFile(content: string, format: FileFormat): unknown
 			}))
 		);
 	}
-	return records.map(csvRecordToInput);
+	const inputs = records.map(csvRecordToInput);
+	// Line of each data record in the file (the header's is dropped), for the import's issues.
+	rememberFileRows(inputs, recordStartLines(text).slice(1));
+	return inputs;
+}
+
+/**
+ * The line (1-based) where each non-blank CSV record starts, header included: a newline inside a
+ * quoted cell does not end a record. Only used to name lines; should it disagree with the parser
+ * (another count of records), the caller's row offset applies.
+ */
+function recordStartLines(text: string): number[] {
+	const starts: number[] = [];
+	let line = 1;
+	let start = 1;
+	let quoted = false;
+	let blank = true;
+	for (const char of text) {
+		if (char === '\n') {
+			line++;
+			if (quoted) continue;
+			if (!blank) starts.push(start);
+			start = line;
+			blank = true;
+			continue;
+		}
+		if (char === '"') quoted = !quoted;
+		if (char !== '\r') blank = false;
+	}
+	if (!blank) starts.push(start);
+	return starts;
 }
 
 function detectDelimiter(text: string): ',' | ';' {

@@ -44,6 +44,15 @@ export class ImportError extends Error {
 
 export type ImportMode = 'upsert' | 'replace';
 
+// The file line of each record read by parseStructureFile: a quoted CSV cell may span several
+// lines and blank lines are skipped, so `index + offset` would name the wrong line.
+const fileRows = new WeakMap<readonly unknown[], readonly number[]>();
+
+/** Remembers the file line of each record, used instead of `rowOffset` to name rows. */
+export function rememberFileRows(records: readonly unknown[], rows: readonly number[]): void {
+	if (rows.length === records.length) fileRows.set(records, rows);
+}
+
 export interface ImportResult {
 	territory: string;
 	total: number;
@@ -109,6 +118,8 @@ export async function importStructures(
 	/** Added to the 1-based record index to name rows: 1 for a CSV file (its header is line 1). */
 	rowOffset = 0
 ): Promise<ImportResult> {
+	const lines = fileRows.get(records);
+	const rowOf = (i: number) => lines?.[i] ?? i + 1 + rowOffset;
 	if (!(await territoryExists(db, territoryId))) {
 		throw new ImportError([
 			{ row: 0, field: 'territory', message: `territoire inconnu : ${territoryId}` }
@@ -123,7 +134,7 @@ export async function importStructures(
 	const valid: { row: number; data: StructureImport }[] = [];
 	records.forEach((record, i) => {
 		const parsed = StructureImportSchema.safeParse(record);
-		if (parsed.success) valid.push({ row: i + 1 + rowOffset, data: parsed.data });
+		if (parsed.success) valid.push({ row: rowOf(i), data: parsed.data });
 		else {
 			for (const issue of parsed.error.issues) {
 				const field =
@@ -132,7 +143,7 @@ export async function importStructures(
 						: issue.path.map(String).join('.');
 				const message =
 					issue.code === 'unrecognized_keys' ? 'champ inconnu du format d’import' : issue.message;
-				issues.push({ row: i + 1 + rowOffset, field: field || '(ligne)', message });
+				issues.push({ row: rowOf(i), field: field || '(ligne)', message });
 			}
 		}
 	});
@@ -153,7 +164,7 @@ export async function importStructures(
 	// Rows that failed the schema still get their places checked, so one pass lists every problem.
 	records.forEach((record, i) => {
 		const coverage = (record as { coverage?: unknown } | null)?.coverage;
-		const row = i + 1 + rowOffset;
+		const row = rowOf(i);
 		if (valid.some((v) => v.row === row) || !Array.isArray(coverage)) return;
 		const codes = coverage.filter((c): c is string => typeof c === 'string');
 		for (const problem of catalog.expand(codes).problems) {

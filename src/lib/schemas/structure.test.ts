@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import { StructureImportSchema, csvRecordToInput } from './structure';
+import { issuesOf } from './zod';
+
+const valid = {
+	id: 'demo:clic-1',
+	name: 'CLIC du secteur',
+	kind: 'clic',
+	coverage: ['13204', 'dep:13', 'epci:200054807'],
+	problems: ['aides_domicile', 'aidants'],
+	level_min: 'information',
+	level_max: 'coordonnee'
+};
+
+function problems(input: unknown) {
+	const result = StructureImportSchema.safeParse(input);
+	return result.success ? [] : issuesOf(result.error);
+}
+
+describe('StructureImportSchema', () => {
+	it('accepts a minimal structure and applies the defaults', () => {
+		const result = StructureImportSchema.parse(valid);
+		expect(result.apa).toBe('any');
+		expect(result.coordination).toBeUndefined();
+	});
+
+	it('rejects unknown fields, naming them', () => {
+		const issues = problems({ ...valid, telephone: '04' });
+		expect(issues).toHaveLength(1);
+		expect(issues[0]?.message).toContain('telephone');
+	});
+
+	it('names the field and the bad value of an unknown code', () => {
+		const issues = problems({ ...valid, kind: 'ehpadd', problems: ['droits', 'santé'] });
+		expect(issues.map((i) => i.path).sort()).toEqual(['kind', 'problems.1']);
+		expect(issues.find((i) => i.path === 'kind')?.message).toContain('« ehpadd »');
+	});
+
+	it('requires a coverage, codes or polygon', () => {
+		const { coverage: _coverage, ...withoutCoverage } = valid;
+		expect(problems(withoutCoverage).map((i) => i.path)).toEqual(['coverage']);
+		expect(
+			problems({
+				...withoutCoverage,
+				coverage_geojson: {
+					type: 'Polygon',
+					coordinates: [
+						[
+							[5.4, 43.3],
+							[5.5, 43.3],
+							[5.5, 43.4],
+							[5.4, 43.3]
+						]
+					]
+				}
+			})
+		).toEqual([]);
+	});
+
+	it('rejects malformed coverage codes and polygons', () => {
+		expect(problems({ ...valid, coverage: ['1320'] }).map((i) => i.path)).toEqual(['coverage.0']);
+		const open = problems({
+			...valid,
+			coverage_geojson: {
+				type: 'Polygon',
+				coordinates: [
+					[
+						[5.4, 43.3],
+						[5.5, 43.3],
+						[5.5, 43.4],
+						[5.4, 43.4]
+					]
+				]
+			}
+		});
+		expect(open[0]?.path).toBe('coverage_geojson.coordinates.0');
+		expect(open[0]?.message).toContain('fermé');
+	});
+
+	it('checks the ranges: levels, ages, position pairs', () => {
+		expect(problems({ ...valid, level_min: 'complexe', level_max: 'simple' })[0]?.path).toBe(
+			'level_max'
+		);
+		expect(problems({ ...valid, age_min: 80, age_max: 60 })[0]?.path).toBe('age_max');
+		expect(problems({ ...valid, lon: 5.4 })[0]?.path).toBe('lat');
+		expect(problems({ ...valid, lat: 91, lon: 5 })[0]?.path).toBe('lat');
+	});
+
+	it('validates contact fields', () => {
+		const issues = problems({
+			...valid,
+			email: 'pas-un-courriel',
+			website: 'ftp://example.org',
+			finess: '12345',
+			updated_at: '2024-02-30'
+		});
+		expect(issues.map((i) => i.path).sort()).toEqual(['email', 'finess', 'updated_at', 'website']);
+	});
+});
+
+describe('csvRecordToInput', () => {
+	it('splits lists, parses numbers and booleans, drops empty cells', () => {
+		expect(
+			csvRecordToInput({
+				id: 'x',
+				coverage: '13204| 13212 ',
+				problems: 'droits',
+				lat: '43,3',
+				age_min: '60',
+				coordination: 'oui',
+				phone: ''
+			})
+		).toEqual({
+			id: 'x',
+			coverage: ['13204', '13212'],
+			problems: ['droits'],
+			lat: 43.3,
+			age_min: 60,
+			coordination: true
+		});
+	});
+
+	it('leaves unparsable values as text so the schema names the column', () => {
+		const input = csvRecordToInput({
+			...Object.fromEntries(
+				Object.entries(valid).map(([k, v]) => [k, Array.isArray(v) ? v.join('|') : v])
+			),
+			age_min: 'soixante'
+		});
+		expect(input.age_min).toBe('soixante');
+		expect(problems(input).map((i) => i.path)).toEqual(['age_min']);
+	});
+
+	it('parses a polygon given as JSON text', () => {
+		const polygon = {
+			type: 'Polygon',
+			coordinates: [
+				[
+					[0, 0],
+					[1, 0],
+					[1, 1],
+					[0, 0]
+				]
+			]
+		};
+		expect(
+			csvRecordToInput({ coverage_geojson: JSON.stringify(polygon) }).coverage_geojson
+		).toEqual(polygon);
+	});
+});

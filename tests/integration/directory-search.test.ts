@@ -1,0 +1,213 @@
+/**
+ * Directory search (searchStructures) on the demo territory. Expected results are computed from
+ * the shipped demo file, so the tests follow the data instead of a list that could drift.
+ */
+import { booleanIntersects } from '@turf/turf';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+	LEVEL_CODES,
+	type KindCode,
+	type LevelCode,
+	type ProblemCode
+} from '$lib/domain/taxonomy';
+import type { StructureInput } from '$lib/schemas/structure';
+import { seedDemo } from '$lib/server/services/setup';
+import {
+	importStructures,
+	searchStructures,
+	type StructureFilters
+} from '$lib/server/services/structures';
+import { putTerritory } from '$lib/server/services/territories';
+import { DATABASES, useTestDatabase } from '../helpers/databases';
+import {
+	DEMO_TERRITORY_ID,
+	demoRecords,
+	shippedBoundaries,
+	structureRecord
+} from '../factories/structures';
+
+const demo = demoRecords();
+const AIX = 'pays-aixois';
+const aixStructure = structureRecord({
+	id: 'test:maison-aines-aix',
+	name: 'Maison des aînés du Pays d’Aix',
+	kind: 'clic',
+	coverage: ['13001'],
+	problems: ['droits', 'aidants'],
+	level_min: 'information',
+	level_max: 'simple'
+});
+const all: StructureInput[] = [...demo, aixStructure];
+
+/* ----------------------- The oracle, from the files alone ----------------------- */
+
+const fold = (text: string) =>
+	text
+		.normalize('NFD')
+		.replace(/\p{Diacritic}/gu, '')
+		.toLowerCase();
+/** What the search looks into: name, address, FINESS number, how to refer. */
+const searchable = (s: StructureInput) =>
+	fold([s.name, s.address, s.finess, s.referral].filter(Boolean).join(' '));
+
+const boundaries = new Map(
+	['arrondissements-marseille.geojson', 'communes-13.geojson'].flatMap((file) =>
+		shippedBoundaries(file).features.map((f) => [String(f.properties?.code), f] as const)
+	)
+);
+/** Whether a record of the import format covers a leaf place (arrondissement or commune). */
+function covers(s: StructureInput, place: string): boolean {
+	const codes = s.coverage ?? [];
+	const city = place.startsWith('132') ? '13055' : null;
+	if (codes.includes(place) || (city && codes.includes(city))) return true;
+	if (codes.includes(`dep:${place.slice(0, 2)}`)) return true;
+	const boundary = boundaries.get(place);
+	return !!s.coverage_geojson && !!boundary && booleanIntersects(boundary, s.coverage_geojson);
+}
+const rank = (level: LevelCode) => LEVEL_CODES.indexOf(level);
+const handles = (s: StructureInput, level: LevelCode) =>
+	rank(s.level_min as LevelCode) <= rank(level) && rank(level) <= rank(s.level_max as LevelCode);
+const ids = (records: StructureInput[]) => records.map((s) => s.id).sort();
+
+describe('the demo data the oracle relies on', () => {
+	it('has accented names, typos to catch and structures of several kinds', () => {
+		expect(demo.some((s) => /mémoire/i.test(s.name))).toBe(true);
+		expect(demo.some((s) => /gérontologique/i.test(s.name))).toBe(true);
+		expect(demo.filter((s) => s.name.includes('Roseraie'))).toHaveLength(1);
+		expect(new Set(demo.map((s) => s.kind)).size).toBeGreaterThan(10);
+	});
+});
+
+describe.each(DATABASES)('directory search on %s', (kind) => {
+	const t = useTestDatabase(kind, { geography: true });
+	beforeAll(async () => {
+		await seedDemo(t.db);
+		await putTerritory(t.db, AIX, { name: 'Pays d’Aix', communes: ['13001'] });
+		await importStructures(t.db, AIX, [aixStructure]);
+	});
+
+	async function search(filters: StructureFilters): Promise<string[]> {
+		const { total, items } = await searchStructures(t.db, { limit: 100, ...filters });
+		expect(items).toHaveLength(total);
+		return items.map((s) => s.id).sort();
+	}
+
+	it('lists everything without a filter', async () => {
+		expect(await search({})).toEqual(ids(all));
+	});
+
+	it.each(['memoire', 'MÉMOIRE', 'gerontologique', 'Gérontologique', 'bois-lemaitre'])(
+		'finds « %s » without minding accents or capitals',
+		async (q) => {
+			const expected = ids(all.filter((s) => searchable(s).includes(fold(q))));
+			expect(expected.length).toBeGreaterThan(0);
+			expect(await search({ q })).toEqual(expected);
+		}
+	);
+
+	it.each([
+		['rozeraie', 'EHPAD La Roseraie'],
+		['gerontologiqe', 'Centre gérontologique départemental'],
+		['consultation memoir', 'Consultation mémoire de proximité – Saint-Julien']
+	])('tolerates a typo: « %s » finds %s', async (q, name) => {
+		const { items } = await searchStructures(t.db, { q });
+		expect(items.map((s) => s.name)).toContain(name);
+	});
+
+	it('ranks the closest match first for a typo', async () => {
+		const { items } = await searchStructures(t.db, { q: 'rozeraie' });
+		expect(items[0]?.name).toBe('EHPAD La Roseraie');
+	});
+
+	it('requires every word of the query', async () => {
+		const expected = ids(
+			all.filter((s) => searchable(s).includes('ssiad') && searchable(s).includes('adama'))
+		);
+		expect(expected).toHaveLength(1);
+		expect(await search({ q: 'SSIAD Adama' })).toEqual(expected);
+		expect(await search({ q: 'ssiad zzzzzz' })).toEqual([]);
+	});
+
+	it('finds a structure by its FINESS number', async () => {
+		const withFiness = demo.find((s) => s.finess);
+		expect(await search({ q: withFiness?.finess })).toEqual([withFiness?.id]);
+	});
+
+	it.each<KindCode[]>([['ehpad'], ['ssiad', 'saad'], ['ccas', 'clic']])(
+		'filters by kind (%s…)',
+		async (...kinds) => {
+			const expected = ids(all.filter((s) => kinds.includes(s.kind as KindCode)));
+			expect(expected.length).toBeGreaterThan(1);
+			expect(await search({ kinds })).toEqual(expected);
+		}
+	);
+
+	it.each<ProblemCode>(['troubles_cognitifs', 'aidants', 'protection_juridique', 'logement'])(
+		'filters by problem (%s)',
+		async (problem) => {
+			const expected = ids(all.filter((s) => s.problems.includes(problem)));
+			expect(expected.length).toBeGreaterThan(0);
+			expect(await search({ problem })).toEqual(expected);
+		}
+	);
+
+	it.each(LEVEL_CODES)('filters by level (%s within [level_min, level_max])', async (level) => {
+		const expected = ids(all.filter((s) => handles(s, level)));
+		expect(expected.length).toBeGreaterThan(0);
+		expect(expected.length).toBeLessThan(all.length);
+		expect(await search({ level })).toEqual(expected);
+	});
+
+	it('combines filters', async () => {
+		const filters = { problem: 'medical', level: 'complexe', kinds: ['hopital', 'had', 'emg'] };
+		const expected = ids(
+			all.filter(
+				(s) =>
+					s.problems.includes('medical') &&
+					handles(s, 'complexe') &&
+					filters.kinds.includes(s.kind)
+			)
+		);
+		expect(expected.length).toBeGreaterThan(1);
+		expect(await search(filters as StructureFilters)).toEqual(expected);
+	});
+
+	it('filters by place: a structure of the 4e and 5e is found for the 4e, not the 12e', async () => {
+		const fourAndFive = demo.find(
+			(s) => s.coverage?.length === 2 && s.coverage.includes('13204') && s.coverage.includes('13205')
+		);
+		expect(fourAndFive).toBeDefined();
+		const in4 = await search({ places: ['13204'] });
+		const in12 = await search({ places: ['13212'] });
+		expect(in4).toContain(fourAndFive?.id);
+		expect(in12).not.toContain(fourAndFive?.id);
+		expect(in4).toEqual(ids(all.filter((s) => covers(s, '13204'))));
+		expect(in12).toEqual(ids(all.filter((s) => covers(s, '13212'))));
+		expect(await search({ places: ['13001'] })).toEqual(
+			ids(all.filter((s) => covers(s, '13001')))
+		);
+		expect(await search({ places: [] })).toEqual([]);
+	});
+
+	it('filters by territory: the structures covering part of it, whoever imported them', async () => {
+		const inDemo = ids(all.filter((s) => covers(s, '13204') || covers(s, '13212')));
+		expect(inDemo).not.toContain(aixStructure.id);
+		expect(await search({ territory: DEMO_TERRITORY_ID })).toEqual(inDemo);
+		const inAix = ids(all.filter((s) => covers(s, '13001')));
+		// The département-wide structures imported with the demo appear in the Pays d'Aix too.
+		expect(inAix).toContain(aixStructure.id);
+		expect(inAix.length).toBeGreaterThan(1);
+		expect(await search({ territory: AIX })).toEqual(inAix);
+		expect(await search({ territory: AIX, q: 'aines' })).toEqual([aixStructure.id]);
+	});
+
+	it('pages through the results with a stable total', async () => {
+		const first = await searchStructures(t.db, { limit: 10, offset: 0 });
+		const second = await searchStructures(t.db, { limit: 10, offset: 10 });
+		const third = await searchStructures(t.db, { limit: 10, offset: 20 });
+		expect([first.total, second.total, third.total]).toEqual([all.length, all.length, all.length]);
+		const seen = [...first.items, ...second.items, ...third.items].map((s) => s.id);
+		expect(seen).toHaveLength(all.length);
+		expect(seen.sort()).toEqual(ids(all));
+	});
+});

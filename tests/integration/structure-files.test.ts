@@ -1,0 +1,163 @@
+import { stringify } from 'csv-stringify/sync';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { structures } from '$lib/server/db/schema';
+import { seedDemo } from '$lib/server/services/setup';
+import {
+	parseStructureFile,
+	rowOffsetOf,
+	structuresToCsv,
+	structuresToJson
+} from '$lib/server/services/structure-files';
+import { ImportError, exportStructures, importStructures } from '$lib/server/services/structures';
+import { putTerritory } from '$lib/server/services/territories';
+import { DATABASES, useTestDatabase } from '../helpers/databases';
+import { snapshotDirectory } from '../helpers/snapshot';
+import { DEMO_TERRITORY_ID, structureRecord } from '../factories/structures';
+
+const AIX = 'pays-aixois';
+
+async function importError(promise: Promise<unknown>): Promise<ImportError> {
+	const error = await promise.then(
+		() => null,
+		(e: unknown) => e
+	);
+	expect(error).toBeInstanceOf(ImportError);
+	return error as ImportError;
+}
+
+/** What the CLI and the API do with an uploaded file. */
+function importCsv(db: Parameters<typeof importStructures>[0], territory: string, text: string) {
+	return importStructures(
+		db,
+		territory,
+		parseStructureFile(text, 'csv'),
+		'upsert',
+		rowOffsetOf('csv')
+	);
+}
+
+describe.each(DATABASES)('import files (JSON, CSV) on %s', (kind) => {
+	const t = useTestDatabase(kind, { geography: true });
+	beforeAll(async () => {
+		await seedDemo(t.db);
+		await putTerritory(t.db, AIX, { name: 'Pays d’Aix', communes: ['13001', '13032'] });
+	});
+
+	it('round-trips the demo territory: export JSON → CSV → import → same export', async () => {
+		const exported = await exportStructures(t.db, DEMO_TERRITORY_ID);
+		const csv = structuresToCsv(exported);
+		expect(csv.split('\n')[0]).toMatch(/^id,name,kind,finess,/);
+		// Start from an empty territory so the import has to recreate every field.
+		await t.db.delete(structures).where(eq(structures.territoryId, DEMO_TERRITORY_ID));
+		expect(await exportStructures(t.db, DEMO_TERRITORY_ID)).toEqual([]);
+		const result = await importCsv(t.db, DEMO_TERRITORY_ID, csv);
+		expect(result).toMatchObject({ total: exported.length, created: exported.length });
+		expect(await exportStructures(t.db, DEMO_TERRITORY_ID)).toEqual(exported);
+	});
+
+	it('round-trips the JSON export too', async () => {
+		const exported = await exportStructures(t.db, DEMO_TERRITORY_ID);
+		const records = parseStructureFile(structuresToJson(exported), 'json');
+		await t.db.delete(structures).where(eq(structures.territoryId, DEMO_TERRITORY_ID));
+		await importStructures(t.db, DEMO_TERRITORY_ID, records, 'upsert', rowOffsetOf('json'));
+		expect(await exportStructures(t.db, DEMO_TERRITORY_ID)).toEqual(exported);
+	});
+
+	it('reads a CSV file delimited by semicolons, as French spreadsheets write them', async () => {
+		const record = structureRecord({
+			name: 'Maison des aînés, Aix',
+			kind: 'clic',
+			coverage: ['13001', '13032'],
+			problems: ['droits', 'aidants'],
+			age_min: 60,
+			coordination: false,
+			referral: 'Appeler ; demander l’accueil'
+		});
+		const columns = Object.keys(record);
+		const text = stringify(
+			[
+				columns.map((c) => {
+					const value = (record as Record<string, unknown>)[c];
+					return Array.isArray(value) ? value.join('|') : String(value);
+				})
+			],
+			{ header: true, columns, delimiter: ';' }
+		);
+		expect(text.split('\n')[0]).not.toContain(',');
+		await importCsv(t.db, AIX, text);
+		const [stored] = (await exportStructures(t.db, AIX)).filter((s) => s.id === record.id);
+		expect(stored).toEqual({ apa: 'any', ...record });
+	});
+
+	it('rejects an unknown column, naming it, and writes nothing', async () => {
+		const before = await snapshotDirectory(t.db);
+		const text = [
+			'id,nom,kind,coverage,problems,level_min,level_max',
+			'x:1,Un nom,ccas,13001,droits,information,simple'
+		].join('\n');
+		const error = await importError(Promise.resolve().then(() => importCsv(t.db, AIX, text)));
+		expect(error.issues).toEqual([{ row: 0, field: 'nom', message: expect.any(String) }]);
+		expect(await snapshotDirectory(t.db)).toEqual(before);
+	});
+
+	it('names the line of the file for a bad row (header = line 1)', async () => {
+		const before = await snapshotDirectory(t.db);
+		const text = [
+			'id,name,kind,coverage,problems,level_min,level_max',
+			'csv:1,Premier,ccas,13001,droits,information,simple',
+			'csv:2,Deuxième,ccas,13001|13032,droits|finances,information,simple',
+			'csv:3,Troisième,hospice,13001,droits,information,simple',
+			'csv:4,Quatrième,ccas,13001,droits,complexe,information'
+		].join('\r\n');
+		const error = await importError(importCsv(t.db, AIX, text));
+		expect(error.issues.map((i) => [i.row, i.field])).toEqual([
+			[4, 'kind'],
+			[5, 'level_max']
+		]);
+		expect(error.message).toContain('ligne 4, kind');
+		expect(await snapshotDirectory(t.db)).toEqual(before);
+	});
+
+	it('names the line of the file even after a cell spread over several lines', async () => {
+		const text = [
+			'id,name,kind,coverage,problems,level_min,level_max,referral',
+			'csv:1,Premier,ccas,13001,droits,information,simple,"Appeler le matin,',
+			'ou écrire"',
+			'csv:2,Deuxième,hospice,13001,droits,information,simple,'
+		].join('\n');
+		const error = await importError(importCsv(t.db, AIX, text));
+		expect(error.issues).toEqual([{ row: 4, field: 'kind', message: expect.any(String) }]);
+	});
+
+	it('names the line of the file after blank lines, which are skipped', async () => {
+		const text = [
+			'id,name,kind,coverage,problems,level_min,level_max',
+			'',
+			'csv:1,Premier,ccas,13001,droits,information,simple',
+			'',
+			'csv:2,Deuxième,ccas,13001,droits,information,inconnu',
+			''
+		].join('\r\n');
+		const error = await importError(importCsv(t.db, AIX, text));
+		expect(error.issues.map((i) => [i.row, i.field])).toEqual([[5, 'level_max']]);
+	});
+
+	it('reports numbers and booleans that do not parse against their column', async () => {
+		const text = [
+			'id,name,kind,coverage,problems,level_min,level_max,age_min,coordination',
+			'csv:1,Premier,ccas,13001,droits,information,simple,soixante,peut-être'
+		].join('\n');
+		const error = await importError(importCsv(t.db, AIX, text));
+		expect(error.issues.map((i) => [i.row, i.field]).sort()).toEqual([
+			[2, 'age_min'],
+			[2, 'coordination']
+		]);
+	});
+
+	it('rejects a file that is not CSV or not a JSON array', async () => {
+		expect(() => parseStructureFile('{"id": 1}', 'json')).toThrow(ImportError);
+		expect(() => parseStructureFile('[{', 'json')).toThrow(/JSON illisible/);
+		expect(() => parseStructureFile('id,name\n"x:1,"Nom', 'csv')).toThrow(ImportError);
+	});
+});
