@@ -11,7 +11,27 @@ const config = {
 	kit: {
 		adapter: adapter({ out: 'build', precompress: false }),
 		// The origin check of form posts stays on (CSRF protection); ORIGIN sets the origin behind a proxy.
-		csrf: { trustedOrigins: [] }
+		csrf: { trustedOrigins: [] },
+		// Scripts only from this site or with the per-response nonce SvelteKit adds to its own
+		// inline bootstrap. maplibre builds its workers from blob: URLs (worker-src) and loads
+		// tiles and glyphs through fetch (connect-src), both allowed here for the map pages.
+		csp: {
+			mode: 'nonce',
+			directives: {
+				'default-src': ['self'],
+				'script-src': ['self'],
+				'style-src': ['self', 'unsafe-inline'],
+				'img-src': ['self', 'data:', 'blob:'],
+				'font-src': ['self'],
+				'connect-src': ['self'],
+				'worker-src': ['self', 'blob:'],
+				'child-src': ['self', 'blob:'],
+				'object-src': ['none'],
+				'base-uri': ['self'],
+				'form-action': ['self'],
+				'frame-ancestors': ['none']
+			}
+		}
 	}
 };
 

@@ -1,4 +1,5 @@
 import type { Db } from '$lib/server/db/client';
+import type { Principal } from '$lib/server/auth/principal';
 
 // See https://svelte.dev/docs/kit/types#app.d.ts
 declare global {
@@ -11,6 +12,12 @@ declare global {
 		interface Locals {
 			db: Db;
 			requestId: string;
+			/** Who is asking: null when nobody is signed in. */
+			principal: Principal | null;
+			/** Hash of the current session's token (sign-out, "log out everywhere"). */
+			sessionHash: string | null;
+			/** Maximum request body for this API route, in bytes. */
+			bodyLimit?: number;
 		}
 	}
 }

@@ -1,17 +1,33 @@
 import { building } from '$app/environment';
-import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
+import {
+	error,
+	redirect,
+	type Handle,
+	type HandleServerError,
+	type ServerInit
+} from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
-import { closeDatabase, getDatabase } from '$lib/server/runtime';
+import { hasRole } from '$lib/domain/roles';
+import { actionName, requiredAccess } from '$lib/server/auth/access';
+import { SESSION_COOKIE } from '$lib/server/auth/cookies';
+import { API_ERRORS, apiError } from '$lib/server/api';
+import { closeDatabase, getDatabase, startHousekeeping } from '$lib/server/runtime';
+import { authenticateApiToken } from '$lib/server/services/api-tokens';
+import { audit } from '$lib/server/services/audit';
+import { validateSession } from '$lib/server/services/sessions';
 
 export const init: ServerInit = async () => {
 	if (building) return;
 	await getDatabase();
+	startHousekeeping();
 	// adapter-node emits this once in-flight requests are done (SIGTERM/SIGINT): closing the
 	// database then flushes PGlite to disk, so no write is lost on a restart.
 	process.once('sveltekit:shutdown', () => {
 		void closeDatabase();
 	});
 };
+
+const isApi = (pathname: string) => pathname.startsWith('/api/');
 
 const requestId: Handle = async ({ event, resolve }) => {
 	event.locals.requestId = crypto.randomUUID();
@@ -23,15 +39,135 @@ const database: Handle = async ({ event, resolve }) => {
 	return resolve(event);
 };
 
+/**
+ * Who is asking: a bearer token on the API, a session cookie on the pages. A bad or revoked
+ * token is refused at once rather than treated as anonymous.
+ */
+const authenticate: Handle = async ({ event, resolve }) => {
+	event.locals.principal = null;
+	event.locals.sessionHash = null;
+	const { db } = event.locals;
+	if (isApi(event.url.pathname)) {
+		const header = event.request.headers.get('authorization');
+		if (header) {
+			const match = /^Bearer\s+(\S+)$/i.exec(header);
+			const principal = match ? await authenticateApiToken(db, match[1] as string) : null;
+			if (!principal) {
+				return apiError(401, API_ERRORS[401], 'Jeton absent, invalide ou révoqué.');
+			}
+			event.locals.principal = principal;
+		}
+		return resolve(event);
+	}
+	const token = event.cookies.get(SESSION_COOKIE);
+	if (token) {
+		const session = await validateSession(db, token);
+		if (session) {
+			event.locals.principal = session.principal;
+			event.locals.sessionHash = session.tokenHash;
+		} else {
+			event.cookies.delete(SESSION_COOKIE, { path: '/' });
+		}
+	}
+	return resolve(event);
+};
+
+/** Every route's rule comes from one table (auth/access.ts); no rule ⇒ refused. */
+const authorize: Handle = async ({ event, resolve }) => {
+	const routeId = event.route.id;
+	if (routeId === null) return resolve(event); // no such route: SvelteKit answers 404
+	const api = isApi(event.url.pathname);
+	const method = event.request.method;
+	const formAction =
+		!api && method === 'POST' && !routeId.endsWith('deconnexion')
+			? actionName(event.url.search)
+			: undefined;
+	const access = requiredAccess(routeId, method, formAction);
+	const { principal } = event.locals;
+	if (access === 'public') return resolve(event);
+	if (!principal) {
+		if (api)
+			return apiError(
+				401,
+				API_ERRORS[401],
+				'Authentification requise (Authorization: Bearer <jeton>).'
+			);
+		if (method === 'GET') {
+			redirect(
+				303,
+				`/connexion?suite=${encodeURIComponent(event.url.pathname + event.url.search)}`
+			);
+		}
+		error(401, 'Connectez-vous pour continuer.');
+	}
+	if (access === undefined || !hasRole(principal.role, access)) {
+		await audit(event.locals.db, {
+			actor: principal,
+			action: 'authz.denied',
+			outcome: 'denied',
+			ip: event.getClientAddress(),
+			details: { route: routeId, method, action: formAction ?? null, required: access ?? 'none' }
+		});
+		if (api) {
+			return access === undefined
+				? apiError(405, 'method_not_allowed', `Méthode ${method} non prise en charge ici.`)
+				: apiError(403, API_ERRORS[403], `Rôle « ${access} » requis.`);
+		}
+		error(403, 'Votre rôle ne donne pas accès à cette page.');
+	}
+	// A one-time password must be replaced before anything else.
+	if (
+		principal.mustChangePassword &&
+		!api &&
+		routeId !== '/(app)/compte' &&
+		routeId !== '/(app)/deconnexion'
+	) {
+		redirect(303, '/compte?premiere=1');
+	}
+	return resolve(event);
+};
+
+// Request bodies: small for the JSON API, larger for an import file.
+const MAX_BODY = { default: 1_000_000, import: 20_000_000 };
+
+const bodyLimit: Handle = async ({ event, resolve }) => {
+	if (isApi(event.url.pathname) && event.request.body) {
+		const limit =
+			event.route.id === '/api/v1/territories/[id]/structures' ? MAX_BODY.import : MAX_BODY.default;
+		const length = Number(event.request.headers.get('content-length') ?? NaN);
+		if (Number.isFinite(length) && length > limit) {
+			return apiError(
+				413,
+				API_ERRORS[413],
+				`Corps de requête trop grand (${length} octets, ${limit} au plus).`
+			);
+		}
+		event.locals.bodyLimit = limit;
+	}
+	return resolve(event);
+};
+
 const securityHeaders: Handle = async ({ event, resolve }) => {
 	const response = await resolve(event);
 	response.headers.set('X-Content-Type-Options', 'nosniff');
 	response.headers.set('Referrer-Policy', 'strict-origin-when-cross-origin');
 	response.headers.set('X-Frame-Options', 'DENY');
+	response.headers.set('Cross-Origin-Opener-Policy', 'same-origin');
+	if (event.url.protocol === 'https:') {
+		response.headers.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+	}
+	if (event.locals.principal) response.headers.set('Cache-Control', 'private, no-store');
 	return response;
 };
 
-export const handle = sequence(requestId, database, securityHeaders);
+export const handle = sequence(
+	requestId,
+	database,
+	authenticate,
+	authorize,
+	bodyLimit,
+	securityHeaders
+);
 
 export const handleError: HandleServerError = ({ error, event, status, message }) => {
 	if (status >= 500) {

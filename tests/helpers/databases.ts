@@ -62,8 +62,11 @@ export async function openTestDatabase(kind: DatabaseKind): Promise<TestDatabase
 		database,
 		url: url.href,
 		async close() {
-			await database.close();
-			await dropDatabase(serverUrl, name);
+			try {
+				await database.close();
+			} finally {
+				await dropDatabase(serverUrl, name);
+			}
 		}
 	};
 }

@@ -1,6 +1,6 @@
 import { booleanIntersects } from '@turf/turf';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { StructureImportSchema } from '$lib/schemas/structure';
+import { StructureImportSchema, type StructureInput } from '$lib/schemas/structure';
 import { referencePlaces } from '$lib/server/services/geography';
 import { seedDemo } from '$lib/server/services/setup';
 import {
@@ -30,9 +30,7 @@ const AT_SEA: [number, number] = [5.2, 43.1];
 /** The leaf places of the shipped Bouches-du-Rhône boundaries (Marseille as its arrondissements). */
 const leaves13 = [
 	...shippedBoundaries('arrondissements-marseille.geojson').features,
-	...shippedBoundaries('communes-13.geojson').features.filter(
-		(f) => f.properties?.code !== '13055'
-	)
+	...shippedBoundaries('communes-13.geojson').features.filter((f) => f.properties?.code !== '13055')
 ];
 function placesIntersecting(area: Parameters<typeof booleanIntersects>[1]): string[] {
 	return leaves13
@@ -134,7 +132,11 @@ describe.each(DATABASES)('structure import on %s', (kind) => {
 				.map((record) => ({ ...record, name: `${record.name} (modifié)` }));
 			file[6] = structureRecord({ ...(file[6] as object), ...bad });
 			const error = await importError(importStructures(t.db, DEMO_TERRITORY_ID, file, 'replace'));
-			expect(error.issues).toContainEqual({ row: 7, field, message: expect.stringMatching(message) });
+			expect(error.issues).toContainEqual({
+				row: 7,
+				field,
+				message: expect.stringMatching(message)
+			});
 			expect(error.issues.every((issue) => issue.row === 7)).toBe(true);
 			expect(error.message).toContain(`ligne 7, ${field} :`);
 			expect(await snapshotDirectory(t.db)).toEqual(before);
@@ -163,9 +165,7 @@ describe.each(DATABASES)('structure import on %s', (kind) => {
 	it('rejects an id given twice in the file', async () => {
 		const before = await snapshotDirectory(t.db);
 		const [a, b] = structureRecords(2, { coverage: ['13001'] });
-		const error = await importError(
-			importStructures(t.db, AIX, [a, b, { ...a, name: 'Doublon' }])
-		);
+		const error = await importError(importStructures(t.db, AIX, [a, b, { ...a, name: 'Doublon' }]));
 		expect(error.issues).toEqual([
 			{ row: 3, field: 'id', message: expect.stringMatching(/ligne 1/) }
 		]);
@@ -197,12 +197,9 @@ describe.each(DATABASES)('structure import on %s', (kind) => {
 	});
 
 	it('upsert keeps the structures absent from the file; replace deletes them', async () => {
-		const [a, b, c, d] = structureRecords(4, { coverage: ['13001'] }) as [
-			ReturnType<typeof structureRecord>,
-			ReturnType<typeof structureRecord>,
-			ReturnType<typeof structureRecord>,
-			ReturnType<typeof structureRecord>
-		];
+		const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((letter) =>
+			structureRecord({ id: `test:mode-${letter}`, coverage: ['13001'] })
+		) as [StructureInput, StructureInput, StructureInput, StructureInput];
 		const ids = async () => (await exportStructures(t.db, AIX)).map((s) => s.id);
 		expect(await importStructures(t.db, AIX, [a, b, c], 'upsert')).toMatchObject({
 			total: 3,

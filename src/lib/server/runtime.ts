@@ -1,5 +1,6 @@
 import { openDatabase, type Database } from './db/client';
 import { readConfig } from './config';
+import { purge } from './services/privacy';
 import { initializeInstance } from './services/setup';
 
 let database: Promise<Database> | undefined;
@@ -36,8 +37,32 @@ export function getDatabase(): Promise<Database> {
 }
 
 export async function closeDatabase(): Promise<void> {
+	if (housekeeping) clearTimeout(housekeeping);
 	if (!database) return;
 	const opened = await database;
 	database = undefined;
 	await opened.close();
+}
+
+let housekeeping: NodeJS.Timeout | undefined;
+
+/** The daily purge (retention of orientation data, expired sessions), first an hour after start. */
+export function startHousekeeping(): void {
+	if (housekeeping) return;
+	const run = async () => {
+		try {
+			const { db } = await getDatabase();
+			const result = await purge(db);
+			console.log(`[bon-tiers] Purge quotidienne : ${JSON.stringify(result)}`);
+		} catch (error) {
+			console.error('[bon-tiers] Purge quotidienne en échec', error);
+		}
+	};
+	const first = setTimeout(() => {
+		void run();
+		housekeeping = setInterval(() => void run(), 24 * 3_600_000);
+		housekeeping.unref();
+	}, 3_600_000);
+	first.unref();
+	housekeeping = first;
 }

@@ -23,6 +23,10 @@ import {
 } from '$lib/server/services/structure-files';
 import { ImportError, exportStructures, importStructures } from '$lib/server/services/structures';
 import { TerritoryError, putTerritory, territoryExists } from '$lib/server/services/territories';
+import { createApiToken } from '$lib/server/services/api-tokens';
+import { audit } from '$lib/server/services/audit';
+import { purge } from '$lib/server/services/privacy';
+import { AccountError, createUser } from '$lib/server/services/users';
 
 /** A mistake in the command line itself: the usage is printed after it. */
 class UsageError extends Error {}
@@ -40,6 +44,13 @@ const USAGE = `Usage : npm run cli -- <commande>
   import communes FICHIER.geojson[.gz]            ajoute ou remplace des limites de communes
   export structures --territory ID [--format json|csv|geojson] [--output FICHIER]
                                                   exporte les structures d’un territoire
+  user create --email E --role R [--territory ID]… [--password P]
+                                                  crée un compte (sans --password : mot de passe à usage unique affiché)
+  token create --role R --name N [--territory ID]…
+                                                  crée un jeton d’API (affiché seul sur la dernière ligne)
+  purge                                           purge (sessions expirées, données au-delà de la durée de conservation)
+
+Rôles : partner, agent, pilot, admin. Sans --territory : tous les territoires de l’instance.
 
 Base : DATABASE_URL (PostgreSQL) ou, sinon, la base embarquée dans DATA_DIR (défaut ./data).`;
 
@@ -78,7 +89,10 @@ export async function main(argv: string[]): Promise<number> {
 		options: {
 			name: { type: 'string' },
 			communes: { type: 'string' },
-			territory: { type: 'string' },
+			territory: { type: 'string', multiple: true },
+			email: { type: 'string' },
+			role: { type: 'string' },
+			password: { type: 'string' },
 			mode: { type: 'string' },
 			format: { type: 'string' },
 			output: { type: 'string' },
@@ -124,7 +138,7 @@ export async function main(argv: string[]): Promise<number> {
 
 		case 'import structures': {
 			const file = required(arg, 'fichier à importer');
-			const territory = required(values.territory, '--territory');
+			const territory = required(values.territory?.[0], '--territory');
 			const mode = values.mode ?? 'upsert';
 			if (mode !== 'upsert' && mode !== 'replace') {
 				throw new UsageError(`--mode : « upsert » ou « replace » attendu, reçu « ${mode} »`);
@@ -162,7 +176,7 @@ export async function main(argv: string[]): Promise<number> {
 		}
 
 		case 'export structures': {
-			const territory = required(values.territory, '--territory');
+			const territory = required(values.territory?.[0], '--territory');
 			const format = values.format ?? 'json';
 			const writers = {
 				json: structuresToJson,
@@ -185,6 +199,65 @@ export async function main(argv: string[]): Promise<number> {
 			});
 		}
 
+		case 'user create': {
+			const email = required(values.email, '--email');
+			const role = required(values.role, '--role');
+			return withDatabase(async ({ db }) => {
+				const { user, oneTimePassword } = await createUser(db, {
+					email,
+					role,
+					territories: values.territory ?? [],
+					password: values.password
+				});
+				await audit(db, {
+					actor: { type: 'system', label: 'cli' },
+					action: 'admin.user_create',
+					outcome: 'success',
+					target: { type: 'user', id: user.id },
+					details: { role: user.role, territories: user.territories.join(',') || null }
+				});
+				log(
+					`Compte ${user.email} créé (${user.role}${user.territories.length > 0 ? `, ${user.territories.join(', ')}` : ', tous les territoires'}).`
+				);
+				if (oneTimePassword) {
+					log('Mot de passe à usage unique (à changer à la première connexion) :');
+					console.log(oneTimePassword);
+				}
+				return 0;
+			});
+		}
+
+		case 'token create': {
+			const role = required(values.role, '--role');
+			const name = required(values.name, '--name');
+			return withDatabase(async ({ db }) => {
+				const { token, summary } = await createApiToken(
+					db,
+					{ name, role, territories: values.territory ?? [] },
+					null
+				);
+				await audit(db, {
+					actor: { type: 'system', label: 'cli' },
+					action: 'admin.token_create',
+					outcome: 'success',
+					target: { type: 'token', id: summary.id },
+					details: { role: summary.role, territories: summary.territories.join(',') || null }
+				});
+				log(`Jeton « ${summary.name} » créé (${summary.role}). Il ne sera plus affiché :`);
+				console.log(token);
+				return 0;
+			});
+		}
+
+		case 'purge':
+			return withDatabase(async ({ db }) => {
+				const result = await purge(db);
+				log(
+					`Purge faite (conservation ${result.retentionMonths} mois) : ${result.sessions} session(s) expirée(s), ${result.throttle} compteur(s) de connexion.`
+				);
+				return 0;
+			});
+
 		default:
 			throw new UsageError(`commande inconnue : ${positionals.join(' ')}`);
 	}
@@ -200,6 +273,7 @@ function report(error: unknown): number {
 		error instanceof ImportError ||
 		error instanceof BoundaryImportError ||
 		error instanceof TerritoryError ||
+		error instanceof AccountError ||
 		error instanceof DataDirBusyError
 	) {
 		log(`Erreur : ${error.message}`);

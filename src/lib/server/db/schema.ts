@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+	bigserial,
 	boolean,
 	date,
 	doublePrecision,
@@ -9,7 +10,8 @@ import {
 	pgTable,
 	primaryKey,
 	text,
-	timestamp
+	timestamp,
+	uniqueIndex
 } from 'drizzle-orm/pg-core';
 import type { Geometry, MultiPolygon, Polygon } from 'geojson';
 
@@ -149,3 +151,122 @@ export const settings = pgTable('settings', {
 	value: text('value').notNull(),
 	updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
 });
+
+/* ------------------------------ Accounts and access ------------------------------ */
+
+/**
+ * A person who signs in. `authProvider` is `local` (email + password) today; an OpenID Connect
+ * provider such as ProConnect adds rows with its own name and `externalId` (the `sub` claim).
+ */
+export const users = pgTable(
+	'users',
+	{
+		id: text('id').primaryKey(),
+		email: text('email').notNull(),
+		role: text('role').notNull(),
+		authProvider: text('auth_provider').notNull().default('local'),
+		externalId: text('external_id'),
+		passwordHash: text('password_hash'),
+		/** A one-time password given by an admin or the CLI must be changed at first login. */
+		mustChangePassword: boolean('must_change_password').notNull().default(false),
+		disabledAt: timestamp('disabled_at', { withTimezone: true }),
+		lastLoginAt: timestamp('last_login_at', { withTimezone: true }),
+		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+		updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
+	},
+	(t) => [
+		uniqueIndex('users_email').on(sql`lower(${t.email})`),
+		uniqueIndex('users_external').on(t.authProvider, t.externalId)
+	]
+);
+
+export const userTerritories = pgTable(
+	'user_territories',
+	{
+		userId: text('user_id')
+			.notNull()
+			.references(() => users.id, { onDelete: 'cascade' }),
+		territoryId: text('territory_id')
+			.notNull()
+			.references(() => territories.id, { onDelete: 'cascade' })
+	},
+	(t) => [primaryKey({ columns: [t.userId, t.territoryId] })]
+);
+
+/** Sessions live in the database (several app instances may serve the same users). */
+export const sessions = pgTable(
+	'sessions',
+	{
+		/** SHA-256 of the cookie's random token: a database leak gives no usable session. */
+		tokenHash: text('token_hash').primaryKey(),
+		userId: text('user_id')
+			.notNull()
+			.references(() => users.id, { onDelete: 'cascade' }),
+		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+		lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
+		expiresAt: timestamp('expires_at', { withTimezone: true }).notNull()
+	},
+	(t) => [index('sessions_user').on(t.userId)]
+);
+
+/** Failed sign-in counters, per account and per client address (brute-force protection). */
+export const loginThrottle = pgTable('login_throttle', {
+	key: text('key').primaryKey(),
+	failures: integer('failures').notNull().default(0),
+	windowStart: timestamp('window_start', { withTimezone: true }).notNull().defaultNow(),
+	blockedUntil: timestamp('blocked_until', { withTimezone: true })
+});
+
+export const apiTokens = pgTable('api_tokens', {
+	id: text('id').primaryKey(),
+	name: text('name').notNull(),
+	/** SHA-256 of the token; the token itself is shown once, at creation. */
+	tokenHash: text('token_hash').notNull().unique(),
+	role: text('role').notNull(),
+	createdBy: text('created_by'),
+	createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+	lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+	revokedAt: timestamp('revoked_at', { withTimezone: true })
+});
+
+export const apiTokenTerritories = pgTable(
+	'api_token_territories',
+	{
+		tokenId: text('token_id')
+			.notNull()
+			.references(() => apiTokens.id, { onDelete: 'cascade' }),
+		territoryId: text('territory_id')
+			.notNull()
+			.references(() => territories.id, { onDelete: 'cascade' })
+	},
+	(t) => [primaryKey({ columns: [t.tokenId, t.territoryId] })]
+);
+
+/**
+ * Who did what, when (UTC) and from where — never a person's name or other personal data about
+ * the people oriented. Append-only: a trigger (migration) refuses UPDATE and DELETE.
+ */
+export const auditLog = pgTable(
+	'audit_log',
+	{
+		id: bigserial('id', { mode: 'number' }).primaryKey(),
+		at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+		/** `user`, `token`, `system` or `anonymous`. */
+		actorType: text('actor_type').notNull(),
+		actorId: text('actor_id'),
+		/** Email or token name at the time, for reading the log without joins. */
+		actorLabel: text('actor_label'),
+		action: text('action').notNull(),
+		outcome: text('outcome').notNull(),
+		targetType: text('target_type'),
+		targetId: text('target_id'),
+		territoryId: text('territory_id'),
+		ip: text('ip'),
+		details: jsonb('details').$type<Record<string, unknown>>()
+	},
+	(t) => [
+		index('audit_log_at').on(t.at),
+		index('audit_log_action').on(t.action),
+		index('audit_log_actor').on(t.actorId)
+	]
+);

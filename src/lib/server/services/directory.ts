@@ -1,7 +1,7 @@
 import type { Db } from '$lib/server/db/client';
 import type { DirectoryQuery } from '$lib/schemas/directory';
 import { getPlaceCatalog, searchPlaces, type PlaceSummary } from './geography';
-import { searchStructures, type StructureListItem } from './structures';
+import { searchStructures, type Scope, type StructureListItem } from './structures';
 import { listTerritories, type TerritorySummary } from './territories';
 
 export const PAGE_SIZE = 30;
@@ -52,10 +52,14 @@ export interface DirectoryPage {
 }
 
 /** The directory: filters from the URL, the place resolved, one page of matching structures. */
-export async function browseDirectory(db: Db, query: DirectoryQuery): Promise<DirectoryPage> {
+export async function browseDirectory(
+	db: Db,
+	query: DirectoryQuery,
+	scope: Scope = null
+): Promise<DirectoryPage> {
 	const [place, territories] = await Promise.all([
 		resolvePlaceInput(db, query.commune),
-		listTerritories(db)
+		listTerritories(db, scope)
 	]);
 	const territoryKnown = !query.territoire || territories.some((t) => t.id === query.territoire);
 	let places: string[] | undefined;
@@ -68,6 +72,7 @@ export async function browseDirectory(db: Db, query: DirectoryQuery): Promise<Di
 	const { total, items } = territoryKnown
 		? await searchStructures(db, {
 				q: query.q,
+				scope,
 				territory: query.territoire,
 				kinds: query.type,
 				problem: query.probleme,

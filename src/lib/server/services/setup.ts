@@ -6,6 +6,7 @@ import { settings } from '$lib/server/db/schema';
 import { countPlaces, loadShippedBoundaries, seedDir, seedPlaces } from './geography';
 import { importStructures, type ImportResult } from './structures';
 import { putTerritory } from './territories';
+import { createUser, listUsers } from './users';
 
 export const DEMO_TERRITORY = {
 	id: 'marseille-4-12',
@@ -13,6 +14,9 @@ export const DEMO_TERRITORY = {
 	communes: ['13204', '13212'],
 	file: 'demo-marseille-4-12.json'
 } as const;
+
+/** The first administrator of a new instance (renamed or replaced later from the admin pages). */
+export const FIRST_ADMIN_EMAIL = 'admin@example.org';
 
 export type Progress = (message: string) => void;
 
@@ -59,6 +63,18 @@ export async function initializeInstance(
 		progress(`Chargement du territoire de démonstration ${DEMO_TERRITORY.id}…`);
 		const result = await seedDemo(db);
 		progress(`${result.total} structures chargées.`);
+	}
+	if ((await listUsers(db)).length === 0) {
+		// Nobody can sign in yet: open the first administrator account with a one-time password,
+		// shown once in the server's output (it must be changed at first sign-in).
+		const { user, oneTimePassword } = await createUser(db, {
+			email: FIRST_ADMIN_EMAIL,
+			role: 'admin'
+		});
+		progress(
+			`Premier compte administrateur : ${user.email} — mot de passe à usage unique : ${oneTimePassword} ` +
+				'(à changer à la première connexion ; autres comptes : page Administration, ou npm run cli -- user create).'
+		);
 	}
 	await db
 		.insert(settings)

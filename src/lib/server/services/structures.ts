@@ -269,7 +269,12 @@ export async function importStructures(
 
 /* ---------------------------------- Reading ---------------------------------- */
 
+/** The territories a principal may see; `null` = all (see auth/principal.ts). */
+export type Scope = readonly string[] | null;
+
 export interface StructureFilters {
+	/** Restricts to structures visible in these territories (imported into one, or covering it). */
+	scope?: Scope;
 	territory?: string;
 	q?: string;
 	kinds?: KindCode[];
@@ -314,8 +319,20 @@ function queryTerms(q: string | undefined): SQL[] {
 // word_similarity ≥ this accepts one or two typos in a word of 6–10 letters ("rozeraie").
 const WORD_SIMILARITY = 0.45;
 
+/**
+ * A structure is visible in a set of territories when it was imported into one of them or covers
+ * at least one of their places: partners of a territory see who serves it.
+ */
+function visibleIn(scope: readonly string[]): SQL {
+	if (scope.length === 0) return sql`false`;
+	return sql`(${structures.territoryId} in ${scope} or exists (select 1 from structure_communes sc
+		join territory_communes tc on tc.commune_code = sc.commune_code
+		where sc.structure_id = ${structures.id} and tc.territory_id in ${scope}))`;
+}
+
 function filterConditions(filters: StructureFilters, terms: SQL[]): SQL[] {
 	const where: SQL[] = [];
+	if (filters.scope) where.push(visibleIn(filters.scope));
 	if (filters.territory) {
 		// A territory's directory lists the structures that cover part of it, whichever territory
 		// imported them (an APA team covering the whole département appears in each of its territories).
@@ -410,12 +427,17 @@ export interface StructureDetail extends StructureListItem {
 	communeName: string | null;
 }
 
-export async function getStructure(db: Db, id: string): Promise<StructureDetail | null> {
+/** One structure, or null when unknown or not visible in the scope (no hint that it exists). */
+export async function getStructure(
+	db: Db,
+	id: string,
+	scope: Scope = null
+): Promise<StructureDetail | null> {
 	const [row] = await db
 		.select({ structure: structures, territoryName: territories.name })
 		.from(structures)
 		.innerJoin(territories, eq(territories.id, structures.territoryId))
-		.where(eq(structures.id, id));
+		.where(scope ? and(eq(structures.id, id), visibleIn(scope)) : eq(structures.id, id));
 	if (!row) return null;
 	const s = row.structure;
 	const catalog = await getPlaceCatalog(db);
@@ -444,6 +466,44 @@ export async function getStructure(db: Db, id: string): Promise<StructureDetail 
 	};
 }
 
+/** A stored structure in the import format (contract §2), empty fields left out. */
+export function toImportRecord(s: typeof structures.$inferSelect): StructureImport {
+	const record: Record<string, unknown> = {
+		id: s.id,
+		name: s.name,
+		kind: s.kind,
+		finess: s.finess,
+		address: s.address,
+		commune: s.commune,
+		lon: s.lon,
+		lat: s.lat,
+		coverage: s.coverage.length > 0 ? s.coverage : null,
+		coverage_geojson: s.coverageGeojson,
+		problems: s.problems,
+		level_min: s.levelMin,
+		level_max: s.levelMax,
+		mode: s.mode,
+		coordination: s.coordination,
+		age_min: s.ageMin,
+		age_max: s.ageMax,
+		apa: s.apa,
+		caseload_max: s.caseloadMax,
+		caseload_current: s.caseloadCurrent,
+		phone: s.phone,
+		email: s.email,
+		website: s.website,
+		hours: s.hours,
+		referral: s.referral,
+		updated_at: s.updatedAt
+	};
+	return Object.fromEntries(
+		STRUCTURE_FIELDS.filter((f) => record[f] !== null && record[f] !== undefined).map((f) => [
+			f,
+			record[f]
+		])
+	) as StructureImport;
+}
+
 /** The territory's structures in the import format, for export (JSON, CSV, GeoJSON). */
 export async function exportStructures(db: Db, territoryId: string): Promise<StructureImport[]> {
 	const rows = await db
@@ -451,42 +511,21 @@ export async function exportStructures(db: Db, territoryId: string): Promise<Str
 		.from(structures)
 		.where(eq(structures.territoryId, territoryId))
 		.orderBy(asc(structures.id));
-	return rows.map((s) => {
-		const record: Record<string, unknown> = {
-			id: s.id,
-			name: s.name,
-			kind: s.kind,
-			finess: s.finess,
-			address: s.address,
-			commune: s.commune,
-			lon: s.lon,
-			lat: s.lat,
-			coverage: s.coverage.length > 0 ? s.coverage : null,
-			coverage_geojson: s.coverageGeojson,
-			problems: s.problems,
-			level_min: s.levelMin,
-			level_max: s.levelMax,
-			mode: s.mode,
-			coordination: s.coordination,
-			age_min: s.ageMin,
-			age_max: s.ageMax,
-			apa: s.apa,
-			caseload_max: s.caseloadMax,
-			caseload_current: s.caseloadCurrent,
-			phone: s.phone,
-			email: s.email,
-			website: s.website,
-			hours: s.hours,
-			referral: s.referral,
-			updated_at: s.updatedAt
-		};
-		return Object.fromEntries(
-			STRUCTURE_FIELDS.filter((f) => record[f] !== null && record[f] !== undefined).map((f) => [
-				f,
-				record[f]
-			])
-		) as StructureImport;
-	});
+	return rows.map(toImportRecord);
+}
+
+/** Structures in the import format plus their territory, for the API. */
+export async function getStructureRecords(
+	db: Db,
+	ids: readonly string[]
+): Promise<(StructureImport & { territory: string })[]> {
+	if (ids.length === 0) return [];
+	const rows = await db
+		.select()
+		.from(structures)
+		.where(inArray(structures.id, [...ids]));
+	const byId = new Map(rows.map((r) => [r.id, { ...toImportRecord(r), territory: r.territoryId }]));
+	return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
 export async function countStructuresByKind(db: Db, territoryId: string) {

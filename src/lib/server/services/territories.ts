@@ -66,13 +66,18 @@ export interface TerritorySummary {
 	structures: number;
 }
 
-export async function listTerritories(db: Db): Promise<TerritorySummary[]> {
+/** The territories, or those of the scope (`null` = all). */
+export async function listTerritories(
+	db: Db,
+	scope: readonly string[] | null = null
+): Promise<TerritorySummary[]> {
+	const where = scope ? (scope.length > 0 ? sql`where t.id in ${scope}` : sql`where false`) : sql``;
 	return queryRows<TerritorySummary>(
 		db,
 		sql`select t.id, t.name,
 				(select count(*)::int from territory_communes tc where tc.territory_id = t.id) as places,
 				(select count(*)::int from structures s where s.territory_id = t.id) as structures
-			from territories t order by t.name`
+			from territories t ${where} order by t.name`
 	);
 }
 
@@ -83,7 +88,12 @@ export interface TerritoryDetail {
 	updatedAt: Date;
 }
 
-export async function getTerritory(db: Db, id: string): Promise<TerritoryDetail | null> {
+export async function getTerritory(
+	db: Db,
+	id: string,
+	scope: readonly string[] | null = null
+): Promise<TerritoryDetail | null> {
+	if (scope && !scope.includes(id)) return null;
 	const [row] = await db.select().from(territories).where(eq(territories.id, id));
 	if (!row) return null;
 	const codes = await db

@@ -1,4 +1,5 @@
 import { readDirectoryQuery } from '$lib/schemas/directory';
+import { scopeOf } from '$lib/server/auth/principal';
 import { issuesOf } from '$lib/schemas/zod';
 import { browseDirectory } from '$lib/server/services/directory';
 import { listTerritories } from '$lib/server/services/territories';
@@ -12,9 +13,9 @@ export const load: PageServerLoad = async ({ url, locals }) => {
 			query: null,
 			invalid: issuesOf(parsed.error),
 			result: null,
-			territories: await listTerritories(locals.db)
+			territories: await listTerritories(locals.db, scopeOf(locals.principal))
 		};
 	}
-	const result = await browseDirectory(locals.db, parsed.data);
+	const result = await browseDirectory(locals.db, parsed.data, scopeOf(locals.principal));
 	return { query: parsed.data, invalid: [], result, territories: result.territories };
 };

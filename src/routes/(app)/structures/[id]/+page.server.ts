@@ -1,9 +1,10 @@
 import { error } from '@sveltejs/kit';
+import { scopeOf } from '$lib/server/auth/principal';
 import { getStructure } from '$lib/server/services/structures';
 import type { PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ params, locals }) => {
-	const structure = await getStructure(locals.db, params.id);
+	const structure = await getStructure(locals.db, params.id, scopeOf(locals.principal));
 	if (!structure) error(404, `Structure introuvable : ${params.id}`);
 	return { structure };
 };

@@ -1,0 +1,33 @@
+import { ROLE_CODES } from '$lib/domain/roles';
+import { TerritoryIdSchema } from './territory';
+import { z } from './zod';
+
+const role = z.enum(ROLE_CODES, {
+	error: (issue) => `rôle inconnu « ${String(issue.input)} » (rôles : ${ROLE_CODES.join(', ')})`
+});
+
+export const UserCreateSchema = z.strictObject({
+	email: z
+		.email()
+		.max(254)
+		.transform((e) => e.trim()),
+	role,
+	territories: z.array(TerritoryIdSchema).default([]),
+	password: z.string().optional()
+});
+
+export const UserUpdateSchema = z.strictObject({
+	role,
+	territories: z.array(TerritoryIdSchema).default([])
+});
+
+export const TokenCreateSchema = z.strictObject({
+	name: z.string().trim().min(1).max(100),
+	role,
+	territories: z.array(TerritoryIdSchema).default([])
+});
+
+export const LoginSchema = z.object({
+	email: z.string().trim().min(1, 'indiquez votre adresse électronique').max(254),
+	password: z.string().min(1, 'indiquez votre mot de passe').max(1024)
+});

@@ -1,0 +1,66 @@
+import type { Role } from '$lib/domain/roles';
+
+/**
+ * Who may reach each route: the one table the authorization handle reads, keyed by SvelteKit
+ * route id. Per method, and per form action as `action:NAME` (`action:default` for the default
+ * action). A route missing here is refused to everyone (fail closed); a test walks the route tree
+ * and checks that every route, action and endpoint has its rule and that it holds.
+ */
+export type Access = Role | 'public';
+
+export interface RouteRule {
+	/** For GET/HEAD, and any method or action not listed. */
+	default: Access;
+	[methodOrAction: string]: Access;
+}
+
+export const ROUTE_ACCESS: Record<string, RouteRule> = {
+	'/': { default: 'partner' },
+	'/(public)/connexion': { default: 'public', 'action:default': 'public' },
+	'/(app)/deconnexion': { default: 'partner', POST: 'partner' },
+	'/(app)/compte': {
+		default: 'partner',
+		'action:password': 'partner',
+		'action:everywhere': 'partner'
+	},
+	'/(app)/annuaire': { default: 'partner' },
+	'/(app)/structures/[id]': { default: 'partner' },
+	'/(app)/territoires': { default: 'partner' },
+	'/(app)/territoires/[id]': { default: 'partner' },
+	'/(admin)/admin': { default: 'admin' },
+	'/(admin)/admin/utilisateurs': {
+		default: 'admin',
+		'action:create': 'admin',
+		'action:update': 'admin',
+		'action:disable': 'admin',
+		'action:enable': 'admin'
+	},
+	'/(admin)/admin/jetons': { default: 'admin', 'action:create': 'admin', 'action:revoke': 'admin' },
+	'/(admin)/admin/journal': { default: 'admin' },
+	'/api/v1/openapi.json': { default: 'public' },
+	'/api/v1/structures': { default: 'partner' },
+	'/api/v1/structures/[id]': { default: 'partner' },
+	'/api/v1/territories/[id]': { default: 'partner', PUT: 'pilot' },
+	'/api/v1/territories/[id]/structures': { default: 'pilot', POST: 'pilot' }
+};
+
+/**
+ * The access a request needs, or `undefined` when the route has no rule (then: refused). For a
+ * form POST, `action` is the action's name (from `?/name`, `default` without one).
+ */
+export function requiredAccess(
+	routeId: string,
+	method: string,
+	action?: string
+): Access | undefined {
+	const rule = ROUTE_ACCESS[routeId];
+	if (!rule) return undefined;
+	if (action !== undefined) return rule[`action:${action}`];
+	return rule[method] ?? (method === 'HEAD' || method === 'GET' ? rule.default : undefined);
+}
+
+/** The action named by a form POST's query string: `?/create` ⇒ `create`, none ⇒ `default`. */
+export function actionName(search: string): string {
+	const key = new URLSearchParams(search).keys().next().value;
+	return key?.startsWith('/') ? key.slice(1) : 'default';
+}

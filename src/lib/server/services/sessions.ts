@@ -1,0 +1,155 @@
+import { eq, lt, or, sql } from 'drizzle-orm';
+import type { Db } from '$lib/server/db/client';
+import { sessions, users } from '$lib/server/db/schema';
+import { randomSecret, sha256 } from '$lib/server/auth/crypto';
+import { verifyDecoy, verifyPassword } from '$lib/server/auth/password';
+import type { Principal } from '$lib/server/auth/principal';
+import { audit } from './audit';
+import { clearFailures, recordFailure, retryAfter, throttleKey } from './throttle';
+import { findUserByEmail, getUser, userPrincipal } from './users';
+
+/** Session lifetimes: ended after this long without activity, and in any case after the maximum. */
+export function sessionPolicy(env: Record<string, string | undefined> = process.env) {
+	return {
+		idleMinutes: Number(env.SESSION_IDLE_MINUTES ?? 60),
+		maxHours: Number(env.SESSION_MAX_HOURS ?? 12)
+	};
+}
+
+// Writing last_seen_at on every request would be a write per page view: once a minute is enough.
+const TOUCH_EVERY_MS = 60_000;
+
+export type LoginResult =
+	| { ok: true; token: string; principal: Principal; expiresAt: Date }
+	| { ok: false; reason: 'invalid' }
+	| { ok: false; reason: 'throttled'; retryAfter: number };
+
+/**
+ * Email + password sign-in (the `local` provider). An OpenID Connect provider would end the same
+ * way, with `startSession` once it has found the user from its `sub` claim.
+ */
+export async function login(
+	db: Db,
+	input: { email: string; password: string; ip: string }
+): Promise<LoginResult> {
+	const email = input.email.trim().toLowerCase();
+	const accountKey = throttleKey('account', email);
+	const ipKey = throttleKey('ip', input.ip);
+	const wait = await retryAfter(db, [accountKey, ipKey]);
+	if (wait > 0) {
+		await audit(db, {
+			actor: { type: 'anonymous', label: email },
+			action: 'auth.login',
+			outcome: 'denied',
+			ip: input.ip,
+			details: { reason: 'throttled', retry_after: wait }
+		});
+		return { ok: false, reason: 'throttled', retryAfter: wait };
+	}
+	const row = await findUserByEmail(db, email);
+	const valid =
+		row?.passwordHash && row.authProvider === 'local'
+			? await verifyPassword(row.passwordHash, input.password)
+			: (await verifyDecoy(input.password), false);
+	if (!row || !valid || row.disabledAt) {
+		await recordFailure(db, 'account', accountKey);
+		await recordFailure(db, 'ip', ipKey);
+		await audit(db, {
+			actor: row
+				? { type: 'user', id: row.id, label: row.email }
+				: { type: 'anonymous', label: email },
+			action: 'auth.login',
+			outcome: 'failure',
+			ip: input.ip,
+			details: {
+				reason: !row ? 'unknown_account' : row.disabledAt && valid ? 'disabled' : 'bad_password'
+			}
+		});
+		return { ok: false, reason: 'invalid' };
+	}
+	await clearFailures(db, accountKey);
+	const user = await getUser(db, row.id);
+	if (!user) return { ok: false, reason: 'invalid' };
+	const { token, expiresAt } = await startSession(db, user.id);
+	await db.update(users).set({ lastLoginAt: new Date() }).where(eq(users.id, user.id));
+	await audit(db, {
+		actor: { type: 'user', id: user.id, label: user.email },
+		action: 'auth.login',
+		outcome: 'success',
+		ip: input.ip
+	});
+	return { ok: true, token, principal: userPrincipal(user), expiresAt };
+}
+
+/** A new random token (256 bits) for every sign-in; only its hash is stored. */
+export async function startSession(
+	db: Db,
+	userId: string
+): Promise<{ token: string; expiresAt: Date }> {
+	const token = randomSecret(32);
+	const policy = sessionPolicy();
+	const expiresAt = new Date(Date.now() + policy.maxHours * 3_600_000);
+	await db.insert(sessions).values({ tokenHash: sha256(token), userId, expiresAt });
+	return { token, expiresAt };
+}
+
+/**
+ * The principal behind a session cookie, or null when the session is unknown, expired (absolute
+ * lifetime), idle for too long, or its account disabled.
+ */
+export async function validateSession(
+	db: Db,
+	token: string
+): Promise<{ principal: Principal; tokenHash: string; expiresAt: Date } | null> {
+	const tokenHash = sha256(token);
+	const [row] = await db
+		.select({ session: sessions, disabledAt: users.disabledAt })
+		.from(sessions)
+		.innerJoin(users, eq(users.id, sessions.userId))
+		.where(eq(sessions.tokenHash, tokenHash));
+	if (!row) return null;
+	const now = Date.now();
+	const idleLimit = sessionPolicy().idleMinutes * 60_000;
+	if (
+		row.disabledAt ||
+		row.session.expiresAt.getTime() <= now ||
+		now - row.session.lastSeenAt.getTime() > idleLimit
+	) {
+		await db.delete(sessions).where(eq(sessions.tokenHash, tokenHash));
+		return null;
+	}
+	if (now - row.session.lastSeenAt.getTime() > TOUCH_EVERY_MS) {
+		await db
+			.update(sessions)
+			.set({ lastSeenAt: new Date(now) })
+			.where(eq(sessions.tokenHash, tokenHash));
+	}
+	const user = await getUser(db, row.session.userId);
+	if (!user) return null;
+	return { principal: userPrincipal(user), tokenHash, expiresAt: row.session.expiresAt };
+}
+
+export async function endSession(db: Db, tokenHash: string): Promise<void> {
+	await db.delete(sessions).where(eq(sessions.tokenHash, tokenHash));
+}
+
+/** "Log out everywhere": every session of the account. */
+export async function endAllSessions(db: Db, userId: string): Promise<number> {
+	const gone = await db.delete(sessions).where(eq(sessions.userId, userId)).returning();
+	return gone.length;
+}
+
+/** Housekeeping: sessions past their lifetime or idle limit. */
+export async function purgeExpiredSessions(db: Db): Promise<number> {
+	const idle = sessionPolicy().idleMinutes;
+	const gone = await db
+		.delete(sessions)
+		.where(
+			or(
+				lt(sessions.expiresAt, new Date()),
+				lt(sessions.lastSeenAt, sql`now() - make_interval(mins => ${idle})`)
+			)
+		)
+		.returning({ tokenHash: sessions.tokenHash });
+	return gone.length;
+}

@@ -1,0 +1,63 @@
+import { error, fail, redirect } from '@sveltejs/kit';
+import { clearSessionCookie } from '$lib/server/auth/cookies';
+import { verifyPassword } from '$lib/server/auth/password';
+import { audit } from '$lib/server/services/audit';
+import { endAllSessions } from '$lib/server/services/sessions';
+import { AccountError, changePassword, findUserByEmail, getUser } from '$lib/server/services/users';
+import type { Actions, PageServerLoad } from './$types';
+
+function currentUser(locals: App.Locals) {
+	const principal = locals.principal;
+	if (!principal || principal.type !== 'user') error(403, 'Page réservée aux comptes personnels.');
+	return principal;
+}
+
+export const load: PageServerLoad = async ({ locals, url }) => {
+	const principal = currentUser(locals);
+	const user = await getUser(locals.db, principal.id);
+	if (!user) error(404, 'Compte introuvable');
+	return { user, firstLogin: url.searchParams.has('premiere') || user.mustChangePassword };
+};
+
+export const actions: Actions = {
+	password: async ({ request, locals, getClientAddress }) => {
+		const principal = currentUser(locals);
+		const form = await request.formData();
+		const current = String(form.get('current') ?? '');
+		const next = String(form.get('password') ?? '');
+		const confirm = String(form.get('confirm') ?? '');
+		const row = await findUserByEmail(locals.db, principal.label);
+		if (!row?.passwordHash || !(await verifyPassword(row.passwordHash, current))) {
+			return fail(400, { issues: [{ path: 'current', message: 'mot de passe actuel incorrect' }] });
+		}
+		if (next !== confirm) {
+			return fail(400, { issues: [{ path: 'confirm', message: 'les deux saisies diffèrent' }] });
+		}
+		try {
+			await changePassword(locals.db, principal.id, next, locals.sessionHash ?? undefined);
+		} catch (e) {
+			if (e instanceof AccountError) return fail(400, { issues: e.issues });
+			throw e;
+		}
+		await audit(locals.db, {
+			actor: principal,
+			action: 'auth.password_change',
+			outcome: 'success',
+			ip: getClientAddress()
+		});
+		redirect(303, '/compte?modifie=1');
+	},
+	everywhere: async ({ locals, cookies, getClientAddress }) => {
+		const principal = currentUser(locals);
+		const ended = await endAllSessions(locals.db, principal.id);
+		await audit(locals.db, {
+			actor: principal,
+			action: 'auth.logout_everywhere',
+			outcome: 'success',
+			ip: getClientAddress(),
+			details: { sessions: ended }
+		});
+		clearSessionCookie(cookies);
+		redirect(303, '/connexion');
+	}
+};

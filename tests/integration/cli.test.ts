@@ -1,0 +1,152 @@
+/**
+ * The command line as a user runs it (contract §5): a child process on the embedded database
+ * (DATA_DIR) and on PostgreSQL (DATABASE_URL). An import with one bad row exits ≠ 0 naming the row
+ * and the field, and nothing is written; on the embedded database, a data dir held by a running
+ * process is refused at once.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acquireDataDirLock } from '$lib/server/db/lock';
+import { runCli } from '../helpers/cli';
+import { DATABASES, openTestDatabase, type TestDatabase } from '../helpers/databases';
+import { DEMO_TERRITORY_ID, demoRecords } from '../factories/structures';
+
+describe.each(DATABASES)('command line on %s', (kind) => {
+	let dir: string;
+	let env: Record<string, string>;
+	let postgres: TestDatabase | undefined;
+	const file = (name: string) => path.join(dir, name);
+	const exportDemo = async () => {
+		const result = await runCli(['export', 'structures', '--territory', DEMO_TERRITORY_ID], env);
+		expect(result.code, result.stderr).toBe(0);
+		return JSON.parse(result.stdout) as { id: string; name: string }[];
+	};
+
+	beforeAll(async () => {
+		dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bontiers-cli-'));
+		// The embedded data dir lives in a sub-directory, next to the files the tests write.
+		env = { DATA_DIR: file('data') };
+		if (kind === 'postgres') {
+			// A fresh, empty database; the CLI loads the geography itself, as on a new instance.
+			postgres = await openTestDatabase('postgres');
+			await postgres.database.close();
+			env.DATABASE_URL = postgres.url ?? '';
+		}
+		const seeded = await runCli(['seed', 'demo'], env);
+		expect(seeded.code, seeded.stderr).toBe(0);
+		expect(seeded.stderr).toMatch(/23 structures/);
+	});
+
+	afterAll(async () => {
+		await postgres?.close().catch(() => {});
+		if (dir) fs.rmSync(dir, { recursive: true, force: true });
+	});
+
+	it('rejects a file with a bad row, naming the row and the field, and writes nothing', async () => {
+		const before = await exportDemo();
+		expect(before.map((s) => s.id)).toEqual(
+			demoRecords()
+				.map((s) => s.id)
+				.sort()
+		);
+		// Every other row would rename a structure; `replace` would also delete the missing ones.
+		const bad = before.slice(0, -2).map((s, i) => ({
+			...s,
+			name: `${s.name} (modifié)`,
+			...(i === 2 ? { kind: 'hospice' } : {})
+		}));
+		fs.writeFileSync(file('bad.json'), JSON.stringify(bad));
+
+		const result = await runCli(
+			[
+				'import',
+				'structures',
+				file('bad.json'),
+				'--territory',
+				DEMO_TERRITORY_ID,
+				'--mode',
+				'replace'
+			],
+			env
+		);
+		expect(result.code).not.toBe(0);
+		expect(result.stderr).toMatch(/ligne 3, kind : .*hospice/);
+		expect(result.stderr).not.toMatch(/Erreur inattendue/);
+		expect(await exportDemo()).toEqual(before);
+	});
+
+	it('names the line of a CSV file (header = line 1)', async () => {
+		fs.writeFileSync(
+			file('bad.csv'),
+			[
+				'id,name,kind,coverage,problems,level_min,level_max',
+				'cli:1,Premier,ccas,13204,droits,information,simple',
+				'cli:2,Second,ccas,13204|99999,droits,information,simple'
+			].join('\n')
+		);
+		const result = await runCli(
+			['import', 'structures', file('bad.csv'), '--territory', DEMO_TERRITORY_ID],
+			env
+		);
+		expect(result.code).not.toBe(0);
+		expect(result.stderr).toMatch(/ligne 3, coverage : .*99999/);
+		expect((await exportDemo()).map((s) => s.id)).not.toContain('cli:1');
+	});
+
+	it('imports a valid file and says what it did', async () => {
+		const [first] = demoRecords();
+		fs.writeFileSync(file('one.json'), JSON.stringify([{ ...first, name: 'Nouveau nom' }]));
+		const result = await runCli(
+			['import', 'structures', file('one.json'), '--territory', DEMO_TERRITORY_ID],
+			env
+		);
+		expect(result.code, result.stderr).toBe(0);
+		expect(result.stderr).toMatch(/1 structures \(0 créées, 1 mises à jour, 0 retirées\)/);
+		const after = await exportDemo();
+		expect(after.find((s) => s.id === first?.id)?.name).toBe('Nouveau nom');
+		expect(after).toHaveLength(demoRecords().length);
+	});
+
+	if (kind === 'pglite') {
+		it('refuses at once while a running process holds the data dir, naming it', async () => {
+			const lock = acquireDataDirLock(file('data'), {
+				role: 'server',
+				url: 'http://localhost:5173'
+			});
+			try {
+				const result = await runCli(
+					['export', 'structures', '--territory', DEMO_TERRITORY_ID],
+					env,
+					30_000
+				);
+				expect(result.code).not.toBe(0);
+				// Refused before the database is opened: no migration, no geography, no output.
+				expect(result.stderr).not.toMatch(/Chargement|Migrations/);
+				expect(result.stdout).toBe('');
+				expect(result.stderr).toContain(`pid ${process.pid}`);
+				expect(result.stderr).toContain('http://localhost:5173');
+				expect(result.stderr).toMatch(/serveur Bon Tiers/);
+				// The lock is still this process' own.
+				const content = JSON.parse(fs.readFileSync(file('data/bon-tiers.lock'), 'utf8')) as {
+					pid: number;
+				};
+				expect(content.pid).toBe(process.pid);
+			} finally {
+				lock.release();
+			}
+			// Once released, the same command works.
+			expect((await exportDemo()).length).toBe(demoRecords().length);
+		});
+	} else {
+		it('ignores the embedded data dir lock: with DATABASE_URL, processes share the database', async () => {
+			const lock = acquireDataDirLock(file('data'), { role: 'server' });
+			try {
+				expect((await exportDemo()).length).toBe(demoRecords().length);
+			} finally {
+				lock.release();
+			}
+		});
+	}
+});
