@@ -10,12 +10,15 @@ import {
 	type ConsoleMessage,
 	type Page
 } from 'playwright-core';
-import { expect, inject, test as base } from 'vitest';
+import { expect, test as base } from 'vitest';
+import type { AccountName } from '../setup/e2e-accounts';
+import { baseUrl, SESSION_COOKIE, signInSession } from './http';
 
 /**
  * Browser fixtures of the e2e tests: one headless Chromium and one context per test file, one page
  * per test. Every page fails its test on an uncaught exception (`pageerror`) or a console error,
  * unless the test declared that error expected (`pageErrors.allow`), e.g. the 404 of a missing page.
+ * `test` browses anonymously; `testAs(account)` signs the file's context in first.
  */
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -33,9 +36,7 @@ const CHROMIUM_ARGS = [
 	'--disable-sync'
 ];
 
-export function baseUrl(): string {
-	return inject('baseUrl');
-}
+export { baseUrl };
 
 export function launchBrowser(): Promise<Browser> {
 	return chromium.launch({
@@ -92,44 +93,76 @@ export async function watchedPage(
 	return { page, errors: new PageErrors(page) };
 }
 
+/**
+ * Signs a browser context in as this account: the real sign-in form posted once over HTTP, its
+ * session cookie (HttpOnly, so only Playwright can set it) given to the context. A fresh session
+ * per call.
+ */
+export async function signIn(context: BrowserContext, account: AccountName): Promise<void> {
+	const session = await signInSession(account);
+	await context.addCookies([
+		{
+			name: SESSION_COOKIE,
+			value: session,
+			url: `${baseUrl()}/`,
+			httpOnly: true,
+			sameSite: 'Lax'
+		}
+	]);
+}
+
 type FileFixtures = { browser: Browser; context: BrowserContext };
 type TestFixtures = { page: Page; pageErrors: PageErrors };
 
 const errorsOfPage = new WeakMap<Page, PageErrors>();
 
-export const test = base
-	.extend<FileFixtures>({
-		browser: [
-			// eslint-disable-next-line no-empty-pattern -- vitest reads fixture dependencies from the pattern
-			async ({}, use) => {
-				const browser = await launchBrowser();
-				await use(browser);
-				await browser.close();
+function browserTest(account: AccountName | null) {
+	return base
+		.extend<FileFixtures>({
+			browser: [
+				// eslint-disable-next-line no-empty-pattern -- vitest reads fixture dependencies from the pattern
+				async ({}, use) => {
+					const browser = await launchBrowser();
+					await use(browser);
+					await browser.close();
+				},
+				{ scope: 'file' }
+			],
+			context: [
+				async ({ browser }, use) => {
+					const context = await browser.newContext(contextOptions());
+					if (account) await signIn(context, account);
+					await use(context);
+					await context.close();
+				},
+				{ scope: 'file' }
+			]
+		})
+		.extend<TestFixtures>({
+			page: async ({ context }, use) => {
+				const { page, errors } = await watchedPage(context);
+				errorsOfPage.set(page, errors);
+				await use(page);
+				await page.close();
+				// After the test body: an error thrown here fails the test that used the page.
+				errors.expectNone();
 			},
-			{ scope: 'file' }
-		],
-		context: [
-			async ({ browser }, use) => {
-				const context = await browser.newContext(contextOptions());
-				await use(context);
-				await context.close();
-			},
-			{ scope: 'file' }
-		]
-	})
-	.extend<TestFixtures>({
-		page: async ({ context }, use) => {
-			const { page, errors } = await watchedPage(context);
-			errorsOfPage.set(page, errors);
-			await use(page);
-			await page.close();
-			// After the test body: an error thrown here fails the test that used the page.
-			errors.expectNone();
-		},
-		pageErrors: async ({ page }, use) => {
-			await use(errorsOfPage.get(page) as PageErrors);
-		}
-	});
+			pageErrors: async ({ page }, use) => {
+				await use(errorsOfPage.get(page) as PageErrors);
+			}
+		});
+}
+
+/** Browser tests without a session (every page but /connexion sends them to sign in). */
+export const test = browserTest(null);
+
+/**
+ * Browser tests "authenticated as" an account of this run (tests/setup/e2e-accounts.ts): the
+ * file's context holds its session.
+ */
+export function testAs(account: AccountName) {
+	return browserTest(account);
+}
 
 export { expect };
 

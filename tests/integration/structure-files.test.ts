@@ -5,7 +5,6 @@ import { structures } from '$lib/server/db/schema';
 import { seedDemo } from '$lib/server/services/setup';
 import {
 	parseStructureFile,
-	rowOffsetOf,
 	structuresToCsv,
 	structuresToJson
 } from '$lib/server/services/structure-files';
@@ -28,13 +27,8 @@ async function importError(promise: Promise<unknown>): Promise<ImportError> {
 
 /** What the CLI and the API do with an uploaded file. */
 function importCsv(db: Parameters<typeof importStructures>[0], territory: string, text: string) {
-	return importStructures(
-		db,
-		territory,
-		parseStructureFile(text, 'csv'),
-		'upsert',
-		rowOffsetOf('csv')
-	);
+	const file = parseStructureFile(text, 'csv');
+	return importStructures(db, territory, file.records, 'upsert', file.rows);
 }
 
 describe.each(DATABASES)('import files (JSON, CSV) on %s', (kind) => {
@@ -58,9 +52,9 @@ describe.each(DATABASES)('import files (JSON, CSV) on %s', (kind) => {
 
 	it('round-trips the JSON export too', async () => {
 		const exported = await exportStructures(t.db, DEMO_TERRITORY_ID);
-		const records = parseStructureFile(structuresToJson(exported), 'json');
+		const file = parseStructureFile(structuresToJson(exported), 'json');
 		await t.db.delete(structures).where(eq(structures.territoryId, DEMO_TERRITORY_ID));
-		await importStructures(t.db, DEMO_TERRITORY_ID, records, 'upsert', rowOffsetOf('json'));
+		await importStructures(t.db, DEMO_TERRITORY_ID, file.records, 'upsert', file.rows);
 		expect(await exportStructures(t.db, DEMO_TERRITORY_ID)).toEqual(exported);
 	});
 

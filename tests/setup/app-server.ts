@@ -1,20 +1,26 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
+import type { E2eData } from './e2e-accounts';
 
 /**
  * Global setup of the browser tests: the production build (`node build`) on a fresh embedded
  * database, so the tests see what a deployment sees — first-start migration, geography and the demo
  * territory included. The build is not made here: `npm run build` comes first (see `npm test`).
+ * Before the server starts, e2e-data.ts adds a second territory, one account per role and API
+ * tokens to the data dir; the tests get them with `inject('e2e')`.
  */
 
 declare module 'vitest' {
 	export interface ProvidedContext {
 		baseUrl: string;
+		/** Accounts (with their password) and API tokens of this run. */
+		e2e: E2eData;
 	}
 }
 
@@ -26,8 +32,11 @@ const LOG_DIR = path.join(ROOT, 'test-results');
 // server loads its route modules lazily, and a `npm run build` during the run would replace them.
 const BUILD_SNAPSHOT = path.join(LOG_DIR, 'e2e-build');
 const LOG_FILE = path.join(LOG_DIR, 'app-server.log');
+const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+const DATA_SCRIPT = path.join(ROOT, 'tests', 'setup', 'e2e-data.ts');
 // The first start loads ~35k communes and the boundaries of the Bouches-du-Rhône.
 const START_TIMEOUT_MS = 120_000;
+const PREPARE_TIMEOUT_MS = 120_000;
 const STOP_TIMEOUT_MS = 10_000;
 
 function freePort(): Promise<number> {
@@ -76,6 +85,39 @@ async function waitUntilReady(url: string, child: ChildProcess): Promise<void> {
 	throw new Error(`le serveur ne répond pas après ${START_TIMEOUT_MS / 1000} s (${lastError})`);
 }
 
+/**
+ * Runs e2e-data.ts on the (not yet served) data dir and reads the credentials it prints. A fresh
+ * passphrase per run: nothing in the repository can sign in to a test instance.
+ */
+function prepareData(env: NodeJS.ProcessEnv): Promise<E2eData> {
+	const password = `e2e-${randomBytes(18).toString('base64url')}`;
+	return new Promise((resolve, reject) => {
+		const child = spawn(TSX, ['--tsconfig', 'tsconfig.cli.json', DATA_SCRIPT], {
+			cwd: ROOT,
+			env: { ...env, E2E_PASSWORD: password },
+			stdio: ['ignore', 'pipe', 'pipe']
+		});
+		let stdout = '';
+		let stderr = '';
+		child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+		child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+		const timer = setTimeout(() => child.kill('SIGKILL'), PREPARE_TIMEOUT_MS);
+		child.once('error', (error) => {
+			clearTimeout(timer);
+			reject(error);
+		});
+		child.once('close', (code) => {
+			clearTimeout(timer);
+			const last = stdout.trim().split('\n').at(-1) ?? '';
+			if (code !== 0 || !last.startsWith('{')) {
+				reject(new Error(`préparation des données e2e en échec (code ${code}) :\n${stderr}`));
+				return;
+			}
+			resolve(JSON.parse(last) as E2eData);
+		});
+	});
+}
+
 function printLog(): void {
 	try {
 		const log = fs.readFileSync(LOG_FILE, 'utf8');
@@ -108,10 +150,23 @@ export default async function setup(project: TestProject): Promise<() => Promise
 		PORT: String(port),
 		HOST: '127.0.0.1',
 		ORIGIN: baseUrl,
-		SEED_DEMO: 'true'
+		SEED_DEMO: 'true',
+		// adapter-node's own limit (default 512 kB) must sit above the app's: 1 MB on JSON API
+		// bodies, 20 MB on imports, so that the app answers 413 itself, in the API's error format.
+		BODY_SIZE_LIMIT: '25M'
 	};
 	// The tests run against the embedded database, whatever the developer's shell points at.
 	delete env.DATABASE_URL;
+
+	let data: E2eData;
+	try {
+		data = await prepareData(env);
+	} catch (error) {
+		log.end();
+		fs.rmSync(dataDir, { recursive: true, force: true });
+		fs.rmSync(BUILD_SNAPSHOT, { recursive: true, force: true });
+		throw error;
+	}
 
 	const child = spawn(process.execPath, [path.join(BUILD_SNAPSHOT, 'index.js')], {
 		cwd: ROOT,
@@ -150,6 +205,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
 	}
 
 	project.provide('baseUrl', baseUrl);
+	project.provide('e2e', data);
 
 	return async () => {
 		const code = child.exitCode;

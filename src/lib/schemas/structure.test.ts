@@ -86,6 +86,18 @@ describe('StructureImportSchema', () => {
 		expect(problems({ ...valid, lat: 91, lon: 5 })[0]?.path).toBe('lat');
 	});
 
+	it('lists every problem of a row at once, cross-field checks included', () => {
+		const issues = problems({
+			...valid,
+			kind: 'hospice',
+			level_min: 'complexe',
+			level_max: 'simple',
+			age_min: 90,
+			age_max: 60
+		});
+		expect(issues.map((i) => i.path).sort()).toEqual(['age_max', 'kind', 'level_max']);
+	});
+
 	it('validates contact fields', () => {
 		const issues = problems({
 			...valid,

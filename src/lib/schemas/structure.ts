@@ -3,8 +3,7 @@ import {
 	KIND_CODES,
 	LEVEL_CODES,
 	MODE_CODES,
-	PROBLEM_CODES,
-	levelRank
+	PROBLEM_CODES
 } from '$lib/domain/taxonomy';
 import { COVERAGE_CODE, INSEE_CODE } from '$lib/geo/places';
 import { z } from './zod';
@@ -98,39 +97,48 @@ export const StructureImportSchema = z
 		referral: optionalText(2000),
 		updated_at: z.iso.date().optional()
 	})
-	.superRefine((s, ctx) => {
-		if ((!s.coverage || s.coverage.length === 0) && !s.coverage_geojson) {
-			ctx.addIssue({
-				code: 'custom',
-				path: ['coverage'],
-				message: 'indiquez coverage (codes des lieux couverts) ou coverage_geojson (polygone)'
-			});
-		}
-		if (levelRank(s.level_min) > levelRank(s.level_max)) {
-			ctx.addIssue({
-				code: 'custom',
-				path: ['level_max'],
-				message: `le niveau maximal (${s.level_max}) est inférieur au niveau minimal (${s.level_min})`
-			});
-		}
-		if (s.age_min !== undefined && s.age_max !== undefined && s.age_min > s.age_max) {
-			ctx.addIssue({
-				code: 'custom',
-				path: ['age_max'],
-				message: `l’âge maximal (${s.age_max}) est inférieur à l’âge minimal (${s.age_min})`
-			});
-		}
-		if ((s.lon === undefined) !== (s.lat === undefined)) {
-			ctx.addIssue({
-				code: 'custom',
-				path: [s.lon === undefined ? 'lon' : 'lat'],
-				message: 'lon et lat vont ensemble'
-			});
-		}
-		if (new Set(s.problems).size !== s.problems.length) {
-			ctx.addIssue({ code: 'custom', path: ['problems'], message: 'problème en double' });
-		}
-	});
+	.superRefine(
+		(s, ctx) => {
+			// Runs even when a field failed (see `when`), so one pass lists every problem of a row:
+			// each check looks only at fields that are themselves valid.
+			const coverageGiven = Array.isArray(s.coverage) && s.coverage.length > 0;
+			if (!coverageGiven && s.coverage_geojson === undefined) {
+				ctx.addIssue({
+					code: 'custom',
+					path: ['coverage'],
+					message: 'indiquez coverage (codes des lieux couverts) ou coverage_geojson (polygone)'
+				});
+			}
+			const min = LEVEL_CODES.indexOf(s.level_min);
+			const max = LEVEL_CODES.indexOf(s.level_max);
+			if (min >= 0 && max >= 0 && min > max) {
+				ctx.addIssue({
+					code: 'custom',
+					path: ['level_max'],
+					message: `le niveau maximal (${s.level_max}) est inférieur au niveau minimal (${s.level_min})`
+				});
+			}
+			if (typeof s.age_min === 'number' && typeof s.age_max === 'number' && s.age_min > s.age_max) {
+				ctx.addIssue({
+					code: 'custom',
+					path: ['age_max'],
+					message: `l’âge maximal (${s.age_max}) est inférieur à l’âge minimal (${s.age_min})`
+				});
+			}
+			if ((s.lon === undefined) !== (s.lat === undefined)) {
+				ctx.addIssue({
+					code: 'custom',
+					path: [s.lon === undefined ? 'lon' : 'lat'],
+					message: 'lon et lat vont ensemble'
+				});
+			}
+			if (Array.isArray(s.problems) && new Set(s.problems).size !== s.problems.length) {
+				ctx.addIssue({ code: 'custom', path: ['problems'], message: 'problème en double' });
+			}
+		},
+		// A row with no object at all has nothing more to check.
+		{ when: (payload) => typeof payload.value === 'object' && payload.value !== null }
+	);
 
 export type StructureInput = z.input<typeof StructureImportSchema>;
 export type StructureImport = z.output<typeof StructureImportSchema>;

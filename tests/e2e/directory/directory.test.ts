@@ -12,13 +12,22 @@ import {
 	expect,
 	expectNoAxeViolations,
 	screenshot,
-	test,
+	signIn,
+	testAs,
 	watchedPage
 } from '../fixtures';
 import { DirectoryPage, StructurePage } from './directory-page';
 
 /** Marseille 4e: postal code 13004, INSEE code 13204, in the city 13055 and the département 13. */
 const MARSEILLE_4E = { postalCode: '13004', code: '13204', commune: '13055', department: '13' };
+
+/**
+ * Every page needs a session: a partner (the least role that reads the directory) of the demo
+ * territory only, so that the directory shows exactly the demo structures whatever other
+ * territories the security tests add.
+ */
+const ACCOUNT = 'partnerMarseille';
+const test = testAs(ACCOUNT);
 
 const roseraie = demoStructure((s) => plain(s.name).includes('roseraie'), 'nom « Roseraie »');
 
@@ -232,6 +241,7 @@ describe('annuaire', () => {
 	}) => {
 		const context = await browser.newContext(contextOptions({ javaScriptEnabled: false }));
 		try {
+			await signIn(context, ACCOUNT);
 			const { page, errors } = await watchedPage(context);
 			const directory = new DirectoryPage(page);
 			await directory.goto();

@@ -27,6 +27,9 @@ export const ROUTE_ACCESS: Record<string, RouteRule> = {
 	'/(app)/structures/[id]': { default: 'partner' },
 	'/(app)/territoires': { default: 'partner' },
 	'/(app)/territoires/[id]': { default: 'partner' },
+	'/(app)/orienter': { default: 'agent', 'action:evaluer': 'agent', 'action:enregistrer': 'agent' },
+	'/(app)/orientations': { default: 'agent' },
+	'/(app)/orientations/[id]': { default: 'agent', 'action:statut': 'agent' },
 	'/(admin)/admin': { default: 'admin' },
 	'/(admin)/admin/utilisateurs': {
 		default: 'admin',
@@ -41,7 +44,11 @@ export const ROUTE_ACCESS: Record<string, RouteRule> = {
 	'/api/v1/structures': { default: 'partner' },
 	'/api/v1/structures/[id]': { default: 'partner' },
 	'/api/v1/territories/[id]': { default: 'partner', PUT: 'pilot' },
-	'/api/v1/territories/[id]/structures': { default: 'pilot', POST: 'pilot' }
+	'/api/v1/territories/[id]/structures': { default: 'pilot', POST: 'pilot' },
+	'/api/v1/recommendations': { default: 'agent', POST: 'agent' },
+	'/api/v1/orientations': { default: 'agent', POST: 'agent' },
+	'/api/v1/orientations/[id]': { default: 'agent' },
+	'/api/v1/orientations/[id]/status': { default: 'agent', POST: 'agent' }
 };
 
 /**

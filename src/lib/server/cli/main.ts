@@ -16,7 +16,6 @@ import { ensureGeography, seedDemo } from '$lib/server/services/setup';
 import {
 	formatFromName,
 	parseStructureFile,
-	rowOffsetOf,
 	structuresToCsv,
 	structuresToGeojson,
 	structuresToJson
@@ -55,6 +54,9 @@ Rôles : partner, agent, pilot, admin. Sans --territory : tous les territoires d
 Base : DATABASE_URL (PostgreSQL) ou, sinon, la base embarquée dans DATA_DIR (défaut ./data).`;
 
 const log = (message: string) => console.error(message);
+
+/** The audit log's "who" for the command line: whoever runs it on the server's machine. */
+const CLI_ACTOR = { type: 'system', label: 'cli' } as const;
 
 async function withDatabase<T>(run: (database: Database) => Promise<T>): Promise<T> {
 	const config = readConfig();
@@ -131,6 +133,14 @@ export async function main(argv: string[]): Promise<number> {
 			return withDatabase(async ({ db }) => {
 				await ensureGeography(db, log);
 				const { created } = await putTerritory(db, id, { name, communes });
+				await audit(db, {
+					actor: CLI_ACTOR,
+					action: created ? 'territory.create' : 'territory.update',
+					outcome: 'success',
+					target: { type: 'territory', id },
+					territoryId: id,
+					details: { communes: communes.length }
+				});
 				log(`Territoire ${id} ${created ? 'créé' : 'mis à jour'} (${communes.length} lieu(x)).`);
 				return 0;
 			});
@@ -145,13 +155,46 @@ export async function main(argv: string[]): Promise<number> {
 			}
 			const format = formatFromName(file);
 			if (!format) throw new UsageError(`${file} : extension .json ou .csv attendue`);
-			const records = parseStructureFile(readFile(file), format);
+			const parsed = parseStructureFile(readFile(file), format);
 			return withDatabase(async ({ db }) => {
 				await ensureGeography(db, log);
 				if (!(await territoryExists(db, territory))) {
 					throw new CliError(`territoire inconnu : ${territory} (créez-le avec « territory put »)`);
 				}
-				const result = await importStructures(db, territory, records, mode, rowOffsetOf(format));
+				const result = await importStructures(
+					db,
+					territory,
+					parsed.records,
+					mode,
+					parsed.rows
+				).catch(async (error: unknown) => {
+					if (error instanceof ImportError) {
+						await audit(db, {
+							actor: CLI_ACTOR,
+							action: 'import.structures',
+							outcome: 'failure',
+							target: { type: 'territory', id: territory },
+							territoryId: territory,
+							details: { format, mode, problems: error.issues.length }
+						});
+					}
+					throw error;
+				});
+				await audit(db, {
+					actor: CLI_ACTOR,
+					action: 'import.structures',
+					outcome: 'success',
+					target: { type: 'territory', id: territory },
+					territoryId: territory,
+					details: {
+						format,
+						mode,
+						total: result.total,
+						created: result.created,
+						updated: result.updated,
+						deleted: result.deleted
+					}
+				});
 				log(
 					`Import dans ${territory} : ${result.total} structures (${result.created} créées, ${result.updated} mises à jour, ${result.deleted} retirées).`
 				);
@@ -168,6 +211,12 @@ export async function main(argv: string[]): Promise<number> {
 				await ensureGeography(db, log);
 				const started = performance.now();
 				const result = await importBoundaries(db, collection);
+				await audit(db, {
+					actor: CLI_ACTOR,
+					action: 'import.communes',
+					outcome: 'success',
+					details: { features: result.features, added: result.added }
+				});
 				log(
 					`${result.features} limites importées (${result.added} lieux ajoutés, ${result.updated} mis à jour) en ${((performance.now() - started) / 1000).toFixed(1)} s.`
 				);
@@ -210,7 +259,7 @@ export async function main(argv: string[]): Promise<number> {
 					password: values.password
 				});
 				await audit(db, {
-					actor: { type: 'system', label: 'cli' },
+					actor: CLI_ACTOR,
 					action: 'admin.user_create',
 					outcome: 'success',
 					target: { type: 'user', id: user.id },
@@ -237,7 +286,7 @@ export async function main(argv: string[]): Promise<number> {
 					null
 				);
 				await audit(db, {
-					actor: { type: 'system', label: 'cli' },
+					actor: CLI_ACTOR,
 					action: 'admin.token_create',
 					outcome: 'success',
 					target: { type: 'token', id: summary.id },

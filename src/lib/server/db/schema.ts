@@ -270,3 +270,62 @@ export const auditLog = pgTable(
 		index('audit_log_actor').on(t.actorId)
 	]
 );
+
+/* ---------------------------------- Orientations ---------------------------------- */
+
+/**
+ * A request oriented at the guichet intégré. Never a name or direct identifier of the person
+ * (CNIL): an age, a place code, problem and criteria codes, the consent flag, and a note that
+ * the form asks to keep free of names. Anonymised after the retention period (age → band,
+ * note dropped, author forgotten).
+ */
+export const orientations = pgTable(
+	'orientations',
+	{
+		id: text('id').primaryKey(),
+		territoryId: text('territory_id').references(() => territories.id, { onDelete: 'set null' }),
+		/** The place of life: commune or arrondissement (INSEE code). */
+		commune: text('commune').notNull(),
+		age: integer('age'),
+		/** Five-year band (75 = 75–79), kept after anonymisation. */
+		ageBand: integer('age_band'),
+		apa: boolean('apa'),
+		problems: text('problems').array().notNull(),
+		criteria: text('criteria').array().notNull(),
+		requestType: text('request_type').notNull(),
+		computedLevel: text('computed_level').notNull(),
+		level: text('level').notNull(),
+		levelReason: text('level_reason'),
+		consent: boolean('consent').notNull(),
+		structureId: text('structure_id').references(() => structures.id, { onDelete: 'set null' }),
+		orphan: boolean('orphan').notNull(),
+		status: text('status').notNull(),
+		note: text('note'),
+		createdByType: text('created_by_type'),
+		createdBy: text('created_by'),
+		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+		statusChangedAt: timestamp('status_changed_at', { withTimezone: true }).notNull().defaultNow(),
+		anonymisedAt: timestamp('anonymised_at', { withTimezone: true })
+	},
+	(t) => [
+		index('orientations_territory_status').on(t.territoryId, t.status),
+		index('orientations_created_by').on(t.createdBy),
+		index('orientations_structure').on(t.structureId),
+		index('orientations_status_changed').on(t.statusChangedAt)
+	]
+);
+
+export const orientationEvents = pgTable(
+	'orientation_events',
+	{
+		id: bigserial('id', { mode: 'number' }).primaryKey(),
+		orientationId: text('orientation_id')
+			.notNull()
+			.references(() => orientations.id, { onDelete: 'cascade' }),
+		status: text('status').notNull(),
+		reason: text('reason'),
+		at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+		actorId: text('actor_id')
+	},
+	(t) => [index('orientation_events_orientation').on(t.orientationId)]
+);

@@ -44,12 +44,19 @@ export interface AuditFilters {
 	offset?: number;
 }
 
+/**
+ * The text searched for, matched literally by LIKE: its wildcards escaped (backslash is LIKE's
+ * default escape character), not removed, so that `jean_dupont` finds jean_dupont@….
+ */
+function likeLiteral(text: string): string {
+	return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
 export async function listAudit(db: Db, filters: AuditFilters) {
 	const where: SQL[] = [];
-	if (filters.action)
-		where.push(sql`${auditLog.action} like ${filters.action.replace(/[%_]/g, '') + '%'}`);
+	if (filters.action) where.push(sql`${auditLog.action} like ${likeLiteral(filters.action) + '%'}`);
 	if (filters.actor)
-		where.push(sql`${auditLog.actorLabel} ilike ${'%' + filters.actor.replace(/[%_]/g, '') + '%'}`);
+		where.push(sql`${auditLog.actorLabel} ilike ${'%' + likeLiteral(filters.actor) + '%'}`);
 	if (filters.outcome) where.push(eq(auditLog.outcome, filters.outcome));
 	if (filters.from) where.push(gte(auditLog.at, filters.from));
 	if (filters.to) where.push(lt(auditLog.at, filters.to));

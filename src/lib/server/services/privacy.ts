@@ -1,6 +1,6 @@
-import { eq, lt, sql } from 'drizzle-orm';
+import { and, eq, isNull, lt, sql } from 'drizzle-orm';
 import type { Db } from '$lib/server/db/client';
-import { loginThrottle, settings } from '$lib/server/db/schema';
+import { loginThrottle, orientations, settings } from '$lib/server/db/schema';
 import { audit } from './audit';
 import { purgeExpiredSessions } from './sessions';
 
@@ -30,6 +30,25 @@ export interface PurgeResult {
 	retentionMonths: number;
 	sessions: number;
 	throttle: number;
+	orientations: number;
+}
+
+/**
+ * Past the retention period after its last status change, an orientation keeps only what the
+ * pilots' aggregates need: the exact age becomes a five-year band, the note and the author go.
+ */
+export async function anonymiseOrientations(db: Db, months: number): Promise<number> {
+	const done = await db
+		.update(orientations)
+		.set({ age: null, note: null, createdBy: null, createdByType: null, anonymisedAt: new Date() })
+		.where(
+			and(
+				isNull(orientations.anonymisedAt),
+				lt(orientations.statusChangedAt, sql`now() - make_interval(months => ${months})`)
+			)
+		)
+		.returning({ id: orientations.id });
+	return done.length;
 }
 
 /**
@@ -42,15 +61,22 @@ export async function purge(db: Db): Promise<PurgeResult> {
 	const throttle = (
 		await db
 			.delete(loginThrottle)
-			.where(lt(loginThrottle.windowStart, sql`now() - interval '1 day'`))
+			// Stale: no failure counted nor any block running for a day.
+			.where(
+				lt(
+					sql`coalesce(${loginThrottle.blockedUntil}, ${loginThrottle.windowStart})`,
+					sql`now() - interval '1 day'`
+				)
+			)
 			.returning({ key: loginThrottle.key })
 	).length;
-	const result = { retentionMonths, sessions, throttle };
+	const anonymised = await anonymiseOrientations(db, retentionMonths);
+	const result = { retentionMonths, sessions, throttle, orientations: anonymised };
 	await audit(db, {
 		actor: { type: 'system' },
 		action: 'privacy.purge',
 		outcome: 'success',
-		details: { retention_months: retentionMonths, sessions, throttle }
+		details: { retention_months: retentionMonths, sessions, throttle, orientations: anonymised }
 	});
 	return result;
 }

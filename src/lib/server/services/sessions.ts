@@ -4,8 +4,9 @@ import { sessions, users } from '$lib/server/db/schema';
 import { randomSecret, sha256 } from '$lib/server/auth/crypto';
 import { verifyDecoy, verifyPassword } from '$lib/server/auth/password';
 import type { Principal } from '$lib/server/auth/principal';
+import { z } from '$lib/schemas/zod';
 import { audit } from './audit';
-import { clearFailures, recordFailure, retryAfter, throttleKey } from './throttle';
+import { claimAttempt, clearFailures, recordFailure, retryAfter, throttleKey } from './throttle';
 import { findUserByEmail, getUser, userPrincipal } from './users';
 
 /** Session lifetimes: ended after this long without activity, and in any case after the maximum. */
@@ -33,12 +34,18 @@ export async function login(
 	input: { email: string; password: string; ip: string }
 ): Promise<LoginResult> {
 	const email = input.email.trim().toLowerCase();
+	// What was typed is logged only when it is an email address: people type their password
+	// into the email field often enough, and the audit log must never hold a password.
+	const typed = z.email().safeParse(email).success ? email : null;
 	const accountKey = throttleKey('account', email);
 	const ipKey = throttleKey('ip', input.ip);
-	const wait = await retryAfter(db, [accountKey, ipKey]);
+	// The account's attempt is counted before the password is checked, so that simultaneous
+	// guesses cannot all get in before the first failure is recorded.
+	let wait = await retryAfter(db, [accountKey, ipKey]);
+	if (wait === 0) wait = await claimAttempt(db, 'account', accountKey);
 	if (wait > 0) {
 		await audit(db, {
-			actor: { type: 'anonymous', label: email },
+			actor: { type: 'anonymous', label: typed },
 			action: 'auth.login',
 			outcome: 'denied',
 			ip: input.ip,
@@ -52,12 +59,11 @@ export async function login(
 			? await verifyPassword(row.passwordHash, input.password)
 			: (await verifyDecoy(input.password), false);
 	if (!row || !valid || row.disabledAt) {
-		await recordFailure(db, 'account', accountKey);
 		await recordFailure(db, 'ip', ipKey);
 		await audit(db, {
 			actor: row
 				? { type: 'user', id: row.id, label: row.email }
-				: { type: 'anonymous', label: email },
+				: { type: 'anonymous', label: typed },
 			action: 'auth.login',
 			outcome: 'failure',
 			ip: input.ip,

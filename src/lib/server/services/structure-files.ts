@@ -2,13 +2,15 @@ import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import type { Feature, FeatureCollection, Point } from 'geojson';
 import { STRUCTURE_FIELDS, csvRecordToInput, type StructureImport } from '$lib/schemas/structure';
-import { ImportError, rememberFileRows } from './structures';
+import { ImportError } from './structures';
 
 export type FileFormat = 'json' | 'csv';
 
-/** Row offset to name rows as the user sees them: CSV data starts on line 2. */
-export function rowOffsetOf(format: FileFormat): number {
-	return format === 'csv' ? 1 : 0;
+/** The records of an import file, and how the file names each one (for the import's issues). */
+export interface ParsedFile {
+	records: unknown[];
+	/** JSON: 1-based position in the array; CSV: the line where the record starts (header = 1). */
+	rows: number[];
 }
 
 export function formatFromName(name: string): FileFormat | null {
@@ -23,7 +25,7 @@ export function formatFromName(name: string): FileFormat | null {
  * structure with a header of the format's column names, lists separated by `|`. Syntax errors and
  * unknown columns are reported like any other import problem.
  */
-export function parseStructureFile(content: string, format: FileFormat): unknown[] {
+export function parseStructureFile(content: string, format: FileFormat): ParsedFile {
 	const text = content.replace(/^\uFEFF/, '');
 	if (format === 'json') {
 		let data: unknown;
@@ -39,7 +41,7 @@ export function parseStructureFile(content: string, format: FileFormat): unknown
 				{ row: 0, field: 'fichier', message: 'un tableau JSON de structures est attendu' }
 			]);
 		}
-		return data;
+		return { records: data, rows: data.map((_, i) => i + 1) };
 	}
 	let records: Record<string, string>[];
 	try {
@@ -76,15 +78,18 @@ export function parseStructureFile(content: string, format: FileFormat): unknown
 		);
 	}
 	const inputs = records.map(csvRecordToInput);
-	// Line of each data record in the file (the header's is dropped), for the import's issues.
-	rememberFileRows(inputs, recordStartLines(text).slice(1));
-	return inputs;
+	// Line of each data record in the file (the header's is dropped); should the count disagree
+	// with the parser's, fall back to position + 1 (header on line 1).
+	const lines = recordStartLines(text).slice(1);
+	return {
+		records: inputs,
+		rows: lines.length === inputs.length ? lines : inputs.map((_, i) => i + 2)
+	};
 }
 
 /**
  * The line (1-based) where each non-blank CSV record starts, header included: a newline inside a
- * quoted cell does not end a record. Only used to name lines; should it disagree with the parser
- * (another count of records), the caller's row offset applies.
+ * quoted cell does not end a record. Only used to name lines.
  */
 function recordStartLines(text: string): number[] {
 	const starts: number[] = [];

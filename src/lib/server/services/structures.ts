@@ -14,6 +14,7 @@ import {
 	STRUCTURE_FIELDS,
 	type StructureImport
 } from '$lib/schemas/structure';
+import { COVERAGE_CODE } from '$lib/geo/places';
 import { getPlaceCatalog, getPlaceIndex, getPlaces, type PlaceSummary } from './geography';
 import { territoryExists } from './territories';
 
@@ -43,15 +44,6 @@ export class ImportError extends Error {
 }
 
 export type ImportMode = 'upsert' | 'replace';
-
-// The file line of each record read by parseStructureFile: a quoted CSV cell may span several
-// lines and blank lines are skipped, so `index + offset` would name the wrong line.
-const fileRows = new WeakMap<readonly unknown[], readonly number[]>();
-
-/** Remembers the file line of each record, used instead of `rowOffset` to name rows. */
-export function rememberFileRows(records: readonly unknown[], rows: readonly number[]): void {
-	if (rows.length === records.length) fileRows.set(records, rows);
-}
 
 export interface ImportResult {
 	territory: string;
@@ -115,11 +107,13 @@ export async function importStructures(
 	territoryId: string,
 	records: readonly unknown[],
 	mode: ImportMode = 'upsert',
-	/** Added to the 1-based record index to name rows: 1 for a CSV file (its header is line 1). */
-	rowOffset = 0
+	/**
+	 * How the file names each record, as parseStructureFile reads it (CSV: the line where the
+	 * record starts); by default its 1-based position, as in a JSON array.
+	 */
+	rows?: readonly number[]
 ): Promise<ImportResult> {
-	const lines = fileRows.get(records);
-	const rowOf = (i: number) => lines?.[i] ?? i + 1 + rowOffset;
+	const rowOf = (i: number) => rows?.[i] ?? i + 1;
 	if (!(await territoryExists(db, territoryId))) {
 		throw new ImportError([
 			{ row: 0, field: 'territory', message: `territoire inconnu : ${territoryId}` }
@@ -166,7 +160,10 @@ export async function importStructures(
 		const coverage = (record as { coverage?: unknown } | null)?.coverage;
 		const row = rowOf(i);
 		if (valid.some((v) => v.row === row) || !Array.isArray(coverage)) return;
-		const codes = coverage.filter((c): c is string => typeof c === 'string');
+		// Malformed codes were already reported by the schema; look up the well-formed ones.
+		const codes = coverage.filter(
+			(c): c is string => typeof c === 'string' && COVERAGE_CODE.test(c)
+		);
 		for (const problem of catalog.expand(codes).problems) {
 			issues.push({ row, field: 'coverage', message: problem.message });
 		}

@@ -1,6 +1,7 @@
 import { eq, inArray } from 'drizzle-orm';
 import type { Db } from '$lib/server/db/client';
 import { loginThrottle } from '$lib/server/db/schema';
+import { sha256 } from '$lib/server/auth/crypto';
 
 /**
  * Brute-force protection of the sign-in, with counters in the database (shared by every app
@@ -15,8 +16,12 @@ export const THROTTLE_RULES = {
 
 export type ThrottleKind = keyof typeof THROTTLE_RULES;
 
+/**
+ * The counter's key: the email or address is hashed, so the table holds no personal data (nor a
+ * password typed into the email field by mistake).
+ */
 export function throttleKey(kind: ThrottleKind, value: string): string {
-	return `${kind}:${value.toLowerCase()}`;
+	return `${kind}:${sha256(value.trim().toLowerCase())}`;
 }
 
 /** Seconds to wait before another attempt for any of these keys, 0 when none is blocked. */
@@ -31,16 +36,39 @@ export async function retryAfter(db: Db, keys: string[], now = new Date()): Prom
 	return wait;
 }
 
-export async function recordFailure(db: Db, kind: ThrottleKind, key: string, now = new Date()) {
+/**
+ * Counts one failure on `key`, atomically: concurrent attempts are serialised on the key's row
+ * (created first if missing, so that two first failures cannot overwrite each other).
+ * A key is forgotten only once its window has passed and any block ended at least a window ago:
+ * an attacker who waits out each block keeps doubling it up to the cap instead of starting over.
+ * With `refuseWhenBlocked`, nothing is counted while the key is blocked and the wait is returned.
+ */
+async function count(
+	db: Db,
+	kind: ThrottleKind,
+	key: string,
+	now: Date,
+	refuseWhenBlocked: boolean
+): Promise<number> {
 	const rule = THROTTLE_RULES[kind];
 	const windowStart = new Date(now.getTime() - rule.windowMinutes * 60_000);
-	await db.transaction(async (tx) => {
+	return db.transaction(async (tx) => {
+		await tx
+			.insert(loginThrottle)
+			.values({ key, failures: 0, windowStart: now, blockedUntil: null })
+			.onConflictDoNothing({ target: loginThrottle.key });
 		const [row] = await tx
 			.select()
 			.from(loginThrottle)
 			.where(eq(loginThrottle.key, key))
 			.for('update');
-		const fresh = !row || row.windowStart < windowStart;
+		if (!row) throw new Error(`compteur de connexion introuvable : ${key}`);
+		if (refuseWhenBlocked && row.blockedUntil && row.blockedUntil > now) {
+			return Math.ceil((row.blockedUntil.getTime() - now.getTime()) / 1000);
+		}
+		const fresh =
+			row.failures === 0 ||
+			(row.windowStart < windowStart && !(row.blockedUntil && row.blockedUntil >= windowStart));
 		const failures = fresh ? 1 : row.failures + 1;
 		const over = failures - rule.max;
 		const blockedUntil =
@@ -50,17 +78,36 @@ export async function recordFailure(db: Db, kind: ThrottleKind, key: string, now
 					)
 				: null;
 		await tx
-			.insert(loginThrottle)
-			.values({ key, failures, windowStart: fresh ? now : row.windowStart, blockedUntil })
-			.onConflictDoUpdate({
-				target: loginThrottle.key,
-				set: {
-					failures,
-					windowStart: fresh ? now : row.windowStart,
-					blockedUntil
-				}
-			});
+			.update(loginThrottle)
+			.set({ failures, windowStart: fresh ? now : row.windowStart, blockedUntil })
+			.where(eq(loginThrottle.key, key));
+		return 0;
 	});
+}
+
+/** Counts a failed attempt on `key`. */
+export async function recordFailure(
+	db: Db,
+	kind: ThrottleKind,
+	key: string,
+	now = new Date()
+): Promise<void> {
+	await count(db, kind, key, now, false);
+}
+
+/**
+ * Counts an attempt on `key` before the password is even checked, unless the key is blocked:
+ * returns the seconds to wait (nothing counted), or 0 when the attempt may go ahead. Counting
+ * first means that many simultaneous guesses cannot all slip in before the first failure is
+ * recorded; a successful sign-in then clears the count (`clearFailures`).
+ */
+export function claimAttempt(
+	db: Db,
+	kind: ThrottleKind,
+	key: string,
+	now = new Date()
+): Promise<number> {
+	return count(db, kind, key, now, true);
 }
 
 /** A successful sign-in clears the account's counter (not the address's). */

@@ -39,6 +39,15 @@ async function checkTerritories(db: Db, ids: string[], path = 'territories'): Pr
 	}
 }
 
+/** PostgreSQL's unique_violation (23505), whichever driver reports it and however wrapped. */
+function isUniqueViolation(error: unknown): boolean {
+	for (let e = error, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
+		if ((e as { code?: unknown }).code === '23505') return true;
+		e = (e as { cause?: unknown }).cause;
+	}
+	return false;
+}
+
 /**
  * Creates a local account. Without a password, a one-time password is generated, returned once,
  * and must be changed at first sign-in.
@@ -65,21 +74,31 @@ export async function createUser(
 		throw new AccountError([{ path: 'email', message: `un compte existe déjà pour ${email}` }]);
 	}
 	const oneTimePassword = password === undefined ? generatePassword() : null;
+	// Hashed before the transaction: no need to hold it open for the ~80 ms of Argon2.
+	const passwordHash = await hashPassword(password ?? (oneTimePassword as string));
 	const id = randomUUID();
-	await db.transaction(async (tx) => {
-		await tx.insert(users).values({
-			id,
-			email,
-			role,
-			passwordHash: await hashPassword(password ?? (oneTimePassword as string)),
-			mustChangePassword: oneTimePassword !== null
+	try {
+		await db.transaction(async (tx) => {
+			await tx.insert(users).values({
+				id,
+				email,
+				role,
+				passwordHash,
+				mustChangePassword: oneTimePassword !== null
+			});
+			if (territoryIds.length > 0) {
+				await tx
+					.insert(userTerritories)
+					.values(territoryIds.map((territoryId) => ({ userId: id, territoryId })));
+			}
 		});
-		if (territoryIds.length > 0) {
-			await tx
-				.insert(userTerritories)
-				.values(territoryIds.map((territoryId) => ({ userId: id, territoryId })));
+	} catch (error) {
+		// The same email created at the same moment: the unique index on lower(email) decides.
+		if (isUniqueViolation(error)) {
+			throw new AccountError([{ path: 'email', message: `un compte existe déjà pour ${email}` }]);
 		}
-	});
+		throw error;
+	}
 	return { user: (await getUser(db, id)) as UserSummary, oneTimePassword };
 }
 
@@ -129,6 +148,8 @@ function toSummary(row: typeof users.$inferSelect, territoryIds: string[]): User
 export async function updateUser(db: Db, id: string, input: unknown): Promise<UserSummary> {
 	const parsed = UserUpdateSchema.safeParse(input);
 	if (!parsed.success) throw new AccountError(issuesOf(parsed.error));
+	if (!(await getUser(db, id)))
+		throw new AccountError([{ path: 'id', message: 'compte introuvable' }]);
 	await checkTerritories(db, parsed.data.territories);
 	await db.transaction(async (tx) => {
 		await tx

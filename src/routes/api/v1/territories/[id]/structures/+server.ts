@@ -3,11 +3,7 @@ import { ImportQuerySchema } from '$lib/schemas/api';
 import { ApiFailure, handleApi, queryObject, readText, validate } from '$lib/server/api';
 import { inScope } from '$lib/server/auth/principal';
 import { audit } from '$lib/server/services/audit';
-import {
-	parseStructureFile,
-	rowOffsetOf,
-	type FileFormat
-} from '$lib/server/services/structure-files';
+import { parseStructureFile, type FileFormat } from '$lib/server/services/structure-files';
 import { ImportError, importStructures } from '$lib/server/services/structures';
 import { territoryExists } from '$lib/server/services/territories';
 import type { RequestHandler } from './$types';
@@ -32,14 +28,8 @@ export const POST: RequestHandler = ({ params, request, url, locals, getClientAd
 		if (!format) throw new ApiFailure(415, 'Content-Type: application/json ou text/csv attendu.');
 		const text = await readText(request, locals.bodyLimit ?? 20_000_000);
 		try {
-			const records = parseStructureFile(text, format);
-			const result = await importStructures(
-				locals.db,
-				params.id,
-				records,
-				mode,
-				rowOffsetOf(format)
-			);
+			const file = parseStructureFile(text, format);
+			const result = await importStructures(locals.db, params.id, file.records, mode, file.rows);
 			await audit(locals.db, {
 				actor: principal,
 				action: 'import.structures',

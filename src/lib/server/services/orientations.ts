@@ -1,0 +1,510 @@
+import { randomUUID } from 'node:crypto';
+import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { queryRows, type Db } from '$lib/server/db/client';
+import { orientationEvents, orientations, structures } from '$lib/server/db/schema';
+import type { Principal } from '$lib/server/auth/principal';
+import { assessComplexity, type ComplexityAssessment } from '$lib/domain/complexity';
+import {
+	recommend,
+	type CandidateStructure,
+	type RecommendationResult
+} from '$lib/domain/recommendation';
+import { levelLabel, type LevelCode, type ProblemCode } from '$lib/domain/taxonomy';
+import { placeLabel } from '$lib/geo/places';
+import {
+	NEXT_STATUSES,
+	OrientationCreateSchema,
+	RecommendationRequestSchema,
+	StatusChangeSchema,
+	type OrientationStatus,
+	type RecommendationRequestData
+} from '$lib/schemas/orientation';
+import { issuesOf, type Issue } from '$lib/schemas/zod';
+import { audit } from './audit';
+import { getPlaces, resolvePoint } from './geography';
+
+/** A request that cannot be answered: 422 (invalid) or 404 (unknown, or outside the scope). */
+export class OrientationError extends Error {
+	constructor(
+		readonly status: 404 | 422,
+		message: string,
+		readonly issues: Issue[] = []
+	) {
+		super(message);
+		this.name = 'OrientationError';
+	}
+}
+
+export interface Caller {
+	principal: Principal;
+	ip: string | null;
+}
+
+export interface RecommendationAnswer {
+	place: { code: string; name: string };
+	territory: string | null;
+	complexity: { computed: LevelCode; level: LevelCode; reasons: string[]; points: number };
+	result: RecommendationResult;
+}
+
+/** Territories that contain the place, within the caller's scope. */
+async function territoriesOfPlace(db: Db, place: string): Promise<string[]> {
+	const rows = await queryRows<{ territory_id: string }>(
+		db,
+		sql`select territory_id from territory_communes where commune_code = ${place} order by territory_id`
+	);
+	return rows.map((r) => r.territory_id);
+}
+
+/**
+ * The structures to weigh: those whose coverage contains the place (whichever territory imported
+ * them) and those of the territory (imported into it or covering part of it), taking at least one
+ * of the request's problems.
+ */
+export async function loadCandidates(
+	db: Db,
+	place: string,
+	territory: string | null,
+	problems: readonly ProblemCode[]
+): Promise<CandidateStructure[]> {
+	const coversPlace = sql`exists (select 1 from structure_communes sc where sc.structure_id = s.id and sc.commune_code = ${place})`;
+	const ofTerritory = territory
+		? sql`or s.territory_id = ${territory} or exists (select 1 from structure_communes sc
+				join territory_communes tc on tc.commune_code = sc.commune_code
+				where sc.structure_id = s.id and tc.territory_id = ${territory})`
+		: sql``;
+	const rows = await queryRows<{
+		id: string;
+		name: string;
+		kind: CandidateStructure['kind'];
+		problems: ProblemCode[];
+		level_min: LevelCode;
+		level_max: LevelCode;
+		coordination: boolean;
+		mode: CandidateStructure['mode'];
+		age_min: number | null;
+		age_max: number | null;
+		apa: CandidateStructure['apa'];
+		caseload_max: number | null;
+		caseload_current: number | null;
+		updated_at: string | Date | null;
+		covers: boolean;
+	}>(
+		db,
+		sql`select s.id, s.name, s.kind, s.problems, s.level_min, s.level_max, s.coordination, s.mode,
+				s.age_min, s.age_max, s.apa, s.caseload_max, s.caseload_current, s.updated_at,
+				${coversPlace} as covers
+			from structures s
+			where s.problems && array[${sql.join(
+				problems.map((p) => sql`${p}`),
+				sql`, `
+			)}]::text[]
+				and (${coversPlace} ${ofTerritory})`
+	);
+	return rows.map((r) => ({
+		id: r.id,
+		name: r.name,
+		kind: r.kind,
+		problems: r.problems,
+		levelMin: r.level_min,
+		levelMax: r.level_max,
+		coordination: r.coordination,
+		mode: r.mode,
+		ageMin: r.age_min,
+		ageMax: r.age_max,
+		apa: r.apa,
+		caseloadMax: r.caseload_max,
+		caseloadCurrent: r.caseload_current,
+		updatedAt:
+			r.updated_at instanceof Date ? r.updated_at.toISOString().slice(0, 10) : r.updated_at,
+		coversPlace: r.covers
+	}));
+}
+
+function validationError(error: { issues: Issue[] } | Issue[]): OrientationError {
+	return new OrientationError(
+		422,
+		'Valeurs invalides.',
+		Array.isArray(error) ? error : error.issues
+	);
+}
+
+/** Resolves place and territory, assesses complexity and ranks the structures. Stores nothing. */
+export async function answerRequest(
+	db: Db,
+	caller: Caller,
+	request: RecommendationRequestData,
+	today = new Date()
+): Promise<RecommendationAnswer> {
+	let placeCode = request.commune;
+	if (!placeCode && request.location) {
+		placeCode = (await resolvePoint(db, request.location.lon, request.location.lat)) ?? undefined;
+		if (!placeCode) {
+			throw validationError([
+				{
+					path: 'location',
+					message: 'ce point ne tombe dans aucune commune dont les limites sont chargées'
+				}
+			]);
+		}
+	}
+	const [place] = await getPlaces(db, [placeCode as string]);
+	if (!place)
+		throw validationError([{ path: 'commune', message: `commune inconnue : ${placeCode}` }]);
+
+	const scope = caller.principal.territories;
+	let territory: string | null = request.territory ?? null;
+	if (territory) {
+		if (scope && !scope.includes(territory)) {
+			throw new OrientationError(404, `Territoire introuvable : ${territory}`);
+		}
+	} else {
+		const containing = (await territoriesOfPlace(db, place.code)).filter(
+			(t) => !scope || scope.includes(t)
+		);
+		if (containing.length === 1) territory = containing[0] as string;
+		else if (containing.length > 1) {
+			throw validationError([
+				{
+					path: 'territory',
+					message: `le lieu appartient à plusieurs territoires (${containing.join(', ')}) : précisez territory`
+				}
+			]);
+		} else if (scope) {
+			throw new OrientationError(404, `Aucun de vos territoires ne contient ${placeLabel(place)}`);
+		}
+	}
+
+	const complexity: ComplexityAssessment = assessComplexity({
+		problems: request.problems,
+		criteria: request.criteria,
+		requestType: request.request_type
+	});
+	const level = request.level ?? complexity.computed;
+	const candidates = await loadCandidates(db, place.code, territory, request.problems);
+	const result = recommend(
+		{
+			age: request.age,
+			apa: request.apa,
+			problems: request.problems,
+			level,
+			placeLabel: placeLabel(place)
+		},
+		candidates,
+		today
+	);
+	const reasons = [...complexity.reasons];
+	if (level !== complexity.computed)
+		reasons.push(`Niveau choisi par l’agent : ${levelLabel(level).toLowerCase()}`);
+	return {
+		place: { code: place.code, name: place.name },
+		territory,
+		complexity: { computed: complexity.computed, level, reasons, points: complexity.points },
+		result
+	};
+}
+
+export function parseRecommendationRequest(input: unknown): RecommendationRequestData {
+	const parsed = RecommendationRequestSchema.safeParse(input);
+	if (!parsed.success) throw validationError(issuesOf(parsed.error));
+	return parsed.data;
+}
+
+/** The API answer (contract §3). */
+export function toApiAnswer(answer: RecommendationAnswer) {
+	return {
+		territory: answer.territory,
+		commune: answer.place.code,
+		complexity: {
+			computed: answer.complexity.computed,
+			level: answer.complexity.level,
+			reasons: answer.complexity.reasons
+		},
+		recommendations: answer.result.recommendations,
+		excluded: answer.result.excluded.map((e) => ({ structure: e.structure, reasons: e.reasons })),
+		orphan: answer.result.orphan
+	};
+}
+
+function ageBand(age: number | null): number | null {
+	return age === null ? null : Math.floor(age / 5) * 5;
+}
+
+/**
+ * Records an orientation: the same answer as `answerRequest`, then the chosen structure (one of
+ * the recommendations) or none for an orphan situation. Audited.
+ */
+export async function createOrientation(
+	db: Db,
+	caller: Caller,
+	input: unknown,
+	today = new Date()
+): Promise<{ id: string; answer: RecommendationAnswer }> {
+	const parsed = OrientationCreateSchema.safeParse(input);
+	if (!parsed.success) throw validationError(issuesOf(parsed.error));
+	const data = parsed.data;
+	const answer = await answerRequest(db, caller, data, today);
+	const issues: Issue[] = [];
+	if (data.level !== null && data.level !== answer.complexity.computed && !data.level_reason) {
+		issues.push({
+			path: 'level_reason',
+			message: 'motivez le choix d’un autre niveau que le niveau calculé'
+		});
+	}
+	if (
+		data.structure !== null &&
+		!answer.result.recommendations.some((r) => r.structure.id === data.structure)
+	) {
+		issues.push({ path: 'structure', message: 'choisissez une des structures recommandées' });
+	}
+	if (data.structure === null && !answer.result.orphan) {
+		issues.push({ path: 'structure', message: 'choisissez la structure vers laquelle orienter' });
+	}
+	if (!data.consent && data.structure !== null) {
+		issues.push({
+			path: 'consent',
+			message: 'le consentement de la personne est requis pour transmettre sa situation'
+		});
+	}
+	if (issues.length > 0) throw validationError(issues);
+
+	const id = randomUUID();
+	const status: OrientationStatus = data.structure ? 'sent' : 'closed';
+	await db.transaction(async (tx) => {
+		await tx.insert(orientations).values({
+			id,
+			territoryId: answer.territory,
+			commune: answer.place.code,
+			age: data.age,
+			ageBand: ageBand(data.age),
+			apa: data.apa,
+			problems: data.problems,
+			criteria: data.criteria,
+			requestType: data.request_type,
+			computedLevel: answer.complexity.computed,
+			level: answer.complexity.level,
+			levelReason: data.level_reason ?? null,
+			consent: data.consent,
+			structureId: data.structure,
+			orphan: answer.result.orphan,
+			status,
+			note: data.note ?? null,
+			createdByType: caller.principal.type,
+			createdBy: caller.principal.id
+		});
+		await tx.insert(orientationEvents).values({
+			orientationId: id,
+			status,
+			reason: data.structure ? null : 'situation orpheline : aucune structure',
+			actorId: caller.principal.id
+		});
+	});
+	await audit(db, {
+		actor: caller.principal,
+		action: 'orientation.create',
+		outcome: 'success',
+		target: { type: 'orientation', id },
+		territoryId: answer.territory,
+		ip: caller.ip,
+		details: {
+			orphan: answer.result.orphan,
+			level: answer.complexity.level,
+			structure: data.structure
+		}
+	});
+	return { id, answer };
+}
+
+export interface OrientationDetail {
+	id: string;
+	territoryId: string | null;
+	commune: string;
+	communeName: string | null;
+	age: number | null;
+	ageBand: number | null;
+	apa: boolean | null;
+	problems: ProblemCode[];
+	criteria: string[];
+	requestType: string;
+	computedLevel: LevelCode;
+	level: LevelCode;
+	levelReason: string | null;
+	consent: boolean;
+	structure: { id: string; name: string; kind: string } | null;
+	orphan: boolean;
+	status: OrientationStatus;
+	note: string | null;
+	createdAt: Date;
+	statusChangedAt: Date;
+	mine: boolean;
+	history: { status: OrientationStatus; reason: string | null; at: Date }[];
+}
+
+function visible(principal: Principal): SQL | undefined {
+	const scope = principal.territories;
+	if (!scope) return undefined;
+	return scope.length > 0 ? inArray(orientations.territoryId, [...scope]) : sql`false`;
+}
+
+async function loadOrientation(
+	db: Db,
+	principal: Principal,
+	id: string
+): Promise<OrientationDetail | null> {
+	const scope = visible(principal);
+	const [row] = await db
+		.select({ o: orientations, structureName: structures.name, structureKind: structures.kind })
+		.from(orientations)
+		.leftJoin(structures, eq(structures.id, orientations.structureId))
+		.where(scope ? and(eq(orientations.id, id), scope) : eq(orientations.id, id));
+	if (!row) return null;
+	const o = row.o;
+	const events = await db
+		.select()
+		.from(orientationEvents)
+		.where(eq(orientationEvents.orientationId, id))
+		.orderBy(asc(orientationEvents.at), asc(orientationEvents.id));
+	const [place] = await getPlaces(db, [o.commune]);
+	return {
+		id: o.id,
+		territoryId: o.territoryId,
+		commune: o.commune,
+		communeName: place?.name ?? null,
+		age: o.age,
+		ageBand: o.ageBand,
+		apa: o.apa,
+		problems: o.problems as ProblemCode[],
+		criteria: o.criteria,
+		requestType: o.requestType,
+		computedLevel: o.computedLevel as LevelCode,
+		level: o.level as LevelCode,
+		levelReason: o.levelReason,
+		consent: o.consent,
+		structure:
+			o.structureId && row.structureName
+				? { id: o.structureId, name: row.structureName, kind: row.structureKind ?? 'autre' }
+				: null,
+		orphan: o.orphan,
+		status: o.status as OrientationStatus,
+		note: o.note,
+		createdAt: o.createdAt,
+		statusChangedAt: o.statusChangedAt,
+		mine: o.createdBy === principal.id,
+		history: events.map((e) => ({
+			status: e.status as OrientationStatus,
+			reason: e.reason,
+			at: e.at
+		}))
+	};
+}
+
+/** One orientation and its history, within the caller's territories; the read is audited. */
+export async function getOrientation(
+	db: Db,
+	caller: Caller,
+	id: string
+): Promise<OrientationDetail | null> {
+	const detail = await loadOrientation(db, caller.principal, id);
+	await audit(db, {
+		actor: caller.principal,
+		action: 'orientation.read',
+		outcome: detail ? 'success' : 'denied',
+		target: { type: 'orientation', id },
+		territoryId: detail?.territoryId ?? null,
+		ip: caller.ip
+	});
+	return detail;
+}
+
+/** Moves an orientation along sent → accepted / refused (with reason) → closed. Audited. */
+export async function changeStatus(
+	db: Db,
+	caller: Caller,
+	id: string,
+	input: unknown
+): Promise<OrientationDetail> {
+	const parsed = StatusChangeSchema.safeParse(input);
+	if (!parsed.success) throw validationError(issuesOf(parsed.error));
+	const current = await loadOrientation(db, caller.principal, id);
+	if (!current) throw new OrientationError(404, `Orientation introuvable : ${id}`);
+	const next = parsed.data.status;
+	if (!NEXT_STATUSES[current.status].includes(next)) {
+		throw validationError([
+			{ path: 'status', message: `passage de « ${current.status} » à « ${next} » impossible` }
+		]);
+	}
+	await db.transaction(async (tx) => {
+		await tx
+			.update(orientations)
+			.set({ status: next, statusChangedAt: new Date() })
+			.where(eq(orientations.id, id));
+		await tx.insert(orientationEvents).values({
+			orientationId: id,
+			status: next,
+			reason: parsed.data.reason ?? null,
+			actorId: caller.principal.id
+		});
+	});
+	await audit(db, {
+		actor: caller.principal,
+		action: 'orientation.status',
+		outcome: 'success',
+		target: { type: 'orientation', id },
+		territoryId: current.territoryId,
+		ip: caller.ip,
+		details: { from: current.status, to: next }
+	});
+	return (await loadOrientation(db, caller.principal, id)) as OrientationDetail;
+}
+
+export interface OrientationFilters {
+	status?: OrientationStatus | 'open';
+	mine?: boolean;
+	orphan?: boolean;
+	territory?: string;
+	limit?: number;
+	offset?: number;
+}
+
+export async function listOrientations(db: Db, caller: Caller, filters: OrientationFilters) {
+	const where: SQL[] = [];
+	const scope = visible(caller.principal);
+	if (scope) where.push(scope);
+	if (filters.status === 'open') where.push(inArray(orientations.status, ['sent', 'accepted']));
+	else if (filters.status) where.push(eq(orientations.status, filters.status));
+	if (filters.mine) where.push(eq(orientations.createdBy, caller.principal.id));
+	if (filters.orphan !== undefined) where.push(eq(orientations.orphan, filters.orphan));
+	if (filters.territory) where.push(eq(orientations.territoryId, filters.territory));
+	const condition = where.length > 0 ? and(...where) : undefined;
+	const [count] = await db
+		.select({ total: sql<number>`count(*)::int` })
+		.from(orientations)
+		.where(condition);
+	const rows = await db
+		.select({
+			id: orientations.id,
+			commune: orientations.commune,
+			problems: orientations.problems,
+			level: orientations.level,
+			status: orientations.status,
+			orphan: orientations.orphan,
+			structureName: structures.name,
+			createdAt: orientations.createdAt,
+			statusChangedAt: orientations.statusChangedAt,
+			territoryId: orientations.territoryId
+		})
+		.from(orientations)
+		.leftJoin(structures, eq(structures.id, orientations.structureId))
+		.where(condition)
+		.orderBy(desc(orientations.statusChangedAt))
+		.limit(filters.limit ?? 50)
+		.offset(filters.offset ?? 0);
+	await audit(db, {
+		actor: caller.principal,
+		action: 'orientation.list',
+		outcome: 'success',
+		ip: caller.ip,
+		details: { count: rows.length, status: filters.status ?? null }
+	});
+	return { total: count?.total ?? 0, rows };
+}

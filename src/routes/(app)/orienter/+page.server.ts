@@ -1,0 +1,156 @@
+import { fail, redirect } from '@sveltejs/kit';
+import type { RecommendationRequestInput } from '$lib/schemas/orientation';
+import { scopeOf } from '$lib/server/auth/principal';
+import { resolvePlaceInput } from '$lib/server/services/directory';
+import {
+	OrientationError,
+	answerRequest,
+	createOrientation,
+	parseRecommendationRequest,
+	toApiAnswer
+} from '$lib/server/services/orientations';
+import { listTerritories } from '$lib/server/services/territories';
+import type { Actions, PageServerLoad } from './$types';
+
+export const load: PageServerLoad = async ({ locals }) => ({
+	territories: await listTerritories(locals.db, scopeOf(locals.principal))
+});
+
+/** The form as typed, kept to refill the page after a submit. */
+function readForm(form: FormData) {
+	const text = (name: string) => String(form.get(name) ?? '').trim();
+	const dominant = text('dominant');
+	const others = form
+		.getAll('problems')
+		.map(String)
+		.filter((p) => p !== dominant);
+	return {
+		place: text('place'),
+		lon: text('lon'),
+		lat: text('lat'),
+		territory: text('territory'),
+		age: text('age'),
+		apa: text('apa'),
+		dominant,
+		problems: others,
+		criteria: form.getAll('criteria').map(String),
+		requestType: text('request_type') || 'accompagnement',
+		level: text('level'),
+		levelReason: text('level_reason'),
+		consent: form.get('consent') === 'on',
+		structure: text('structure'),
+		note: text('note')
+	};
+}
+
+export type OrientForm = ReturnType<typeof readForm>;
+
+/** From the form to the API's request shape; the place picker accepts names and postal codes. */
+async function toRequest(db: App.Locals['db'], values: OrientForm) {
+	const issues: { path: string; message: string }[] = [];
+	let commune: string | undefined;
+	let location: { lon: number; lat: number } | undefined;
+	let candidates: { code: string; name: string }[] = [];
+	if (values.lon || values.lat) {
+		location = {
+			lon: Number(values.lon.replace(',', '.')),
+			lat: Number(values.lat.replace(',', '.'))
+		};
+	} else if (values.place) {
+		const resolved = await resolvePlaceInput(db, values.place);
+		if (resolved.status === 'found') commune = resolved.place.code;
+		else if (resolved.status === 'ambiguous') {
+			candidates = resolved.candidates;
+			issues.push({ path: 'place', message: 'plusieurs lieux correspondent : choisissez-en un' });
+		} else
+			issues.push({ path: 'place', message: `aucun lieu ne correspond à « ${values.place} »` });
+	} else {
+		issues.push({
+			path: 'place',
+			message: 'indiquez le lieu de vie (commune, arrondissement ou code postal)'
+		});
+	}
+	const request: RecommendationRequestInput = {
+		...(values.territory ? { territory: values.territory } : {}),
+		...(commune ? { commune } : {}),
+		...(location ? { location } : {}),
+		age: values.age === '' ? null : Number(values.age),
+		apa: values.apa === 'oui' ? true : values.apa === 'non' ? false : null,
+		problems: values.dominant ? [values.dominant, ...values.problems] : values.problems,
+		criteria: values.criteria,
+		request_type: values.requestType === 'information' ? 'information' : 'accompagnement',
+		level: values.level === '' ? null : values.level,
+		consent: values.consent
+	} as RecommendationRequestInput;
+	if (!values.dominant)
+		issues.push({ path: 'problems', message: 'choisissez le problème dominant' });
+	return { request, issues, candidates };
+}
+
+function caller(locals: App.Locals, ip: string) {
+	return { principal: locals.principal as NonNullable<App.Locals['principal']>, ip };
+}
+
+export const actions: Actions = {
+	evaluer: async ({ request, locals, getClientAddress }) => {
+		const values = readForm(await request.formData());
+		const { request: body, issues, candidates } = await toRequest(locals.db, values);
+		if (issues.length > 0) return fail(400, { values, issues, candidates, answer: null });
+		try {
+			const answer = await answerRequest(
+				locals.db,
+				caller(locals, getClientAddress()),
+				parseRecommendationRequest(body)
+			);
+			return {
+				values,
+				issues: [],
+				candidates: [],
+				answer: { ...toApiAnswer(answer), placeName: answer.place.name }
+			};
+		} catch (error) {
+			if (error instanceof OrientationError) {
+				return fail(400, {
+					values,
+					issues:
+						error.issues.length > 0 ? error.issues : [{ path: 'place', message: error.message }],
+					candidates: [],
+					answer: null
+				});
+			}
+			throw error;
+		}
+	},
+	enregistrer: async ({ request, locals, getClientAddress }) => {
+		const values = readForm(await request.formData());
+		const { request: body, issues, candidates } = await toRequest(locals.db, values);
+		if (issues.length > 0) return fail(400, { values, issues, candidates, answer: null });
+		let id: string;
+		try {
+			({ id } = await createOrientation(locals.db, caller(locals, getClientAddress()), {
+				...body,
+				structure: values.structure || null,
+				...(values.levelReason ? { level_reason: values.levelReason } : {}),
+				...(values.note ? { note: values.note } : {})
+			}));
+		} catch (error) {
+			if (error instanceof OrientationError) {
+				// Show the answer again so the agent can fix the choice without retyping.
+				const answer = await answerRequest(
+					locals.db,
+					caller(locals, getClientAddress()),
+					parseRecommendationRequest(body)
+				).catch(() => null);
+				return fail(400, {
+					values,
+					issues:
+						error.issues.length > 0 ? error.issues : [{ path: 'place', message: error.message }],
+					candidates: [],
+					answer: answer ? { ...toApiAnswer(answer), placeName: answer.place.name } : null
+				});
+			}
+			throw error;
+		}
+		redirect(303, `/orientations/${id}?enregistree=1`);
+	}
+};

@@ -1,0 +1,455 @@
+import { describe, expect, test } from 'vitest';
+import { ROLE_CODES, roleRank, type Role } from '$lib/domain/roles';
+import { requiredAccess, ROUTE_ACCESS, type Access } from '$lib/server/auth/access';
+import { OTHER_TERRITORY, type AccountName, type TokenName } from '../../setup/e2e-accounts';
+import { DEMO_TERRITORY_ID, demoStructures } from '../demo-data';
+import { apiToken, request, sessionOf, signInSession, type RequestOptions } from '../http';
+import { discoverRoutes, pathOf, type DiscoveredRoute } from './route-tree';
+
+/**
+ * Issue 3, "done when": every route, form action and `+server` endpoint — discovered from
+ * src/routes, not listed by hand — has its rule in ROUTE_ACCESS, and over HTTP none is reachable
+ * without the right role; objects of another territory are not reachable by id.
+ */
+
+const routes = discoverRoutes();
+
+const UNKNOWN_ID = 'e2e-inconnu';
+
+/**
+ * A real object for each kind of parameter, so that the right role gets a real page; any other
+ * parameter gets an unknown id (the right role then gets 404, still past the authorization).
+ */
+function param(name: string, routeId: string): string {
+	const before = new RegExp(`/([^/]+)/\\[(?:\\.\\.\\.)?${name}(?:=[^\\]]+)?\\]`).exec(routeId)?.[1];
+	if (before === 'structures') return demoStructures[0]?.id ?? UNKNOWN_ID;
+	if (before === 'territoires' || before === 'territories') return DEMO_TERRITORY_ID;
+	return UNKNOWN_ID;
+}
+
+interface Probe {
+	route: DiscoveredRoute;
+	/** What is probed, for the test name: `GET`, `POST ?/create`, `PUT`… */
+	label: string;
+	method: string;
+	path: string;
+	/** A form action (posted as a form, from this site). */
+	action?: string;
+	access: Access | undefined;
+}
+
+function probesOf(route: DiscoveredRoute): Probe[] {
+	const path = pathOf(route.id, param);
+	const probes: Probe[] = [];
+	if (route.page) {
+		probes.push({
+			route,
+			label: 'GET',
+			method: 'GET',
+			path,
+			access: requiredAccess(route.id, 'GET')
+		});
+		for (const action of route.actions) {
+			probes.push({
+				route,
+				label: `POST ${action === 'default' ? '(action par défaut)' : `?/${action}`}`,
+				method: 'POST',
+				path: action === 'default' ? path : `${path}?/${action}`,
+				action,
+				access: requiredAccess(route.id, 'POST', action)
+			});
+		}
+	}
+	for (const method of route.methods) {
+		if (method === 'fallback') {
+			throw new Error(`${route.id} : « fallback » exporté — ajoutez sa vérification à ce test`);
+		}
+		if (method === 'HEAD' || method === 'OPTIONS') continue;
+		if (route.page && method === 'GET') continue;
+		probes.push({ route, label: method, method, path, access: requiredAccess(route.id, method) });
+	}
+	return probes;
+}
+
+const probes = routes.flatMap(probesOf);
+
+/** A role's account (pages) and token (API). */
+const ROLE_ACCOUNT: Record<Role, AccountName> = {
+	partner: 'partner',
+	agent: 'agent',
+	pilot: 'pilot',
+	admin: 'admin'
+};
+const THROWAWAY_ACCOUNT: Record<Role, AccountName> = {
+	partner: 'throwawayPartner',
+	agent: 'throwawayAgent',
+	pilot: 'throwawayPilot',
+	admin: 'throwawayAdmin'
+};
+const ROLE_TOKEN: Record<Role, TokenName> = {
+	partner: 'partner',
+	agent: 'agent',
+	pilot: 'pilot',
+	admin: 'admin'
+};
+
+/**
+ * The request of a probe. Bodies are empty or invalid on purpose: the right role must get past
+ * the authorization handle, but nothing is changed (the endpoint answers 400/404/422).
+ */
+function send(probe: Probe, credentials: Pick<RequestOptions, 'session' | 'token'>) {
+	const options: RequestOptions = { method: probe.method, ...credentials };
+	if (probe.method !== 'GET') {
+		if (probe.route.api) options.json = {};
+		else options.form = {};
+	}
+	return request(probe.path, options);
+}
+
+async function expectApiError(response: Response, status: number, code: string): Promise<void> {
+	expect(response.status).toBe(status);
+	expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+	const body = (await response.json()) as {
+		error?: { code?: unknown; message?: unknown; issues?: unknown };
+	};
+	expect(body.error?.code).toBe(code);
+	expect(typeof body.error?.message).toBe('string');
+	expect(Array.isArray(body.error?.issues)).toBe(true);
+}
+
+/** A redirect to the sign-in page (the authorization handle's answer to an anonymous GET). */
+function toSignIn(response: Response): boolean {
+	return (
+		response.status === 303 &&
+		(response.headers.get('location') ?? '').startsWith('/connexion?suite=')
+	);
+}
+
+describe('chaque route, action et endpoint a sa règle dans ROUTE_ACCESS', () => {
+	test('la découverte lit l’arborescence des routes', () => {
+		const byId = new Map(routes.map((r) => [r.id, r]));
+		// Known landmarks: if these are not found, the walker is broken, not the table.
+		expect(byId.get('/(public)/connexion')?.actions).toEqual(['default']);
+		expect(byId.get('/(admin)/admin/utilisateurs')?.actions).toEqual(
+			expect.arrayContaining(['create', 'update', 'disable', 'enable'])
+		);
+		expect(byId.get('/api/v1/territories/[id]')?.methods).toEqual(
+			expect.arrayContaining(['GET', 'PUT'])
+		);
+		expect(byId.get('/(app)/deconnexion')?.methods).toEqual(['POST']);
+		expect(byId.get('/')?.page).toBe(true);
+		expect(probes.length).toBeGreaterThanOrEqual(routes.length);
+	});
+
+	test.each(routes.map((r) => [r.id, r] as const))('%s', (id, route) => {
+		const rule = ROUTE_ACCESS[id];
+		expect(rule, `aucune règle pour ${id} (${route.dir})`).toBeDefined();
+		if (route.page) {
+			expect(requiredAccess(id, 'GET'), `${id} GET`).toBeDefined();
+		}
+		for (const action of route.actions) {
+			expect(requiredAccess(id, 'POST', action), `${id} action « ${action} »`).toBeDefined();
+		}
+		for (const method of route.methods) {
+			expect(requiredAccess(id, method), `${id} ${method}`).toBeDefined();
+		}
+	});
+
+	test('aucune règle pour une route, une méthode ou une action qui n’existe pas', () => {
+		const byId = new Map(routes.map((r) => [r.id, r]));
+		const stale: string[] = [];
+		for (const [id, rule] of Object.entries(ROUTE_ACCESS)) {
+			const route = byId.get(id);
+			if (!route) {
+				stale.push(`${id} : pas de route`);
+				continue;
+			}
+			for (const key of Object.keys(rule)) {
+				if (key === 'default') continue;
+				if (key.startsWith('action:')) {
+					if (!route.actions.includes(key.slice('action:'.length))) {
+						stale.push(`${id} ${key} : pas d’action de ce nom`);
+					}
+				} else if (!route.methods.includes(key)) {
+					stale.push(`${id} ${key} : méthode non exportée par +server`);
+				}
+			}
+		}
+		expect(stale).toEqual([]);
+	});
+
+	test('seules la connexion et la description de l’API sont publiques', () => {
+		const open = probes.filter((p) => p.access === 'public').map((p) => `${p.route.id} ${p.label}`);
+		expect(open.sort()).toEqual([
+			'/(public)/connexion GET',
+			'/(public)/connexion POST (action par défaut)',
+			'/api/v1/openapi.json GET'
+		]);
+	});
+});
+
+const protectedProbes = probes.filter((p) => p.access !== 'public' && p.access !== undefined);
+const publicProbes = probes.filter((p) => p.access === 'public');
+const name = (p: Probe) => `${p.route.id} ${p.label}`;
+
+describe('sans identifiants', () => {
+	test.each(protectedProbes.map((p) => [name(p), p] as const))('%s est refusé', async (_, probe) => {
+		const response = await send(probe, {});
+		if (probe.route.api) {
+			await expectApiError(response, 401, 'unauthorized');
+		} else if (probe.method === 'GET') {
+			await response.arrayBuffer();
+			expect(toSignIn(response), `${response.status} ${response.headers.get('location')}`).toBe(
+				true
+			);
+			expect(response.headers.get('location')).toBe(
+				`/connexion?suite=${encodeURIComponent(probe.path)}`
+			);
+		} else {
+			await response.arrayBuffer();
+			expect([401, 403]).toContain(response.status);
+		}
+	});
+
+	test.each(publicProbes.map((p) => [name(p), p] as const))('%s est ouvert', async (_, probe) => {
+		const response = await send(probe, {});
+		await response.arrayBuffer();
+		expect(response.status).not.toBe(401);
+		expect(response.status).not.toBe(403);
+		expect(response.status).toBeLessThan(500);
+		// An empty sign-in form is refused as invalid, not as unauthorised.
+		if (probe.method === 'POST') expect(response.status).toBe(400);
+		else expect(response.status).toBe(200);
+	});
+
+	test('un cookie de session n’ouvre pas l’API, un jeton n’ouvre pas les pages', async () => {
+		const session = await sessionOf('admin');
+		await expectApiError(
+			await request('/api/v1/structures', { session }),
+			401,
+			'unauthorized'
+		);
+		const page = await request('/annuaire', { token: apiToken('admin') });
+		await page.arrayBuffer();
+		expect(toSignIn(page)).toBe(true);
+	});
+
+	test('un jeton inconnu ou mal formé donne 401', async () => {
+		for (const token of ['bt_inconnu', 'pas-un-jeton', `${apiToken('partner')}x`]) {
+			await expectApiError(await request('/api/v1/structures', { token }), 401, 'unauthorized');
+		}
+		await expectApiError(
+			await request('/api/v1/structures', { headers: { authorization: 'Basic YTpi' } }),
+			401,
+			'unauthorized'
+		);
+	});
+});
+
+const rolesBelow = (access: Access | undefined): Role[] =>
+	access === undefined || access === 'public'
+		? []
+		: ROLE_CODES.filter((role) => roleRank(role) < roleRank(access));
+
+const belowProbes = protectedProbes.flatMap((probe) =>
+	rolesBelow(probe.access).map((role) => [`${name(probe)} — ${role}`, probe, role] as const)
+);
+
+describe('avec un rôle insuffisant', () => {
+	test('il y a des routes réservées à chaque rôle au-dessus de partenaire', () => {
+		for (const role of ['pilot', 'admin'] as const) {
+			expect(protectedProbes.some((p) => p.access === role), role).toBe(true);
+		}
+	});
+
+	test.each(belowProbes)('%s : 403', async (_, probe, role) => {
+		if (probe.route.api) {
+			const response = await send(probe, { token: apiToken(ROLE_TOKEN[role]) });
+			await expectApiError(response, 403, 'forbidden');
+		} else {
+			const response = await send(probe, { session: await sessionOf(ROLE_ACCOUNT[role]) });
+			await response.arrayBuffer();
+			expect(response.status).toBe(403);
+		}
+	});
+});
+
+/** The required role and, roles being cumulative, the highest one. */
+const allowedProbes = protectedProbes.flatMap((probe) => {
+	const required = probe.access as Role;
+	const roles: Role[] = required === 'admin' ? ['admin'] : [required, 'admin'];
+	return roles.map((role) => [`${name(probe)} — ${role}`, probe, role] as const);
+});
+
+describe('avec le rôle requis (ou plus)', () => {
+	test.each(allowedProbes)('%s passe', async (_, probe, role) => {
+		let credentials: Pick<RequestOptions, 'session' | 'token'>;
+		if (probe.route.api) credentials = { token: apiToken(ROLE_TOKEN[role]) };
+		else if (probe.method === 'GET') credentials = { session: await sessionOf(ROLE_ACCOUNT[role]) };
+		else {
+			// A post may end every session of its account (sign-out, "log out everywhere"): a fresh
+			// session each time, of an account used for nothing else.
+			credentials = { session: await signInSession(THROWAWAY_ACCOUNT[role]) };
+		}
+		const response = await send(probe, credentials);
+		const text = await response.text();
+		expect(response.status, text.slice(0, 300)).not.toBe(401);
+		expect(response.status, text.slice(0, 300)).not.toBe(403);
+		expect(response.status, text.slice(0, 300)).toBeLessThan(500);
+		if (probe.method === 'GET') {
+			expect(toSignIn(response), 'renvoyé vers la connexion').toBe(false);
+			if (probe.route.page && probe.access !== 'public') {
+				expect(response.status).toBe(probe.path.includes(UNKNOWN_ID) ? 404 : 200);
+			}
+		}
+	});
+});
+
+const other = OTHER_TERRITORY.structure;
+
+describe('cloisonnement des territoires', () => {
+	test('témoin : un compte sans territoire voit la structure et le territoire de autre-13', async () => {
+		const session = await sessionOf('partner');
+		for (const path of [`/structures/${other.id}`, `/territoires/${OTHER_TERRITORY.id}`]) {
+			const response = await request(path, { session });
+			expect(response.status, path).toBe(200);
+			expect(await response.text(), path).toContain(
+				path.startsWith('/structures') ? other.name : OTHER_TERRITORY.name
+			);
+		}
+		const structure = await request(`/api/v1/structures/${other.id}`, {
+			token: apiToken('partner')
+		});
+		expect(structure.status).toBe(200);
+		expect(((await structure.json()) as { territory: string }).territory).toBe(OTHER_TERRITORY.id);
+	});
+
+	test.each(['partnerMarseille', 'pilotMarseille'] as const)(
+		'session de %s : la structure et le territoire de autre-13 sont introuvables (404)',
+		async (who) => {
+			const session = await sessionOf(who);
+			// Control: its own territory is there.
+			const own = await request(`/territoires/${DEMO_TERRITORY_ID}`, { session });
+			await own.arrayBuffer();
+			expect(own.status).toBe(200);
+			for (const path of [`/structures/${other.id}`, `/territoires/${OTHER_TERRITORY.id}`]) {
+				const response = await request(path, { session });
+				const html = await response.text();
+				expect(response.status, path).toBe(404);
+				expect(html, path).not.toContain(other.name);
+				expect(html, path).not.toContain(OTHER_TERRITORY.name);
+			}
+		}
+	);
+
+	test('session du partenaire de marseille-4-12 : autre-13 absent de l’annuaire et des listes', async () => {
+		const session = await sessionOf('partnerMarseille');
+		for (const path of [
+			'/annuaire',
+			`/annuaire?q=${encodeURIComponent('Aix-en-Provence')}`,
+			'/annuaire?commune=13001',
+			`/annuaire?territoire=${OTHER_TERRITORY.id}`,
+			'/territoires',
+			'/'
+		]) {
+			const response = await request(path, { session });
+			const html = await response.text();
+			expect(response.status, path).toBeLessThan(500);
+			expect(html, path).not.toContain(other.name);
+			expect(html, path).not.toContain(other.id);
+			expect(html, path).not.toContain(OTHER_TERRITORY.name);
+		}
+	});
+
+	test('jeton du partenaire de marseille-4-12 : autre-13 introuvable par l’API', async () => {
+		const token = apiToken('partnerMarseille');
+		await expectApiError(
+			await request(`/api/v1/structures/${other.id}`, { token }),
+			404,
+			'not_found'
+		);
+		await expectApiError(
+			await request(`/api/v1/territories/${OTHER_TERRITORY.id}`, { token }),
+			404,
+			'not_found'
+		);
+		const own = await request(`/api/v1/territories/${DEMO_TERRITORY_ID}`, { token });
+		await own.arrayBuffer();
+		expect(own.status).toBe(200);
+
+		const all = await request('/api/v1/structures?limit=200', { token });
+		expect(all.status).toBe(200);
+		const list = (await all.json()) as { total: number; items: { id: string; territory: string }[] };
+		expect(list.total).toBe(demoStructures.length);
+		expect(list.items.map((i) => i.territory)).not.toContain(OTHER_TERRITORY.id);
+		expect(list.items.map((i) => i.id)).not.toContain(other.id);
+
+		for (const query of [`territory=${OTHER_TERRITORY.id}`, 'commune=13001', 'q=Aix']) {
+			const response = await request(`/api/v1/structures?${query}`, { token });
+			const text = await response.text();
+			expect(response.status, query).toBeLessThan(500);
+			expect(text, query).not.toContain(other.id);
+		}
+	});
+
+	test('jeton du pilote de marseille-4-12 : ni mise à jour ni import dans autre-13 (404)', async () => {
+		const token = apiToken('pilotMarseille');
+		const territory = { name: 'Autre territoire modifié', communes: ['13001', '13002'] };
+		await expectApiError(
+			await request(`/api/v1/territories/${OTHER_TERRITORY.id}`, {
+				method: 'PUT',
+				token,
+				json: territory
+			}),
+			404,
+			'not_found'
+		);
+		// Nor create a territory outside its own.
+		await expectApiError(
+			await request('/api/v1/territories/e2e-hors-perimetre', {
+				method: 'PUT',
+				token,
+				json: territory
+			}),
+			404,
+			'not_found'
+		);
+		for (const mode of ['upsert', 'replace']) {
+			await expectApiError(
+				await request(`/api/v1/territories/${OTHER_TERRITORY.id}/structures?mode=${mode}`, {
+					token,
+					json: [{ ...other, name: 'Structure détournée' }]
+				}),
+				404,
+				'not_found'
+			);
+		}
+		// Control: in its own territory the same requests reach validation.
+		await expectApiError(
+			await request(`/api/v1/territories/${DEMO_TERRITORY_ID}`, {
+				method: 'PUT',
+				token,
+				json: { name: '' }
+			}),
+			422,
+			'invalid'
+		);
+		// Nothing changed in autre-13.
+		const unchanged = await request(`/api/v1/structures/${other.id}`, {
+			token: apiToken('partner')
+		});
+		const record = (await unchanged.json()) as { name: string; territory: string };
+		expect(record).toMatchObject({ name: other.name, territory: OTHER_TERRITORY.id });
+		const place = await request(`/api/v1/territories/${OTHER_TERRITORY.id}`, {
+			token: apiToken('partner')
+		});
+		const body = (await place.json()) as { name: string; communes: { code: string }[] };
+		expect(body.name).toBe(OTHER_TERRITORY.name);
+		expect(body.communes.map((c) => c.code)).toEqual([...OTHER_TERRITORY.communes]);
+		const missing = await request('/api/v1/territories/e2e-hors-perimetre', {
+			token: apiToken('partner')
+		});
+		await missing.arrayBuffer();
+		expect(missing.status).toBe(404);
+	});
+});

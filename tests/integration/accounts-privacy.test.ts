@@ -1,0 +1,105 @@
+import { sql } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import { queryRows } from '$lib/server/db/client';
+import { loginThrottle } from '$lib/server/db/schema';
+import {
+	DEFAULT_RETENTION_MONTHS,
+	getRetentionMonths,
+	purge,
+	setRetentionMonths
+} from '$lib/server/services/privacy';
+import { listAudit } from '$lib/server/services/audit';
+import { DATABASES, useTestDatabase } from '../helpers/databases';
+import {
+	insertSession,
+	insertUser,
+	minutesAgo,
+	sessionHashesOf,
+	uniqueEmail
+} from '../factories/accounts';
+import { throttleKey } from '$lib/server/services/throttle';
+
+const HOUR = 60;
+const DAY = 24 * HOUR;
+
+async function throttleKeys(db: Parameters<typeof purge>[0]): Promise<string[]> {
+	const rows = await queryRows<{ key: string }>(
+		db,
+		sql`select key from login_throttle order by key`
+	);
+	return rows.map((r) => r.key);
+}
+
+describe.each(DATABASES)('accounts: privacy on %s', (kind) => {
+	const t = useTestDatabase(kind);
+
+	it('keeps records 24 months by default; the setting can be changed within 1–120 months', async () => {
+		expect(DEFAULT_RETENTION_MONTHS).toBe(24);
+		expect(await getRetentionMonths(t.db)).toBe(24);
+		await setRetentionMonths(t.db, 36);
+		expect(await getRetentionMonths(t.db)).toBe(36);
+		await setRetentionMonths(t.db, 1);
+		expect(await getRetentionMonths(t.db)).toBe(1);
+		await setRetentionMonths(t.db, 120);
+		expect(await getRetentionMonths(t.db)).toBe(120);
+
+		for (const invalid of [0, -3, 121, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+			await expect(setRetentionMonths(t.db, invalid)).rejects.toThrow(/entre 1 et 120/);
+		}
+		expect(await getRetentionMonths(t.db)).toBe(120);
+
+		// A damaged stored value falls back to the default rather than purging everything.
+		await t.db.execute(sql`update settings set value = 'abc' where key = 'retention_months'`);
+		expect(await getRetentionMonths(t.db)).toBe(DEFAULT_RETENTION_MONTHS);
+		await setRetentionMonths(t.db, DEFAULT_RETENTION_MONTHS);
+	});
+
+	it('purge removes expired sessions and stale sign-in counters, and logs itself', async () => {
+		const user = await insertUser(t.db, { password: false });
+		const expired = await insertSession(t.db, user.id, { expiresAt: minutesAgo(5) });
+		const idle = await insertSession(t.db, user.id, { lastSeenAt: minutesAgo(2 * HOUR) });
+		const live = await insertSession(t.db, user.id, { lastSeenAt: minutesAgo(5) });
+
+		const stale = throttleKey('account', uniqueEmail('ancien'));
+		const recent = throttleKey('account', uniqueEmail('recent'));
+		const stillBlocked = throttleKey('ip', '198.51.100.7');
+		await t.db.insert(loginThrottle).values([
+			{ key: stale, failures: 3, windowStart: minutesAgo(2 * DAY) },
+			{ key: recent, failures: 2, windowStart: minutesAgo(30) },
+			// A long attack: its window opened days ago but its block still runs.
+			{
+				key: stillBlocked,
+				failures: 40,
+				windowStart: minutesAgo(3 * DAY),
+				blockedUntil: new Date(Date.now() + HOUR * 60_000)
+			}
+		]);
+
+		const result = await purge(t.db);
+		expect(result).toMatchObject({
+			retentionMonths: DEFAULT_RETENTION_MONTHS,
+			sessions: 2,
+			throttle: 1
+		});
+		expect(await sessionHashesOf(t.db, user.id)).toEqual([live.tokenHash]);
+		expect(await sessionHashesOf(t.db, user.id)).not.toContain(expired.tokenHash);
+		expect(await sessionHashesOf(t.db, user.id)).not.toContain(idle.tokenHash);
+		expect(await throttleKeys(t.db)).toEqual([recent, stillBlocked].sort());
+
+		const { rows } = await listAudit(t.db, { action: 'privacy.purge' });
+		expect(rows[0]).toMatchObject({
+			actorType: 'system',
+			action: 'privacy.purge',
+			outcome: 'success',
+			details: { retention_months: DEFAULT_RETENTION_MONTHS, sessions: 2, throttle: 1 }
+		});
+
+		// Nothing left to do the second time, and that run is logged too.
+		expect(await purge(t.db)).toMatchObject({
+			retentionMonths: DEFAULT_RETENTION_MONTHS,
+			sessions: 0,
+			throttle: 0
+		});
+		expect((await listAudit(t.db, { action: 'privacy.purge' })).total).toBe(2);
+	});
+});
