@@ -147,8 +147,16 @@ const bodyLimit: Handle = async ({ event, resolve }) => {
 	return resolve(event);
 };
 
+/**
+ * First in the chain, so that the answers of the other handles (401, 403, 413 of the API) get
+ * these headers too.
+ */
 const securityHeaders: Handle = async ({ event, resolve }) => {
 	const response = await resolve(event);
+	// Answered without reading the body (refused before the endpoint ran): the unread bytes are
+	// still on the socket, so it cannot serve another request — tell the client to open a new one
+	// rather than let its next request on this connection be reset.
+	if (event.request.body && !event.request.bodyUsed) response.headers.set('Connection', 'close');
 	response.headers.set('X-Content-Type-Options', 'nosniff');
 	response.headers.set('Referrer-Policy', 'strict-origin-when-cross-origin');
 	response.headers.set('X-Frame-Options', 'DENY');
@@ -161,12 +169,12 @@ const securityHeaders: Handle = async ({ event, resolve }) => {
 };
 
 export const handle = sequence(
+	securityHeaders,
 	requestId,
 	database,
 	authenticate,
 	authorize,
-	bodyLimit,
-	securityHeaders
+	bodyLimit
 );
 
 export const handleError: HandleServerError = ({ error, event, status, message }) => {

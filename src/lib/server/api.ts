@@ -46,7 +46,12 @@ export async function handleApi(run: () => Promise<Response>): Promise<Response>
 	}
 }
 
-/** Reads the body as text, refusing past `limit` bytes even without a Content-Length. */
+/**
+ * Reads the body as text, refusing past `limit` bytes even without a Content-Length. Past the
+ * limit the rest is read and dropped rather than cancelled: with adapter-node, cancelling the
+ * body destroys the socket, and the client would get a connection reset instead of the 413
+ * (adapter-node's BODY_SIZE_LIMIT still bounds what is read).
+ */
 export async function readText(request: Request, limit: number): Promise<string> {
 	if (!request.body) return '';
 	const reader = request.body.getReader();
@@ -57,7 +62,13 @@ export async function readText(request: Request, limit: number): Promise<string>
 		if (done) break;
 		size += value.byteLength;
 		if (size > limit) {
-			await reader.cancel();
+			try {
+				while (!(await reader.read()).done) {
+					// dropped
+				}
+			} catch {
+				// Past adapter-node's own limit the stream errors: the answer is the same.
+			}
 			throw new ApiFailure(413, `Corps de requête trop grand (${limit} octets au plus).`);
 		}
 		chunks.push(value);
