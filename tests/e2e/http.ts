@@ -1,10 +1,5 @@
 import { inject } from 'vitest';
-import type {
-	AccountName,
-	E2eAccount,
-	E2eData,
-	TokenName
-} from '../setup/e2e-accounts';
+import type { AccountName, E2eAccount, E2eData, TokenName } from '../setup/e2e-accounts';
 
 /**
  * Plain HTTP against the test server, as a script or another site would send it: no redirect

@@ -41,7 +41,10 @@ async function main(): Promise<void> {
 		const { db } = database;
 		await seedDemo(db);
 		const { structure, ...territory } = OTHER_TERRITORY;
-		await putTerritory(db, territory.id, { name: territory.name, communes: [...territory.communes] });
+		await putTerritory(db, territory.id, {
+			name: territory.name,
+			communes: [...territory.communes]
+		});
 		await importStructures(db, territory.id, [structure], 'upsert');
 
 		const accounts = {} as Record<AccountName, E2eAccount>;
@@ -73,7 +76,12 @@ async function main(): Promise<void> {
 				{ name: `e2e ${name}`, role: spec.role, territories: [...spec.territories] },
 				null
 			);
-			tokens[name] = { id: summary.id, token, role: summary.role, territories: summary.territories };
+			tokens[name] = {
+				id: summary.id,
+				token,
+				role: summary.role,
+				territories: summary.territories
+			};
 		}
 		// Marks the instance initialised (demo loaded, accounts present): the server's first start
 		// then neither reloads the demo nor opens a first admin with a one-time password.

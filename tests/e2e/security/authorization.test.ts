@@ -33,8 +33,6 @@ interface Probe {
 	label: string;
 	method: string;
 	path: string;
-	/** A form action (posted as a form, from this site). */
-	action?: string;
 	access: Access | undefined;
 }
 
@@ -55,7 +53,6 @@ function probesOf(route: DiscoveredRoute): Probe[] {
 				label: `POST ${action === 'default' ? '(action par défaut)' : `?/${action}`}`,
 				method: 'POST',
 				path: action === 'default' ? path : `${path}?/${action}`,
-				action,
 				access: requiredAccess(route.id, 'POST', action)
 			});
 		}
@@ -193,23 +190,26 @@ const publicProbes = probes.filter((p) => p.access === 'public');
 const name = (p: Probe) => `${p.route.id} ${p.label}`;
 
 describe('sans identifiants', () => {
-	test.each(protectedProbes.map((p) => [name(p), p] as const))('%s est refusé', async (_, probe) => {
-		const response = await send(probe, {});
-		if (probe.route.api) {
-			await expectApiError(response, 401, 'unauthorized');
-		} else if (probe.method === 'GET') {
-			await response.arrayBuffer();
-			expect(toSignIn(response), `${response.status} ${response.headers.get('location')}`).toBe(
-				true
-			);
-			expect(response.headers.get('location')).toBe(
-				`/connexion?suite=${encodeURIComponent(probe.path)}`
-			);
-		} else {
-			await response.arrayBuffer();
-			expect([401, 403]).toContain(response.status);
+	test.each(protectedProbes.map((p) => [name(p), p] as const))(
+		'%s est refusé',
+		async (_, probe) => {
+			const response = await send(probe, {});
+			if (probe.route.api) {
+				await expectApiError(response, 401, 'unauthorized');
+			} else if (probe.method === 'GET') {
+				await response.arrayBuffer();
+				expect(toSignIn(response), `${response.status} ${response.headers.get('location')}`).toBe(
+					true
+				);
+				expect(response.headers.get('location')).toBe(
+					`/connexion?suite=${encodeURIComponent(probe.path)}`
+				);
+			} else {
+				await response.arrayBuffer();
+				expect([401, 403]).toContain(response.status);
+			}
 		}
-	});
+	);
 
 	test.each(publicProbes.map((p) => [name(p), p] as const))('%s est ouvert', async (_, probe) => {
 		const response = await send(probe, {});
@@ -224,11 +224,7 @@ describe('sans identifiants', () => {
 
 	test('un cookie de session n’ouvre pas l’API, un jeton n’ouvre pas les pages', async () => {
 		const session = await sessionOf('admin');
-		await expectApiError(
-			await request('/api/v1/structures', { session }),
-			401,
-			'unauthorized'
-		);
+		await expectApiError(await request('/api/v1/structures', { session }), 401, 'unauthorized');
 		const page = await request('/annuaire', { token: apiToken('admin') });
 		await page.arrayBuffer();
 		expect(toSignIn(page)).toBe(true);
@@ -258,7 +254,10 @@ const belowProbes = protectedProbes.flatMap((probe) =>
 describe('avec un rôle insuffisant', () => {
 	test('il y a des routes réservées à chaque rôle au-dessus de partenaire', () => {
 		for (const role of ['pilot', 'admin'] as const) {
-			expect(protectedProbes.some((p) => p.access === role), role).toBe(true);
+			expect(
+				protectedProbes.some((p) => p.access === role),
+				role
+			).toBe(true);
 		}
 	});
 
@@ -379,7 +378,10 @@ describe('cloisonnement des territoires', () => {
 
 		const all = await request('/api/v1/structures?limit=200', { token });
 		expect(all.status).toBe(200);
-		const list = (await all.json()) as { total: number; items: { id: string; territory: string }[] };
+		const list = (await all.json()) as {
+			total: number;
+			items: { id: string; territory: string }[];
+		};
 		expect(list.total).toBe(demoStructures.length);
 		expect(list.items.map((i) => i.territory)).not.toContain(OTHER_TERRITORY.id);
 		expect(list.items.map((i) => i.id)).not.toContain(other.id);
@@ -451,5 +453,79 @@ describe('cloisonnement des territoires', () => {
 		});
 		await missing.arrayBuffer();
 		expect(missing.status).toBe(404);
+	});
+});
+
+describe('cloisonnement des orientations', () => {
+	/** An orientation towards autre-13's structure, recorded by an agent of every territory. */
+	async function orientationInOtherTerritory(): Promise<string> {
+		const response = await request('/api/v1/orientations', {
+			token: apiToken('agent'),
+			json: {
+				territory: OTHER_TERRITORY.id,
+				commune: '13001',
+				age: 82,
+				apa: true,
+				problems: ['droits'],
+				criteria: [],
+				request_type: 'accompagnement',
+				level: null,
+				consent: true,
+				structure: other.id
+			}
+		});
+		const text = await response.text();
+		expect(response.status, text).toBe(201);
+		return (JSON.parse(text) as { id: string }).id;
+	}
+
+	test('une orientation de autre-13 est introuvable (404) pour le pilote de marseille-4-12', async () => {
+		const id = await orientationInOtherTerritory();
+		// Control: its author reads it.
+		const own = await request(`/api/v1/orientations/${id}`, { token: apiToken('agent') });
+		expect(own.status).toBe(200);
+		expect(((await own.json()) as { status: string }).status).toBeDefined();
+
+		const token = apiToken('pilotMarseille');
+		await expectApiError(await request(`/api/v1/orientations/${id}`, { token }), 404, 'not_found');
+		await expectApiError(
+			await request(`/api/v1/orientations/${id}/status`, { token, json: { status: 'closed' } }),
+			404,
+			'not_found'
+		);
+		// Nor may it record one there.
+		await expectApiError(
+			await request('/api/v1/recommendations', {
+				token,
+				json: {
+					territory: OTHER_TERRITORY.id,
+					commune: '13001',
+					age: 82,
+					problems: ['droits'],
+					consent: true
+				}
+			}),
+			404,
+			'not_found'
+		);
+
+		const session = await sessionOf('pilotMarseille');
+		const page = await request(`/orientations/${id}`, { session });
+		await page.arrayBuffer();
+		expect(page.status).toBe(404);
+		const action = await request(`/orientations/${id}?/statut`, {
+			session,
+			form: { status: 'closed' }
+		});
+		await action.arrayBuffer();
+		expect(action.status).toBe(404);
+		const list = await request('/orientations', { session });
+		expect(list.status).toBe(200);
+		expect(await list.text()).not.toContain(id);
+
+		// Unchanged.
+		const after = await request(`/api/v1/orientations/${id}`, { token: apiToken('agent') });
+		const record = (await after.json()) as { status: string; history: unknown[] };
+		expect(record.history).toHaveLength(1);
 	});
 });
