@@ -8,7 +8,7 @@ import {
 } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
 import { hasRole } from '$lib/domain/roles';
-import { actionName, requiredAccess } from '$lib/server/auth/access';
+import { actionName, hasMethodRule, requiredAccess } from '$lib/server/auth/access';
 import { SESSION_COOKIE } from '$lib/server/auth/cookies';
 import { API_ERRORS, apiError } from '$lib/server/api';
 import { closeDatabase, getDatabase, startHousekeeping } from '$lib/server/runtime';
@@ -78,8 +78,9 @@ const authorize: Handle = async ({ event, resolve }) => {
 	if (routeId === null) return resolve(event); // no such route: SvelteKit answers 404
 	const api = isApi(event.url.pathname);
 	const method = event.request.method;
+	// A page's POST is a form action unless its rule names POST itself (a +server endpoint).
 	const formAction =
-		!api && method === 'POST' && !routeId.endsWith('deconnexion')
+		!api && method === 'POST' && !hasMethodRule(routeId, 'POST')
 			? actionName(event.url.search)
 			: undefined;
 	const access = requiredAccess(routeId, method, formAction);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { actionName, requiredAccess } from './access';
+import { actionName, hasMethodRule, requiredAccess } from './access';
 
 describe('route access', () => {
 	it('reads per-method and per-action rules, failing closed', () => {
@@ -11,6 +11,11 @@ describe('route access', () => {
 		expect(requiredAccess('/(admin)/admin/utilisateurs', 'POST', 'create')).toBe('admin');
 		expect(requiredAccess('/(admin)/admin/utilisateurs', 'POST', 'drop')).toBeUndefined();
 		expect(requiredAccess('/nowhere', 'GET')).toBeUndefined();
+	});
+
+	it('tells endpoints from form actions', () => {
+		expect(hasMethodRule('/(app)/deconnexion', 'POST')).toBe(true);
+		expect(hasMethodRule('/(app)/compte', 'POST')).toBe(false);
 	});
 
 	it('names form actions from the query string', () => {

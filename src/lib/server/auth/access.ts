@@ -66,6 +66,11 @@ export function requiredAccess(
 	return rule[method] ?? (method === 'HEAD' || method === 'GET' ? rule.default : undefined);
 }
 
+/** Whether the route's rule names this HTTP method (a +server endpoint's method). */
+export function hasMethodRule(routeId: string, method: string): boolean {
+	return ROUTE_ACCESS[routeId]?.[method] !== undefined;
+}
+
 /** The action named by a form POST's query string: `?/create` ⇒ `create`, none ⇒ `default`. */
 export function actionName(search: string): string {
 	const key = new URLSearchParams(search).keys().next().value;
