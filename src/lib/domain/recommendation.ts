@@ -21,14 +21,19 @@ import {
  * A structure is **recommended** when it covers the place, accepts the person (age, APA) and
  * takes at least one of the request's problems at the request's level (contract §3). Its score,
  * between 0 and 1, adds:
- *   - problem fit (0.45 for the dominant problem, up to 0.15 for the others, pro rata);
+ *   - problem fit (0.50 for the dominant problem, up to 0.15 for the others, pro rata);
  *   - specialisation (up to 0.15): fewer problems taken, and a narrower level range, rank a
  *     specialist above a generalist;
  *   - role fit (0.15): a coordination structure for a need of coordination (level `coordonnee`
- *     or `complexe`), a prestation for an information or a simple request;
+ *     or `complexe`) and for an information request (the information and coordination desks —
+ *     CLIC, CCAS… — answer those in one contact), a prestation for a simple request (one service
+ *     answers);
  *   - treatment fit (0.05): mass treatment for information/simple, tailor-made above;
  *   - minus capacity (−0.05 near the maximum caseload, −0.20 at or over it: a full service is
  *     still shown, with a warning, so the agent can decide).
+ * Everything but the dominant problem adds up to 0.50 at most, and taking the dominant problem
+ * brings 0.50 plus at least 0.02 of specialisation: a structure with room that takes the dominant
+ * problem always ranks above one that does not.
  * Ties break on the name, so the order is stable.
  */
 
@@ -89,7 +94,7 @@ export interface RecommendationResult {
 }
 
 export const SCORE_WEIGHTS = {
-	dominant: 0.45,
+	dominant: 0.5,
 	secondary: 0.15,
 	specialisation: 0.15,
 	role: 0.15,
@@ -167,12 +172,16 @@ export function scoreStructure(
 		);
 
 	const needsCoordination = levelRank(request.level) >= levelRank('coordonnee');
-	if (needsCoordination === s.coordination) {
+	// Information requests go to the coordination and information desks, simple ones to a service.
+	const coordinationFits = needsCoordination || request.level === 'information';
+	if (coordinationFits === s.coordination) {
 		score += SCORE_WEIGHTS.role;
 		reasons.push(
-			s.coordination
-				? 'Structure de coordination, pour une situation à coordonner'
-				: `Prestation (${kindLabel(s.kind).toLowerCase()}), pour une demande qui ne demande pas de coordination`
+			!s.coordination
+				? `Prestation (${kindLabel(s.kind).toLowerCase()}), pour une situation simple qu’un service peut prendre en charge`
+				: needsCoordination
+					? 'Structure de coordination, pour une situation à coordonner'
+					: 'Structure d’information et de coordination, pour une demande d’information'
 		);
 	}
 	if (s.mode !== null && (s.mode === 'sur_mesure') === needsCoordination) {
@@ -260,9 +269,9 @@ export function recommend(
 		(a, b) => b.score - a.score || a.structure.name.localeCompare(b.structure.name, 'fr')
 	);
 	excluded.sort((a, b) => a.structure.name.localeCompare(b.structure.name, 'fr'));
-	const orphan = !recommendations.some((r) => {
-		const s = candidates.find((c) => c.id === r.structure.id);
-		return !!dominant && !!s?.problems.includes(dominant);
-	});
+	const takingDominant = new Set(
+		candidates.filter((c) => !!dominant && c.problems.includes(dominant)).map((c) => c.id)
+	);
+	const orphan = !recommendations.some((r) => takingDominant.has(r.structure.id));
 	return { recommendations, excluded, orphan };
 }

@@ -16,6 +16,23 @@ export const StructuresQuerySchema = z.strictObject({
 	offset: z.coerce.number().int().min(0).max(1_000_000).default(0)
 });
 
+export const CoverageQuerySchema = z.strictObject({
+	commune: z.string().regex(INSEE_CODE, 'code INSEE de 5 caractères attendu').optional()
+});
+
+export const CoverageSchema = z.object({
+	territory: z.string(),
+	commune: z.string().nullable(),
+	cells: z.array(
+		z.object({
+			problem: z.enum(PROBLEM_CODES),
+			level: z.enum(LEVEL_CODES),
+			structures: z.array(z.string()),
+			status: z.enum(['gap', 'single', 'overlap'])
+		})
+	)
+});
+
 export const ImportQuerySchema = z.strictObject({
 	mode: z.enum(['upsert', 'replace']).default('upsert')
 });

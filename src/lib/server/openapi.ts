@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import {
+	CoverageQuerySchema,
+	CoverageSchema,
 	ErrorSchema,
 	ImportQuerySchema,
 	ImportResultSchema,
@@ -87,7 +89,8 @@ export function openApiDocument(serverUrl: string): JsonSchema {
 				StructureList: schema(StructureListSchema),
 				Territory: schema(TerritorySchema),
 				TerritoryPut: schema(TerritoryPutSchema, 'input'),
-				ImportResult: schema(ImportResultSchema)
+				ImportResult: schema(ImportResultSchema),
+				Coverage: schema(CoverageSchema)
 			}
 		},
 		paths: {
@@ -162,6 +165,24 @@ export function openApiDocument(serverUrl: string): JsonSchema {
 							}
 						},
 						...errors(400, 401, 403, 404, 413, 415, 422)
+					}
+				}
+			},
+			'/territories/{id}/coverage': {
+				get: {
+					summary: 'La grille complexité × problème d’un territoire (ou d’une de ses communes)',
+					'x-role': 'partner',
+					parameters: [
+						idParameter('identifiant du territoire'),
+						...queryParameters(CoverageQuerySchema)
+					],
+					responses: {
+						200: {
+							description:
+								'Une case par (problème, niveau) : structures et statut gap / single / overlap',
+							content: { 'application/json': { schema: { $ref: '#/components/schemas/Coverage' } } }
+						},
+						...errors(401, 403, 404, 422)
 					}
 				}
 			},

@@ -222,6 +222,8 @@ describe('annuaire', () => {
 	test('au clavier : Tab jusqu’au champ de recherche, saisie, Entrée', async ({ page }) => {
 		const directory = new DirectoryPage(page);
 		await directory.goto();
+		// Typed text must not be reset by hydration.
+		await page.waitForSelector('html[data-hydrated="true"]');
 		let reached = false;
 		for (let i = 0; i < 30 && !reached; i++) {
 			await page.keyboard.press('Tab');

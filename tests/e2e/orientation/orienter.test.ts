@@ -46,6 +46,7 @@ async function typeInto(page: Page, selector: string, text: string): Promise<voi
 describe('orienter une demande', () => {
 	test('keyboard only: request → recommendation → record → accepted', async ({ page }) => {
 		await page.goto('/orienter');
+		await page.waitForSelector('html[data-hydrated="true"]');
 		await expectNoAxeViolations(page);
 
 		// A medical problem at 82 in the 4th arrondissement, one criterion: the study's rule sends it
@@ -110,6 +111,7 @@ describe('orienter une demande', () => {
 
 	test('the same request at 70: the network is excluded for its age limit', async ({ page }) => {
 		await page.goto('/orienter');
+		await page.waitForSelector('html[data-hydrated="true"]');
 		await page.fill('#place', '13004');
 		await page.fill('#age', '70');
 		await page.selectOption('#dominant', 'medical');

@@ -86,8 +86,9 @@ describe('page de connexion', () => {
 				if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
 			});
 			await page.goto('/connexion');
-			// Hydrated: the form is enhanced (the page is not reloaded on submit).
-			await page.waitForFunction(() => document.querySelector('form') !== null);
+			// Hydrated: the form is enhanced (the page is not reloaded on submit), and what is typed
+			// now is not reset by hydration.
+			await page.waitForSelector('html[data-hydrated="true"]');
 			await page.evaluate(() => {
 				(window as unknown as { __samePage?: boolean }).__samePage = true;
 			});

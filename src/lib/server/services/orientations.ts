@@ -19,9 +19,10 @@ import {
 	type OrientationStatus,
 	type RecommendationRequestData
 } from '$lib/schemas/orientation';
-import { issuesOf, type Issue } from '$lib/schemas/zod';
+import type { Issue, z } from '$lib/schemas/zod';
 import { audit } from './audit';
-import { getPlaces, resolvePoint } from './geography';
+import { getPlaceCatalog, getPlaces, resolvePoint } from './geography';
+import { territoryExists } from './territories';
 
 /** A request that cannot be answered: 422 (invalid) or 404 (unknown, or outside the scope). */
 export class OrientationError extends Error {
@@ -60,6 +61,12 @@ async function territoriesOfPlace(db: Db, place: string): Promise<string[]> {
  * The structures to weigh: those whose coverage contains the place (whichever territory imported
  * them) and those of the territory (imported into it or covering part of it), taking at least one
  * of the request's problems.
+ *
+ * The ids are gathered first from the coverage index (`structure_communes` by commune), then the
+ * structures fetched by primary key: a plan that stays fast whatever the planner's statistics
+ * (PGlite runs no autovacuum, so after a large import the tables may never have been analysed, and
+ * a filter on `problems` first probed every structure taking the problem — 40 ms a request on the
+ * national dataset, against about 1 ms this way).
  */
 export async function loadCandidates(
 	db: Db,
@@ -67,11 +74,11 @@ export async function loadCandidates(
 	territory: string | null,
 	problems: readonly ProblemCode[]
 ): Promise<CandidateStructure[]> {
-	const coversPlace = sql`exists (select 1 from structure_communes sc where sc.structure_id = s.id and sc.commune_code = ${place})`;
+	const coveringPlace = sql`select structure_id from structure_communes where commune_code = ${place}`;
 	const ofTerritory = territory
-		? sql`or s.territory_id = ${territory} or exists (select 1 from structure_communes sc
-				join territory_communes tc on tc.commune_code = sc.commune_code
-				where sc.structure_id = s.id and tc.territory_id = ${territory})`
+		? sql` union select id from structures where territory_id = ${territory}
+			union select structure_id from structure_communes where commune_code = any(array(
+				select commune_code from territory_communes where territory_id = ${territory}))`
 		: sql``;
 	const rows = await queryRows<{
 		id: string;
@@ -93,13 +100,13 @@ export async function loadCandidates(
 		db,
 		sql`select s.id, s.name, s.kind, s.problems, s.level_min, s.level_max, s.coordination, s.mode,
 				s.age_min, s.age_max, s.apa, s.caseload_max, s.caseload_current, s.updated_at,
-				${coversPlace} as covers
+				s.id = any(array(${coveringPlace})) as covers
 			from structures s
-			where s.problems && array[${sql.join(
-				problems.map((p) => sql`${p}`),
-				sql`, `
-			)}]::text[]
-				and (${coversPlace} ${ofTerritory})`
+			where s.id = any(array(${coveringPlace}${ofTerritory}))
+				and s.problems && array[${sql.join(
+					problems.map((p) => sql`${p}`),
+					sql`, `
+				)}]::text[]`
 	);
 	return rows.map((r) => ({
 		id: r.id,
@@ -121,12 +128,25 @@ export async function loadCandidates(
 	}));
 }
 
-function validationError(error: { issues: Issue[] } | Issue[]): OrientationError {
-	return new OrientationError(
-		422,
-		'Valeurs invalides.',
-		Array.isArray(error) ? error : error.issues
-	);
+function validationError(issues: Issue[]): OrientationError {
+	return new OrientationError(422, 'Valeurs invalides.', issues);
+}
+
+/**
+ * The issues of a refused request, each at its own path. zod reports unknown keys as one issue on
+ * the enclosing object (path ""): each unknown key gets its own issue at its own path here, so that
+ * a field such as `nom` is named in the answer (as the API's other endpoints do).
+ */
+function requestIssues(error: z.ZodError): Issue[] {
+	return error.issues.flatMap((issue) => {
+		const path = issue.path.map(String);
+		if (issue.code !== 'unrecognized_keys')
+			return [{ path: path.join('.'), message: issue.message }];
+		return issue.keys.map((key) => ({
+			path: [...path, key].join('.'),
+			message: 'champ inconnu : aucun nom ni autre identifiant direct de la personne n’est accepté'
+		}));
+	});
 }
 
 /** Resolves place and territory, assesses complexity and ranks the structures. Stores nothing. */
@@ -151,11 +171,24 @@ export async function answerRequest(
 	const [place] = await getPlaces(db, [placeCode as string]);
 	if (!place)
 		throw validationError([{ path: 'commune', message: `commune inconnue : ${placeCode}` }]);
+	// Coverage is expanded to arrondissements (contract §2): no structure covers the city's own
+	// code, so answering for it would call every situation orphan.
+	const catalog = await getPlaceCatalog(db);
+	if (catalog.hasArrondissements(place.code)) {
+		const parts = catalog.leavesOf(place.code).sort();
+		throw validationError([
+			{
+				path: 'commune',
+				message: `${placeLabel(place)} est divisée en arrondissements : indiquez l’arrondissement (${parts[0]} à ${parts[parts.length - 1]}) ou un point`
+			}
+		]);
+	}
 
 	const scope = caller.principal.territories;
 	let territory: string | null = request.territory ?? null;
 	if (territory) {
-		if (scope && !scope.includes(territory)) {
+		// Unknown and out of scope answer alike, so that the ids of other territories do not leak.
+		if ((scope && !scope.includes(territory)) || !(await territoryExists(db, territory))) {
 			throw new OrientationError(404, `Territoire introuvable : ${territory}`);
 		}
 	} else {
@@ -206,7 +239,7 @@ export async function answerRequest(
 
 export function parseRecommendationRequest(input: unknown): RecommendationRequestData {
 	const parsed = RecommendationRequestSchema.safeParse(input);
-	if (!parsed.success) throw validationError(issuesOf(parsed.error));
+	if (!parsed.success) throw validationError(requestIssues(parsed.error));
 	return parsed.data;
 }
 
@@ -241,7 +274,7 @@ export async function createOrientation(
 	today = new Date()
 ): Promise<{ id: string; answer: RecommendationAnswer }> {
 	const parsed = OrientationCreateSchema.safeParse(input);
-	if (!parsed.success) throw validationError(issuesOf(parsed.error));
+	if (!parsed.success) throw validationError(requestIssues(parsed.error));
 	const data = parsed.data;
 	const answer = await answerRequest(db, caller, data, today);
 	const issues: Issue[] = [];
@@ -424,9 +457,20 @@ export async function changeStatus(
 	input: unknown
 ): Promise<OrientationDetail> {
 	const parsed = StatusChangeSchema.safeParse(input);
-	if (!parsed.success) throw validationError(issuesOf(parsed.error));
+	if (!parsed.success) throw validationError(requestIssues(parsed.error));
 	const current = await loadOrientation(db, caller.principal, id);
-	if (!current) throw new OrientationError(404, `Orientation introuvable : ${id}`);
+	if (!current) {
+		// Logged like a refused read: probing ids outside one's territories leaves a trace.
+		await audit(db, {
+			actor: caller.principal,
+			action: 'orientation.status',
+			outcome: 'denied',
+			target: { type: 'orientation', id },
+			ip: caller.ip,
+			details: { to: parsed.data.status }
+		});
+		throw new OrientationError(404, `Orientation introuvable : ${id}`);
+	}
 	const next = parsed.data.status;
 	if (!NEXT_STATUSES[current.status].includes(next)) {
 		throw validationError([
@@ -462,6 +506,9 @@ export interface OrientationFilters {
 	mine?: boolean;
 	orphan?: boolean;
 	territory?: string;
+	/** Dominant problem. */
+	problem?: ProblemCode;
+	level?: LevelCode;
 	limit?: number;
 	offset?: number;
 }
@@ -475,6 +522,8 @@ export async function listOrientations(db: Db, caller: Caller, filters: Orientat
 	if (filters.mine) where.push(eq(orientations.createdBy, caller.principal.id));
 	if (filters.orphan !== undefined) where.push(eq(orientations.orphan, filters.orphan));
 	if (filters.territory) where.push(eq(orientations.territoryId, filters.territory));
+	if (filters.problem) where.push(sql`${orientations.problems}[1] = ${filters.problem}`);
+	if (filters.level) where.push(eq(orientations.level, filters.level));
 	const condition = where.length > 0 ? and(...where) : undefined;
 	const [count] = await db
 		.select({ total: sql<number>`count(*)::int` })

@@ -1,3 +1,4 @@
+import { LEVEL_CODES, PROBLEM_CODES } from '$lib/domain/taxonomy';
 import { ORIENTATION_STATUSES } from '$lib/schemas/orientation';
 import { z } from '$lib/schemas/zod';
 import { listOrientations } from '$lib/server/services/orientations';
@@ -10,6 +11,8 @@ const QuerySchema = z.object({
 	statut: z.preprocess(blank, z.enum([...ORIENTATION_STATUSES, 'open', 'toutes']).default('open')),
 	qui: z.preprocess(blank, z.enum(['moi', 'tous']).default('moi')),
 	orpheline: z.preprocess(blank, z.enum(['oui', 'non']).optional()),
+	probleme: z.preprocess(blank, z.enum(PROBLEM_CODES).optional()),
+	niveau: z.preprocess(blank, z.enum(LEVEL_CODES).optional()),
 	page: z.preprocess(blank, z.coerce.number().int().min(1).max(100_000).default(1))
 });
 
@@ -25,6 +28,8 @@ export const load: PageServerLoad = async ({ locals, url, getClientAddress }) =>
 			status: query.statut === 'toutes' ? undefined : query.statut,
 			mine: query.qui === 'moi',
 			orphan: query.orpheline === undefined ? undefined : query.orpheline === 'oui',
+			problem: query.probleme,
+			level: query.niveau,
 			limit: PAGE,
 			offset: (query.page - 1) * PAGE
 		}

@@ -1,0 +1,220 @@
+import { remitRuns, type CoverageCell } from '$lib/domain/coverage';
+import {
+	FIELDS,
+	LEVEL_CODES,
+	PROBLEMS,
+	levelRank,
+	type KindCode,
+	type LevelCode,
+	type ProblemCode
+} from '$lib/domain/taxonomy';
+
+/**
+ * Geometry of the complexity × problem chart, computed once from the data (pure, testable):
+ * problems on the horizontal axis in the contract's order, levels bottom (information) to top
+ * (complexe). Each structure is drawn as one rectangle per run of contiguous problems, spanning
+ * its level range. Structures whose zones share a cell get different "lanes" (a greedy colouring
+ * of the overlap graph): each lane insets the rectangles a little more, so nested zones stay
+ * visible and their labels do not sit on each other.
+ */
+
+export interface ChartInput {
+	id: string;
+	name: string;
+	kind: KindCode;
+	problems: readonly ProblemCode[];
+	levelMin: LevelCode;
+	levelMax: LevelCode;
+	coordination: boolean;
+	mode: 'masse' | 'sur_mesure' | null;
+}
+
+export interface Rect {
+	x: number;
+	y: number;
+	width: number;
+	height: number;
+}
+
+export interface StructureShape {
+	structure: ChartInput;
+	lane: number;
+	rects: Rect[];
+	label: { x: number; y: number; text: string };
+	fill: string;
+	stroke: string;
+	dash: string | null;
+}
+
+export interface CellShape extends Rect {
+	problem: ProblemCode;
+	level: LevelCode;
+	cell: CoverageCell;
+}
+
+export interface ChartLayout {
+	width: number;
+	height: number;
+	plot: Rect;
+	cellWidth: number;
+	cellHeight: number;
+	shapes: StructureShape[];
+	cells: CellShape[];
+	fields: { label: string; x: number; width: number }[];
+	problemTicks: { problem: ProblemCode; label: string; x: number }[];
+	levelTicks: { level: LevelCode; label: string; y: number }[];
+}
+
+export const MARGIN = { left: 170, top: 56, right: 16, bottom: 170 };
+export const CELL = { width: 76, height: 132 };
+
+/** Colours by kind, readable on white; prestation structures are drawn in light grey. */
+const KIND_COLOURS: Partial<Record<KindCode, string>> = {
+	clic: '#1f77b4',
+	ccas: '#7b3294',
+	reseau_sante: '#c0392b',
+	equipe_apa: '#1a7f4b',
+	gestion_cas: '#b35900',
+	dac: '#8c564b'
+};
+const DEFAULT_COORDINATION = '#2c3e50';
+const PRESTATION = { fill: '#d9d9d9', stroke: '#7f7f7f' };
+
+export function kindColour(
+	kind: KindCode,
+	coordination: boolean
+): { fill: string; stroke: string } {
+	if (!coordination) return PRESTATION;
+	const colour = KIND_COLOURS[kind] ?? DEFAULT_COORDINATION;
+	return { fill: colour, stroke: colour };
+}
+
+function cellsOf(s: ChartInput): string[] {
+	const levels = LEVEL_CODES.slice(levelRank(s.levelMin), levelRank(s.levelMax) + 1);
+	return s.problems.flatMap((p) => levels.map((l) => `${p}|${l}`));
+}
+
+/** Greedy lanes: larger zones first, each takes the lowest lane free among its overlaps. */
+export function assignLanes(structures: readonly ChartInput[]): Map<string, number> {
+	const order = [...structures].sort(
+		(a, b) => cellsOf(b).length - cellsOf(a).length || a.name.localeCompare(b.name, 'fr')
+	);
+	const lanesByCell = new Map<string, Set<number>>();
+	const lanes = new Map<string, number>();
+	for (const s of order) {
+		const cells = cellsOf(s);
+		const taken = new Set<number>();
+		for (const c of cells) for (const lane of lanesByCell.get(c) ?? []) taken.add(lane);
+		let lane = 0;
+		while (taken.has(lane)) lane++;
+		lanes.set(s.id, lane);
+		for (const c of cells) {
+			const set = lanesByCell.get(c) ?? new Set<number>();
+			set.add(lane);
+			lanesByCell.set(c, set);
+		}
+	}
+	return lanes;
+}
+
+function truncate(text: string, width: number): string {
+	// About 6.2 px per character at the label size.
+	const max = Math.max(3, Math.floor(width / 6.2));
+	return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+export function layoutChart(
+	structures: readonly ChartInput[],
+	cells: readonly CoverageCell[]
+): ChartLayout {
+	const columns = PROBLEMS.length;
+	const rows = LEVEL_CODES.length;
+	const plot: Rect = {
+		x: MARGIN.left,
+		y: MARGIN.top,
+		width: columns * CELL.width,
+		height: rows * CELL.height
+	};
+	const xOf = (column: number) => plot.x + column * CELL.width;
+	const yOfTop = (rank: number) => plot.y + (rows - 1 - rank) * CELL.height;
+
+	const lanes = assignLanes(structures);
+	const laneCount = Math.max(1, ...lanes.values()) + 1;
+	const step = Math.min(7, (CELL.width / 2 - 8) / laneCount);
+
+	const shapes: StructureShape[] = structures.map((s) => {
+		const lane = lanes.get(s.id) ?? 0;
+		const inset = 3 + lane * step;
+		const top = yOfTop(levelRank(s.levelMax));
+		const bottom = yOfTop(levelRank(s.levelMin)) + CELL.height;
+		const rects = remitRuns(s.problems).map((run) => ({
+			x: xOf(run.from) + inset,
+			y: top + inset,
+			width: (run.to - run.from + 1) * CELL.width - 2 * inset,
+			height: bottom - top - 2 * inset
+		}));
+		const widest = rects.reduce((a, b) => (b.width > a.width ? b : a), rects[0] as Rect);
+		const colour = kindColour(s.kind, s.coordination);
+		return {
+			structure: s,
+			lane,
+			rects,
+			label: {
+				x: widest.x + 4,
+				// Labels of nested zones step down with their lane.
+				y: Math.min(widest.y + 13 + lane * 12, widest.y + widest.height - 4),
+				text: truncate(s.name, widest.width - 8)
+			},
+			fill: colour.fill,
+			stroke: colour.stroke,
+			dash: s.mode === 'sur_mesure' ? '6 3' : null
+		};
+	});
+
+	const byKey = new Map(cells.map((c) => [`${c.problem}|${c.level}`, c]));
+	const cellShapes: CellShape[] = [];
+	PROBLEMS.forEach((p, column) => {
+		LEVEL_CODES.forEach((level, rank) => {
+			const cell = byKey.get(`${p.code}|${level}`);
+			if (!cell) return;
+			cellShapes.push({
+				problem: p.code,
+				level,
+				cell,
+				x: xOf(column),
+				y: yOfTop(rank),
+				width: CELL.width,
+				height: CELL.height
+			});
+		});
+	});
+
+	const fields = FIELDS.map((f) => {
+		const columnsOfField = PROBLEMS.map((p, i) => (p.field === f.code ? i : -1)).filter(
+			(i) => i >= 0
+		);
+		const first = columnsOfField[0] ?? 0;
+		return { label: f.label, x: xOf(first), width: columnsOfField.length * CELL.width };
+	});
+
+	return {
+		width: plot.x + plot.width + MARGIN.right,
+		height: plot.y + plot.height + MARGIN.bottom,
+		plot,
+		cellWidth: CELL.width,
+		cellHeight: CELL.height,
+		shapes,
+		cells: cellShapes,
+		fields,
+		problemTicks: PROBLEMS.map((p, i) => ({
+			problem: p.code,
+			label: p.label,
+			x: xOf(i) + CELL.width / 2
+		})),
+		levelTicks: LEVEL_CODES.map((level, rank) => ({
+			level,
+			label: level,
+			y: yOfTop(rank) + CELL.height / 2
+		}))
+	};
+}

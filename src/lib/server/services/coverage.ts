@@ -1,0 +1,99 @@
+import { sql } from 'drizzle-orm';
+import { queryRows, type Db } from '$lib/server/db/client';
+import {
+	coverageGrid,
+	type CoverageCell,
+	type CoverageFilter,
+	type CoverageStructure
+} from '$lib/domain/coverage';
+import type { LevelCode, ProblemCode } from '$lib/domain/taxonomy';
+import { getPlaceCatalog } from './geography';
+
+export interface ChartStructure extends CoverageStructure {
+	name: string;
+	mode: 'masse' | 'sur_mesure' | null;
+	territoryId: string;
+}
+
+/**
+ * The structures that cover at least part of a territory, each with the places of the territory
+ * it covers (whichever territory imported it: an APA team covering the département counts).
+ */
+export async function territoryStructures(db: Db, territoryId: string): Promise<ChartStructure[]> {
+	const rows = await queryRows<{
+		id: string;
+		name: string;
+		kind: ChartStructure['kind'];
+		problems: ProblemCode[];
+		level_min: LevelCode;
+		level_max: LevelCode;
+		coordination: boolean;
+		mode: ChartStructure['mode'];
+		age_min: number | null;
+		age_max: number | null;
+		apa: ChartStructure['apa'];
+		territory_id: string;
+		places: string[];
+	}>(
+		db,
+		sql`select s.id, s.name, s.kind, s.problems, s.level_min, s.level_max, s.coordination, s.mode,
+				s.age_min, s.age_max, s.apa, s.territory_id,
+				array_agg(sc.commune_code order by sc.commune_code) as places
+			from structures s
+			join structure_communes sc on sc.structure_id = s.id
+			join territory_communes tc on tc.commune_code = sc.commune_code and tc.territory_id = ${territoryId}
+			group by s.id
+			order by s.name`
+	);
+	return rows.map((r) => ({
+		id: r.id,
+		name: r.name,
+		kind: r.kind,
+		problems: r.problems,
+		levelMin: r.level_min,
+		levelMax: r.level_max,
+		coordination: r.coordination,
+		mode: r.mode,
+		ageMin: r.age_min,
+		ageMax: r.age_max,
+		apa: r.apa,
+		territoryId: r.territory_id,
+		places: r.places
+	}));
+}
+
+export interface CoverageOptions extends Omit<CoverageFilter, 'places'> {
+	/** A commune or arrondissement (INSEE code); a city with arrondissements stands for them. */
+	commune?: string;
+}
+
+/** The grid of a territory (or of one of its communes), with the structures it counts. */
+export async function territoryCoverage(
+	db: Db,
+	territoryId: string,
+	options: CoverageOptions = {}
+): Promise<{ structures: ChartStructure[]; cells: CoverageCell[] }> {
+	const all = await territoryStructures(db, territoryId);
+	const places = options.commune
+		? (await getPlaceCatalog(db)).leavesOf(options.commune)
+		: undefined;
+	const filter: CoverageFilter = { ...options, places };
+	const cells = coverageGrid(all, filter);
+	const counted = new Set(cells.flatMap((c) => c.structures));
+	return { structures: all.filter((s) => counted.has(s.id)), cells };
+}
+
+/** Orphan orientations recorded in the territory, per (dominant problem, level). */
+export async function orphanCounts(
+	db: Db,
+	territoryId: string,
+	commune?: string
+): Promise<{ problem: ProblemCode; level: LevelCode; count: number }[]> {
+	const where = commune ? sql`and commune = ${commune}` : sql``;
+	return queryRows(
+		db,
+		sql`select problems[1] as problem, level, count(*)::int as count from orientations
+			where territory_id = ${territoryId} and orphan ${where}
+			group by problems[1], level`
+	);
+}
