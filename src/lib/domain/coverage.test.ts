@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { coverageGrid, remitRuns, summarize, type CoverageStructure } from './coverage';
+import {
+	cellCountsByPlace,
+	coverageGrid,
+	remitRuns,
+	summarize,
+	type CoverageStructure
+} from './coverage';
 import { LEVEL_CODES, PROBLEM_CODES } from './taxonomy';
 
 function structure(
@@ -127,6 +133,27 @@ describe('coverageGrid', () => {
 				expect(total.gap + total.single + total.overlap).toBe(after.length);
 			})
 		);
+	});
+});
+
+describe('cellCountsByPlace', () => {
+	it('counts per place exactly what the grid counts for that place', () => {
+		const list: CoverageStructure[] = [
+			structure({ id: 'a', places: ['1', '2'] }),
+			structure({ id: 'b', places: ['2'], ageMin: 80 }),
+			structure({ id: 'c', places: ['3'], problems: ['logement'] })
+		];
+		const byPlace = cellCountsByPlace(list, 'medical', 'simple', ['1', '2', '3']);
+		expect(Object.fromEntries(byPlace)).toEqual({ '1': ['a'], '2': ['a', 'b'], '3': [] });
+		for (const place of ['1', '2', '3']) {
+			const cell = coverageGrid(list, { places: [place] }).find(
+				(c) => c.problem === 'medical' && c.level === 'simple'
+			);
+			expect(cell?.structures).toEqual(byPlace.get(place));
+		}
+		expect(cellCountsByPlace(list, 'medical', 'simple', ['2'], { age: 70 }).get('2')).toEqual([
+			'a'
+		]);
 	});
 });
 

@@ -115,3 +115,23 @@ export function remitRuns(problems: readonly ProblemCode[]): { from: number; to:
 	}
 	return runs;
 }
+
+/**
+ * The same coverage, per place, for one (problem, level) cell: how many counted structures take
+ * that problem at that level and cover each place — 0 is a gap there, 2 or more an overlap.
+ */
+export function cellCountsByPlace(
+	structures: readonly CoverageStructure[],
+	problem: ProblemCode,
+	level: LevelCode,
+	places: readonly string[],
+	filter: Omit<CoverageFilter, 'places'> = {}
+): Map<string, string[]> {
+	const byPlace = new Map<string, string[]>(places.map((p) => [p, []]));
+	for (const s of structures) {
+		if (!counts(s, filter)) continue;
+		if (!s.problems.includes(problem) || !levelInRange(level, s.levelMin, s.levelMax)) continue;
+		for (const place of s.places) byPlace.get(place)?.push(s.id);
+	}
+	return byPlace;
+}

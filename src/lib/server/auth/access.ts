@@ -29,6 +29,8 @@ export const ROUTE_ACCESS: Record<string, RouteRule> = {
 	'/(app)/territoires/[id]': { default: 'partner' },
 	'/(app)/territoires/[id]/axes': { default: 'partner' },
 	'/(app)/territoires/[id]/axes/grille.csv': { default: 'partner' },
+	'/(app)/territoires/[id]/carte': { default: 'partner' },
+	'/(app)/territoires/[id]/carte/zone.json': { default: 'partner' },
 	'/(app)/orienter': { default: 'agent', 'action:evaluer': 'agent', 'action:enregistrer': 'agent' },
 	'/(app)/orientations': { default: 'agent' },
 	'/(app)/orientations/[id]': { default: 'agent', 'action:statut': 'agent' },

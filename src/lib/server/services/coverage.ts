@@ -83,13 +83,24 @@ export async function territoryCoverage(
 	return { structures: all.filter((s) => counted.has(s.id)), cells };
 }
 
-/** Orphan orientations recorded in the territory, per (dominant problem, level). */
+/**
+ * Orphan orientations recorded in the territory, per (dominant problem, level). As in the grid, a
+ * city with arrondissements stands for them (orientations are recorded on the arrondissement).
+ */
 export async function orphanCounts(
 	db: Db,
 	territoryId: string,
 	commune?: string
 ): Promise<{ problem: ProblemCode; level: LevelCode; count: number }[]> {
-	const where = commune ? sql`and commune = ${commune}` : sql``;
+	let where = sql``;
+	if (commune) {
+		const places = (await getPlaceCatalog(db)).leavesOf(commune);
+		if (places.length === 0) return [];
+		where = sql`and commune in (${sql.join(
+			places.map((p) => sql`${p}`),
+			sql`, `
+		)})`;
+	}
 	return queryRows(
 		db,
 		sql`select problems[1] as problem, level, count(*)::int as count from orientations
