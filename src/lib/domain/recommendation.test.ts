@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { recommend, type CandidateStructure, type RecommendationRequest } from './recommendation';
+import {
+	recommend,
+	type CandidateStructure,
+	type RecommendationRequest,
+	type TerritoryRule
+} from './recommendation';
 import { KIND_CODES, LEVEL_CODES, PROBLEM_CODES, levelRank } from './taxonomy';
 
 const today = new Date('2026-11-27T00:00:00Z');
@@ -147,6 +152,48 @@ describe('recommend', () => {
 		expect(ids(result.recommendations)).toEqual(['housing']);
 		expect(result.orphan).toBe(true);
 		expect(recommend(request(), [], today).orphan).toBe(true);
+	});
+
+	it('applies the territory rules: prefer puts a structure first, never excludes it', () => {
+		const candidates = [
+			structure({ id: 'first', coordination: true }),
+			structure({ id: 'second' })
+		];
+		const rule = (overrides: Partial<TerritoryRule>): TerritoryRule => ({
+			id: 'r',
+			effect: 'prefer',
+			structureId: 'second',
+			problem: null,
+			level: null,
+			commune: null,
+			reason: 'concertation du 3 mars',
+			...overrides
+		});
+		const base = recommend(request(), candidates, today);
+		expect(ids(base.recommendations)).toEqual(['first', 'second']);
+		const preferred = recommend(request({ place: '00001' }), candidates, today, [
+			rule({ commune: '00001' })
+		]);
+		expect(ids(preferred.recommendations)).toEqual(['second', 'first']);
+		expect(preferred.recommendations[0]?.reasons[0]).toMatch(
+			/^Règle du territoire : à privilégier — concertation/
+		);
+		// Limited to another problem, level or place: no effect.
+		for (const limited of [
+			rule({ problem: 'logement' }),
+			rule({ level: 'complexe' }),
+			rule({ commune: '99999' })
+		]) {
+			expect(
+				ids(recommend(request({ place: '00001' }), candidates, today, [limited]).recommendations)
+			).toEqual(['first', 'second']);
+		}
+		const never = recommend(request(), candidates, today, [
+			rule({ effect: 'never', structureId: 'first' })
+		]);
+		expect(ids(never.recommendations)).toEqual(['second']);
+		expect(never.excluded[0]?.codes).toEqual(['rule']);
+		expect(never.excluded[0]?.reasons[0]).toMatch(/ne pas orienter ici — concertation/);
 	});
 
 	const candidate = fc.record({

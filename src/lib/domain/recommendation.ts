@@ -35,6 +35,11 @@ import {
  * brings 0.50 plus at least 0.02 of specialisation: a structure with room that takes the dominant
  * problem always ranks above one that does not.
  * Ties break on the name, so the order is stable.
+ *
+ * On top of the declared remits, a territory may agree rules in concertation: a `prefer` rule
+ * adds RULE_BONUS to a structure that can take the request (and says so among its reasons); a
+ * `never` rule moves it to the excluded list with the rule's reason. A rule may be limited to a
+ * dominant problem, a level and a place.
  */
 
 export interface CandidateStructure {
@@ -58,6 +63,8 @@ export interface CandidateStructure {
 }
 
 export interface RecommendationRequest {
+	/** The place's INSEE code (rules may be limited to a place). */
+	place?: string;
 	age: number | null;
 	apa: boolean | null;
 	/** The first is the dominant problem. */
@@ -79,7 +86,29 @@ export interface Recommendation {
 	warnings: string[];
 }
 
-export type ExclusionReason = 'area' | 'age' | 'apa' | 'level' | 'problem';
+export type ExclusionReason = 'area' | 'age' | 'apa' | 'level' | 'problem' | 'rule';
+
+/** An orientation rule agreed in concertation (see the pilot's desk). */
+export interface TerritoryRule {
+	id: string;
+	effect: 'prefer' | 'never';
+	structureId: string;
+	problem: ProblemCode | null;
+	level: LevelCode | null;
+	commune: string | null;
+	reason: string;
+}
+
+export const RULE_BONUS = 0.5;
+
+/** Whether a rule concerns this request: its problem (dominant), level and place, when set. */
+export function ruleApplies(rule: TerritoryRule, request: RecommendationRequest): boolean {
+	return (
+		(rule.problem === null || rule.problem === request.problems[0]) &&
+		(rule.level === null || rule.level === request.level) &&
+		(rule.commune === null || rule.commune === request.place)
+	);
+}
 
 export interface Exclusion {
 	structure: StructureRef;
@@ -254,24 +283,41 @@ export function exclusionReasons(
 export function recommend(
 	request: RecommendationRequest,
 	candidates: readonly CandidateStructure[],
-	today: Date = new Date()
+	today: Date = new Date(),
+	rules: readonly TerritoryRule[] = []
 ): RecommendationResult {
 	const dominant = request.problems[0];
+	const applicable = rules.filter((r) => ruleApplies(r, request));
 	const recommendations: Recommendation[] = [];
 	const excluded: Exclusion[] = [];
 	for (const s of candidates) {
 		const { codes, reasons } = exclusionReasons(s, request);
-		if (codes.length === 0) recommendations.push(scoreStructure(s, request, today));
-		else if (dominant && s.problems.includes(dominant))
+		const never = applicable.find((r) => r.effect === 'never' && r.structureId === s.id);
+		if (never && codes.length === 0) {
+			codes.push('rule');
+			reasons.push(`Règle du territoire : ne pas orienter ici — ${never.reason}`);
+		}
+		if (codes.length === 0) {
+			const recommendation = scoreStructure(s, request, today);
+			const prefer = applicable.find((r) => r.effect === 'prefer' && r.structureId === s.id);
+			if (prefer) {
+				recommendation.score = Math.min(
+					1,
+					Math.round((recommendation.score + RULE_BONUS) * 1000) / 1000
+				);
+				recommendation.reasons.unshift(`Règle du territoire : à privilégier — ${prefer.reason}`);
+			}
+			recommendations.push(recommendation);
+		} else if (dominant && s.problems.includes(dominant))
 			excluded.push({ structure: ref(s), codes, reasons });
 	}
 	recommendations.sort(
 		(a, b) => b.score - a.score || a.structure.name.localeCompare(b.structure.name, 'fr')
 	);
 	excluded.sort((a, b) => a.structure.name.localeCompare(b.structure.name, 'fr'));
-	const takingDominant = new Set(
-		candidates.filter((c) => !!dominant && c.problems.includes(dominant)).map((c) => c.id)
-	);
-	const orphan = !recommendations.some((r) => takingDominant.has(r.structure.id));
+	const orphan = !recommendations.some((r) => {
+		const s = candidates.find((c) => c.id === r.structure.id);
+		return !!dominant && !!s?.problems.includes(dominant);
+	});
 	return { recommendations, excluded, orphan };
 }

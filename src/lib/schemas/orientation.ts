@@ -1,4 +1,4 @@
-import { CRITERION_CODES, LEVEL_CODES, PROBLEM_CODES } from '$lib/domain/taxonomy';
+import { CRITERION_CODES, KINDS, LEVEL_CODES, PROBLEM_CODES } from '$lib/domain/taxonomy';
 import { INSEE_CODE } from '$lib/geo/places';
 import { TerritoryIdSchema } from './territory';
 import { z } from './zod';
@@ -45,6 +45,14 @@ export type RecommendationRequestData = z.output<typeof RecommendationRequestSch
 export const ORIENTATION_STATUSES = ['sent', 'accepted', 'refused', 'closed'] as const;
 export type OrientationStatus = (typeof ORIENTATION_STATUSES)[number];
 
+/** Entry doors of a request, for the pilots' flows (who orients to whom). */
+export const SOURCES = [
+	{ code: 'personne', label: 'La personne elle-même' },
+	{ code: 'entourage', label: 'Un proche, l’entourage' },
+	...KINDS.map((k) => ({ code: k.code, label: k.label }))
+] as const;
+export const SOURCE_CODES = SOURCES.map((s) => s.code) as [string, ...string[]];
+
 /** Free text must not carry names: kept short, and the form says so. */
 const Note = z.string().trim().max(1000).optional();
 
@@ -54,7 +62,9 @@ export const OrientationCreateSchema = z
 		/** The structure chosen among the recommendations; absent for an orphan situation. */
 		structure: z.string().trim().min(1).max(100).nullable().default(null),
 		level_reason: z.string().trim().min(1).max(500).optional(),
-		note: Note
+		note: Note,
+		/** Where the request came from: a kind of structure, the person, or a relative. */
+		source: z.enum(SOURCE_CODES).optional()
 	})
 	.refine((r) => r.commune !== undefined || r.location !== undefined, {
 		message: 'indiquez commune (code INSEE) ou location (lon, lat)',

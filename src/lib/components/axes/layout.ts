@@ -117,10 +117,25 @@ export function assignLanes(structures: readonly ChartInput[]): Map<string, numb
 	return lanes;
 }
 
+/**
+ * The label that fits the zone: whole words only, then "…". The visible text of a zone's link
+ * must be part of its accessible name, word for word (WCAG 2.5.3, "label in name": someone using
+ * voice control says what they see), so a word is never cut: when not even the first word fits,
+ * the label is "…" alone (the name is in the zone's tooltip, its accessible name and the table).
+ */
 function truncate(text: string, width: number): string {
 	// About 6.2 px per character at the label size.
 	const max = Math.max(3, Math.floor(width / 6.2));
-	return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+	if (text.length <= max) return text;
+	let shown = '';
+	for (const word of text.split(/\s+/)) {
+		const next = shown ? `${shown} ${word}` : word;
+		// The ellipsis is narrower than the 6.2 px a character is counted for: it may take the
+		// padding's room.
+		if (next.length > max) break;
+		shown = next;
+	}
+	return `${shown.replace(/[\s,;:–—-]+$/u, '')}…`;
 }
 
 export function layoutChart(

@@ -30,6 +30,15 @@ export const ROUTE_ACCESS: Record<string, RouteRule> = {
 	'/(app)/territoires/[id]/axes': { default: 'partner' },
 	'/(app)/territoires/[id]/axes/grille.csv': { default: 'partner' },
 	'/(app)/territoires/[id]/carte': { default: 'partner' },
+	'/(app)/territoires/[id]/pilotage': {
+		default: 'pilot',
+		'action:ajouterRegle': 'pilot',
+		'action:retirerRegle': 'pilot',
+		'action:annuler': 'pilot',
+		'action:verifier': 'pilot',
+		'action:capacite': 'pilot'
+	},
+	'/(app)/territoires/[id]/pilotage/export.csv': { default: 'pilot' },
 	'/(app)/territoires/[id]/carte/zone.json': { default: 'partner' },
 	'/(app)/orienter': { default: 'agent', 'action:evaluer': 'agent', 'action:enregistrer': 'agent' },
 	'/(app)/orientations': { default: 'agent' },

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+	bigint,
 	bigserial,
 	boolean,
 	date,
@@ -301,6 +302,8 @@ export const orientations = pgTable(
 		orphan: boolean('orphan').notNull(),
 		status: text('status').notNull(),
 		note: text('note'),
+		/** Where the request came from (the entry door: a kind of structure, the person, a relative). */
+		source: text('source'),
 		createdByType: text('created_by_type'),
 		createdBy: text('created_by'),
 		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -311,7 +314,8 @@ export const orientations = pgTable(
 		index('orientations_territory_status').on(t.territoryId, t.status),
 		index('orientations_created_by').on(t.createdBy),
 		index('orientations_structure').on(t.structureId),
-		index('orientations_status_changed').on(t.statusChangedAt)
+		index('orientations_status_changed').on(t.statusChangedAt),
+		index('orientations_territory_created').on(t.territoryId, t.createdAt)
 	]
 );
 
@@ -328,4 +332,73 @@ export const orientationEvents = pgTable(
 		actorId: text('actor_id')
 	},
 	(t) => [index('orientation_events_orientation').on(t.orientationId)]
+);
+
+/* ------------------------------ The pilot's desk ------------------------------ */
+
+/**
+ * Orientation rules agreed in concertation, on top of the declared remits: "prefer" a structure
+ * or "never" orient to it, optionally for one dominant problem, level and place. Never deleted:
+ * a removed rule keeps `removedAt`, and every change is an event (who, when, why) that can be
+ * undone.
+ */
+export const territoryRules = pgTable(
+	'territory_rules',
+	{
+		id: text('id').primaryKey(),
+		territoryId: text('territory_id')
+			.notNull()
+			.references(() => territories.id, { onDelete: 'cascade' }),
+		effect: text('effect').notNull(),
+		structureId: text('structure_id')
+			.notNull()
+			.references(() => structures.id, { onDelete: 'cascade' }),
+		problem: text('problem'),
+		level: text('level'),
+		commune: text('commune'),
+		reason: text('reason').notNull(),
+		agreedOn: date('agreed_on'),
+		createdBy: text('created_by'),
+		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+		removedAt: timestamp('removed_at', { withTimezone: true })
+	},
+	(t) => [index('territory_rules_territory').on(t.territoryId)]
+);
+
+export const ruleEvents = pgTable(
+	'rule_events',
+	{
+		id: bigserial('id', { mode: 'number' }).primaryKey(),
+		territoryId: text('territory_id')
+			.notNull()
+			.references(() => territories.id, { onDelete: 'cascade' }),
+		ruleId: text('rule_id')
+			.notNull()
+			.references(() => territoryRules.id, { onDelete: 'cascade' }),
+		/** `add`, `remove` or `restore`. */
+		action: text('action').notNull(),
+		reason: text('reason'),
+		actorId: text('actor_id'),
+		actorLabel: text('actor_label'),
+		at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+		/** The event this one undid, if it is an undo. */
+		undoes: bigint('undoes', { mode: 'number' })
+	},
+	(t) => [index('rule_events_territory').on(t.territoryId)]
+);
+
+/** Caseload of a service over time (imports and updates by the service or a pilot). */
+export const caseloadHistory = pgTable(
+	'caseload_history',
+	{
+		id: bigserial('id', { mode: 'number' }).primaryKey(),
+		structureId: text('structure_id')
+			.notNull()
+			.references(() => structures.id, { onDelete: 'cascade' }),
+		at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+		current: integer('current'),
+		max: integer('max'),
+		source: text('source').notNull()
+	},
+	(t) => [index('caseload_history_structure').on(t.structureId, t.at)]
 );

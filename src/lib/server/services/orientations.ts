@@ -22,6 +22,7 @@ import {
 import type { Issue, z } from '$lib/schemas/zod';
 import { audit } from './audit';
 import { getPlaceCatalog, getPlaces, resolvePoint } from './geography';
+import { activeRules } from './rules';
 import { territoryExists } from './territories';
 
 /** A request that cannot be answered: 422 (invalid) or 404 (unknown, or outside the scope). */
@@ -217,9 +218,13 @@ export async function answerRequest(
 		requestType: request.request_type
 	});
 	const level = request.level ?? complexity.computed;
-	const candidates = await loadCandidates(db, place.code, territory, request.problems);
+	const [candidates, rules] = await Promise.all([
+		loadCandidates(db, place.code, territory, request.problems),
+		territory ? activeRules(db, territory) : Promise.resolve([])
+	]);
 	const result = recommend(
 		{
+			place: place.code,
 			age: request.age,
 			apa: request.apa,
 			problems: request.problems,
@@ -227,7 +232,8 @@ export async function answerRequest(
 			placeLabel: placeLabel(place)
 		},
 		candidates,
-		today
+		today,
+		rules
 	);
 	const reasons = [...complexity.reasons];
 	if (level !== complexity.computed)
@@ -325,6 +331,7 @@ export async function createOrientation(
 			orphan: answer.result.orphan,
 			status,
 			note: data.note ?? null,
+			source: data.source ?? null,
 			createdByType: caller.principal.type,
 			createdBy: caller.principal.id
 		});

@@ -1,6 +1,6 @@
 import { and, asc, eq, getTableColumns, inArray, notInArray, sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db } from '$lib/server/db/client';
-import { structureCommunes, structures, territories } from '$lib/server/db/schema';
+import { caseloadHistory, structureCommunes, structures, territories } from '$lib/server/db/schema';
 import {
 	LEVEL_CODES,
 	defaultCoordination,
@@ -217,14 +217,16 @@ export async function importStructures(
 	}
 
 	return db.transaction(async (tx) => {
-		const existing = new Set(
-			(
-				await tx
-					.select({ id: structures.id })
-					.from(structures)
-					.where(eq(structures.territoryId, territoryId))
-			).map((r) => r.id)
-		);
+		const before = await tx
+			.select({
+				id: structures.id,
+				current: structures.caseloadCurrent,
+				max: structures.caseloadMax
+			})
+			.from(structures)
+			.where(eq(structures.territoryId, territoryId));
+		const existing = new Set(before.map((r) => r.id));
+		const caseloadBefore = new Map(before.map((r) => [r.id, `${r.current}/${r.max}`]));
 		let deleted = 0;
 		if (mode === 'replace') {
 			const gone = await tx
@@ -252,6 +254,24 @@ export async function importStructures(
 			for (let j = 0; j < pairs.length; j += 5000) {
 				await tx.insert(structureCommunes).values(pairs.slice(j, j + 5000));
 			}
+		}
+		// The capacity history: a row whenever an import brings a new caseload figure.
+		const changed = valid
+			.map((v) => v.data)
+			.filter(
+				(d) =>
+					d.caseload_max !== undefined &&
+					caseloadBefore.get(d.id) !== `${d.caseload_current ?? null}/${d.caseload_max}`
+			);
+		if (changed.length > 0) {
+			await tx.insert(caseloadHistory).values(
+				changed.map((d) => ({
+					structureId: d.id,
+					current: d.caseload_current ?? null,
+					max: d.caseload_max ?? null,
+					source: 'import'
+				}))
+			);
 		}
 		const created = ids.filter((id) => !existing.has(id)).length;
 		return {

@@ -39,7 +39,8 @@ function readForm(form: FormData) {
 		levelReason: text('level_reason'),
 		consent: form.get('consent') === 'on',
 		structure: text('structure'),
-		note: text('note')
+		note: text('note'),
+		source: text('source')
 	};
 }
 
@@ -131,7 +132,8 @@ export const actions: Actions = {
 				...body,
 				structure: values.structure || null,
 				...(values.levelReason ? { level_reason: values.levelReason } : {}),
-				...(values.note ? { note: values.note } : {})
+				...(values.note ? { note: values.note } : {}),
+				...(values.source ? { source: values.source } : {})
 			}));
 		} catch (error) {
 			if (error instanceof OrientationError) {

@@ -1,0 +1,276 @@
+import { and, eq, isNotNull, sql } from 'drizzle-orm';
+import { queryRows, type Db } from '$lib/server/db/client';
+import { caseloadHistory, structures } from '$lib/server/db/schema';
+import type { Principal } from '$lib/server/auth/principal';
+import { overlapPairs, suppressed } from '$lib/domain/overlaps';
+import type { LevelCode, ProblemCode } from '$lib/domain/taxonomy';
+import { audit } from './audit';
+import { territoryCoverage, territoryStructures } from './coverage';
+
+/**
+ * The pilot's desk: aggregates of a territory's orientations, computed in SQL (indexed on the
+ * territory and the date), never a single person's record — counts under 5 are suppressed.
+ */
+
+export interface Period {
+	from: Date;
+	/** Exclusive. */
+	to: Date;
+}
+
+const inPeriod = (territoryId: string, period: Period) =>
+	sql`territory_id = ${territoryId} and created_at >= ${period.from.toISOString()}::timestamptz and created_at < ${period.to.toISOString()}::timestamptz`;
+
+/** The same, on an aliased orientations table (joins). */
+const inPeriodOf = (alias: 'o', territoryId: string, period: Period) =>
+	sql`${sql.raw(alias)}.territory_id = ${territoryId} and ${sql.raw(alias)}.created_at >= ${period.from.toISOString()}::timestamptz and ${sql.raw(alias)}.created_at < ${period.to.toISOString()}::timestamptz`;
+
+export async function orphanSituations(db: Db, territoryId: string, period: Period) {
+	const byCell = await queryRows<{
+		problem: ProblemCode;
+		level: LevelCode;
+		commune: string;
+		count: number;
+	}>(
+		db,
+		sql`select problems[1] as problem, level, commune, count(*)::int as count from orientations
+			where ${inPeriod(territoryId, period)} and orphan
+			group by 1, 2, 3 order by count desc, 1, 2, 3`
+	);
+	const trend = await queryRows<{ month: string; count: number }>(
+		db,
+		sql`select to_char(date_trunc('month', created_at at time zone 'UTC'), 'YYYY-MM') as month, count(*)::int as count
+			from orientations where ${inPeriod(territoryId, period)} and orphan group by 1 order by 1`
+	);
+	const requests = await queryRows<{
+		problem: ProblemCode;
+		level: LevelCode;
+		requests: number;
+		orphans: number;
+	}>(
+		db,
+		sql`select problems[1] as problem, level, count(*)::int as requests, count(*) filter (where orphan)::int as orphans
+			from orientations where ${inPeriod(territoryId, period)} group by 1, 2`
+	);
+	const { cells } = await territoryCoverage(db, territoryId);
+	const asked = new Map(requests.map((r) => [`${r.problem}|${r.level}`, r]));
+	// The chart's gaps, those that received requests first.
+	const gaps = cells
+		.filter((c) => c.status === 'gap')
+		.map((c) => {
+			const r = asked.get(`${c.problem}|${c.level}`);
+			return {
+				problem: c.problem,
+				level: c.level,
+				requests: r?.requests ?? 0,
+				orphans: r?.orphans ?? 0
+			};
+		})
+		.sort((a, b) => b.requests - a.requests || b.orphans - a.orphans);
+	return {
+		byCell: byCell.map((r) => ({ ...r, count: suppressed(r.count) })),
+		trend: trend.map((r) => ({ ...r, count: suppressed(r.count) })),
+		gaps: gaps.map((g) => ({
+			...g,
+			requests: suppressed(g.requests),
+			orphans: suppressed(g.orphans),
+			received: g.requests > 0
+		})),
+		total: byCell.reduce((sum, r) => sum + r.count, 0)
+	};
+}
+
+export async function overlaps(db: Db, territoryId: string, period: Period, limit = 30) {
+	const all = await territoryStructures(db, territoryId);
+	const names = new Map(all.map((s) => [s.id, s.name]));
+	const pairs = overlapPairs(all).slice(0, limit);
+	const sent = await queryRows<{
+		problem: string;
+		level: string;
+		structure_id: string;
+		count: number;
+	}>(
+		db,
+		sql`select problems[1] as problem, level, structure_id, count(*)::int as count from orientations
+			where ${inPeriod(territoryId, period)} and structure_id is not null group by 1, 2, 3`
+	);
+	const toStructureInCell = new Map(
+		sent.map((r) => [`${r.structure_id}|${r.problem}|${r.level}`, r.count])
+	);
+	return pairs.map((pair) => {
+		const toA = pair.cells.reduce(
+			(sum, c) => sum + (toStructureInCell.get(`${pair.a}|${c}`) ?? 0),
+			0
+		);
+		const toB = pair.cells.reduce(
+			(sum, c) => sum + (toStructureInCell.get(`${pair.b}|${c}`) ?? 0),
+			0
+		);
+		const total = toA + toB;
+		// A declared overlap that practice has settled: most orientations of the shared cells go to one.
+		const defacto =
+			total >= 5 && Math.max(toA, toB) / total >= 0.8 ? (toA >= toB ? pair.a : pair.b) : null;
+		return {
+			...pair,
+			nameA: names.get(pair.a) ?? pair.a,
+			nameB: names.get(pair.b) ?? pair.b,
+			toA: suppressed(toA),
+			toB: suppressed(toB),
+			defacto: defacto ? (names.get(defacto) ?? defacto) : null
+		};
+	});
+}
+
+export async function flows(db: Db, territoryId: string, period: Period) {
+	const bySource = await queryRows<{
+		source: string | null;
+		structure_id: string;
+		name: string;
+		count: number;
+	}>(
+		db,
+		sql`select o.source, o.structure_id, s.name, count(*)::int as count from orientations o
+			join structures s on s.id = o.structure_id
+			where ${inPeriodOf('o', territoryId, period)} group by 1, 2, 3 order by count desc`
+	);
+	const outcomes = await queryRows<{
+		structure_id: string;
+		name: string;
+		sent: number;
+		accepted: number;
+		refused: number;
+		median_hours: number | null;
+	}>(
+		db,
+		sql`select o.structure_id, s.name, count(*)::int as sent,
+				count(*) filter (where acc.at is not null)::int as accepted,
+				count(*) filter (where ref.at is not null)::int as refused,
+				percentile_cont(0.5) within group (order by extract(epoch from (acc.at - o.created_at)) / 3600.0) as median_hours
+			from orientations o
+			join structures s on s.id = o.structure_id
+			left join lateral (select min(e.at) as at from orientation_events e where e.orientation_id = o.id and e.status = 'accepted') acc on true
+			left join lateral (select min(e.at) as at from orientation_events e where e.orientation_id = o.id and e.status = 'refused') ref on true
+			where ${inPeriodOf('o', territoryId, period)}
+			group by 1, 2 order by sent desc`
+	);
+	const reasons = await queryRows<{ structure_id: string; reason: string; count: number }>(
+		db,
+		sql`select o.structure_id, coalesce(e.reason, 'sans motif') as reason, count(*)::int as count
+			from orientation_events e join orientations o on o.id = e.orientation_id
+			where e.status = 'refused' and ${inPeriodOf('o', territoryId, period)}
+			group by 1, 2 order by count desc`
+	);
+	return {
+		bySource: bySource.map((r) => ({ ...r, count: suppressed(r.count) })),
+		outcomes: outcomes.map((r) => ({
+			...r,
+			sent: suppressed(r.sent),
+			acceptedRate: r.sent >= 5 ? r.accepted / r.sent : null,
+			refusedRate: r.sent >= 5 ? r.refused / r.sent : null,
+			medianHours:
+				r.sent >= 5 && r.median_hours !== null ? Math.round(Number(r.median_hours) * 10) / 10 : null
+		})),
+		reasons: reasons.filter((r) => r.count >= 5).map((r) => ({ ...r, count: r.count }))
+	};
+}
+
+/** Services with a maximum caseload covering the territory, and their recorded history. */
+export async function capacity(db: Db, territoryId: string) {
+	const rows = await queryRows<{
+		id: string;
+		name: string;
+		kind: string;
+		current: number | null;
+		max: number;
+	}>(
+		db,
+		sql`select s.id, s.name, s.kind, s.caseload_current as current, s.caseload_max as max from structures s
+			where s.caseload_max is not null and exists (select 1 from structure_communes sc
+				join territory_communes tc on tc.commune_code = sc.commune_code
+				where sc.structure_id = s.id and tc.territory_id = ${territoryId})
+			order by (s.caseload_current::float / nullif(s.caseload_max, 0)) desc nulls last, s.name`
+	);
+	const history = rows.length
+		? await queryRows<{
+				structure_id: string;
+				at: Date | string;
+				current: number | null;
+				max: number | null;
+				source: string;
+			}>(
+				db,
+				sql`select structure_id, at, current, max, source from caseload_history
+					where structure_id in ${rows.map((r) => r.id)} order by at`
+			)
+		: [];
+	return rows.map((r) => ({
+		...r,
+		share: r.current !== null && r.max > 0 ? r.current / r.max : null,
+		saturated: r.current !== null && r.current >= r.max,
+		history: history
+			.filter((h) => h.structure_id === r.id)
+			.map((h) => ({ at: new Date(h.at), current: h.current, max: h.max, source: h.source }))
+	}));
+}
+
+/** Structures the territory declared whose data were not verified for 12 months (or never). */
+export async function staleStructures(db: Db, territoryId: string) {
+	return queryRows<{ id: string; name: string; kind: string; updated_at: string | Date | null }>(
+		db,
+		sql`select id, name, kind, updated_at from structures
+			where territory_id = ${territoryId} and (updated_at is null or updated_at < current_date - 365)
+			order by updated_at nulls first, name`
+	);
+}
+
+/** "Verified today" by an editor (a pilot of the structure's territory). */
+export async function markVerified(
+	db: Db,
+	actor: Principal,
+	territoryId: string,
+	structureId: string
+) {
+	const done = await db
+		.update(structures)
+		.set({ updatedAt: sql`current_date` })
+		.where(and(eq(structures.id, structureId), eq(structures.territoryId, territoryId)))
+		.returning({ id: structures.id });
+	if (done.length === 0) return false;
+	await audit(db, {
+		actor,
+		action: 'structure.verified',
+		outcome: 'success',
+		target: { type: 'structure', id: structureId },
+		territoryId
+	});
+	return true;
+}
+
+/** A service's caseload, updated by a pilot (or by the service through an import). */
+export async function updateCaseload(
+	db: Db,
+	actor: Principal,
+	territoryId: string,
+	structureId: string,
+	current: number
+) {
+	if (!Number.isInteger(current) || current < 0 || current > 100_000) return false;
+	const done = await db
+		.update(structures)
+		.set({ caseloadCurrent: current })
+		.where(and(eq(structures.id, structureId), isNotNull(structures.caseloadMax)))
+		.returning({ id: structures.id, max: structures.caseloadMax });
+	if (done.length === 0) return false;
+	await db
+		.insert(caseloadHistory)
+		.values({ structureId, current, max: done[0]?.max ?? null, source: 'pilotage' });
+	await audit(db, {
+		actor,
+		action: 'structure.caseload',
+		outcome: 'success',
+		target: { type: 'structure', id: structureId },
+		territoryId,
+		details: { current }
+	});
+	return true;
+}

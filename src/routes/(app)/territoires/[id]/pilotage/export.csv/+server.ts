@@ -1,0 +1,118 @@
+import { error } from '@sveltejs/kit';
+import { stringify } from 'csv-stringify/sync';
+import { levelLabel, problemLabel } from '$lib/domain/taxonomy';
+import { scopeOf } from '$lib/server/auth/principal';
+import {
+	capacity,
+	flows,
+	orphanSituations,
+	overlaps,
+	staleStructures
+} from '$lib/server/services/pilotage';
+import { getTerritory } from '$lib/server/services/territories';
+import { readPeriod } from '../period';
+import type { RequestHandler } from './$types';
+
+const shown = (n: number | null) => (n === null ? '< 5' : n);
+
+/** Every dashboard of the desk as CSV, for concertation meetings (`?tableau=` and the period). */
+export const GET: RequestHandler = async ({ locals, params, url }) => {
+	const territory = await getTerritory(locals.db, params.id, scopeOf(locals.principal));
+	if (!territory) error(404, `Territoire introuvable : ${params.id}`);
+	const { period, du, au } = readPeriod(url.searchParams);
+	const table = url.searchParams.get('tableau') ?? '';
+	let header: string[];
+	let rows: (string | number | null)[][];
+	switch (table) {
+		case 'orphelines': {
+			const o = await orphanSituations(locals.db, params.id, period);
+			header = ['probleme', 'niveau', 'commune', 'orientations_orphelines'];
+			rows = o.byCell.map((r) => [
+				problemLabel(r.problem),
+				levelLabel(r.level),
+				r.commune,
+				shown(r.count)
+			]);
+			break;
+		}
+		case 'trous': {
+			const o = await orphanSituations(locals.db, params.id, period);
+			header = ['probleme', 'niveau', 'demandes', 'orphelines'];
+			rows = o.gaps.map((g) => [
+				problemLabel(g.problem),
+				levelLabel(g.level),
+				shown(g.requests),
+				shown(g.orphans)
+			]);
+			break;
+		}
+		case 'chevauchements': {
+			const pairs = await overlaps(locals.db, params.id, period);
+			header = [
+				'structure_a',
+				'structure_b',
+				'cases',
+				'communes',
+				'surface',
+				'orientations_a',
+				'orientations_b',
+				'regle_de_fait'
+			];
+			rows = pairs.map((p) => [
+				p.nameA,
+				p.nameB,
+				p.cells.length,
+				p.places.length,
+				p.surface,
+				shown(p.toA),
+				shown(p.toB),
+				p.defacto ?? ''
+			]);
+			break;
+		}
+		case 'flux': {
+			const f = await flows(locals.db, params.id, period);
+			header = [
+				'structure',
+				'orientations',
+				'taux_acceptation',
+				'taux_refus',
+				'delai_median_heures'
+			];
+			rows = f.outcomes.map((o) => [
+				o.name,
+				shown(o.sent),
+				o.acceptedRate ?? '',
+				o.refusedRate ?? '',
+				o.medianHours ?? ''
+			]);
+			break;
+		}
+		case 'capacite': {
+			const c = await capacity(locals.db, params.id);
+			header = ['structure', 'file_active', 'maximum', 'taux', 'sature'];
+			rows = c.map((s) => [s.name, s.current, s.max, s.share ?? '', s.saturated ? 'oui' : 'non']);
+			break;
+		}
+		case 'fraicheur': {
+			const stale = await staleStructures(locals.db, params.id);
+			header = ['structure', 'type', 'derniere_verification'];
+			rows = stale.map((s) => [
+				s.name,
+				s.kind,
+				s.updated_at instanceof Date
+					? s.updated_at.toISOString().slice(0, 10)
+					: (s.updated_at ?? 'jamais')
+			]);
+			break;
+		}
+		default:
+			error(400, 'tableau : orphelines, trous, chevauchements, flux, capacite ou fraicheur');
+	}
+	return new Response(stringify(rows, { header: true, columns: header }), {
+		headers: {
+			'Content-Type': 'text/csv; charset=utf-8',
+			'Content-Disposition': `attachment; filename="${table}-${params.id}-${du}-${au}.csv"`
+		}
+	});
+};
