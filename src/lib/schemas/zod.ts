@@ -11,9 +11,19 @@ export interface Issue {
 	message: string;
 }
 
-export function issuesOf(error: z.ZodError): Issue[] {
-	return error.issues.map((issue) => ({
-		path: issue.path.map(String).join('.'),
-		message: issue.message
-	}));
+/**
+ * The issues of a failed validation, each located by its path. zod reports unknown keys as one
+ * issue on the enclosing object: here each unknown key gets its own issue at its own path, so
+ * the form, the import or the API client can tell which field to remove.
+ */
+export function issuesOf(error: z.ZodError, unknownKey?: string): Issue[] {
+	return error.issues.flatMap((issue) => {
+		const path = issue.path.map(String);
+		if (issue.code !== 'unrecognized_keys')
+			return [{ path: path.join('.'), message: issue.message }];
+		return issue.keys.map((key) => ({
+			path: [...path, key].join('.'),
+			message: unknownKey ?? `champ inconnu : ${key}`
+		}));
+	});
 }

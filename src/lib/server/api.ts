@@ -1,6 +1,6 @@
 import { json } from '@sveltejs/kit';
 import type { z } from 'zod';
-import type { Issue } from '$lib/schemas/zod';
+import { issuesOf, type Issue } from '$lib/schemas/zod';
 
 /**
  * The API's error format (contract §3):
@@ -90,26 +90,11 @@ export async function readJson(request: Request, limit: number): Promise<unknown
 	}
 }
 
-/**
- * The issues of a failed validation, each located by its path. zod reports unknown keys as one
- * issue on the enclosing object: here each unknown key gets its own issue at its own path, so
- * that a client can tell which field to remove.
- */
-export function apiIssuesOf(error: z.ZodError): Issue[] {
-	return error.issues.flatMap((issue) => {
-		const path = issue.path.map(String);
-		if (issue.code !== 'unrecognized_keys') {
-			return [{ path: path.join('.'), message: issue.message }];
-		}
-		return issue.keys.map((key) => ({ path: [...path, key].join('.'), message: issue.message }));
-	});
-}
-
 /** Validates with a zod schema: 422 with every issue located by its path. */
 export function validate<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
 	const parsed = schema.safeParse(value);
 	if (!parsed.success) {
-		throw new ApiFailure(422, 'Valeurs invalides.', apiIssuesOf(parsed.error));
+		throw new ApiFailure(422, 'Valeurs invalides.', issuesOf(parsed.error));
 	}
 	return parsed.data;
 }

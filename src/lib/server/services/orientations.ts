@@ -19,7 +19,7 @@ import {
 	type OrientationStatus,
 	type RecommendationRequestData
 } from '$lib/schemas/orientation';
-import type { Issue, z } from '$lib/schemas/zod';
+import { issuesOf, type Issue } from '$lib/schemas/zod';
 import { audit } from './audit';
 import { getPlaceCatalog, getPlaces, resolvePoint } from './geography';
 import { activeRules } from './rules';
@@ -136,22 +136,9 @@ function validationError(issues: Issue[]): OrientationError {
 	return new OrientationError(422, 'Valeurs invalides.', issues);
 }
 
-/**
- * The issues of a refused request, each at its own path. zod reports unknown keys as one issue on
- * the enclosing object (path ""): each unknown key gets its own issue at its own path here, so that
- * a field such as `nom` is named in the answer (as the API's other endpoints do).
- */
-function requestIssues(error: z.ZodError): Issue[] {
-	return error.issues.flatMap((issue) => {
-		const path = issue.path.map(String);
-		if (issue.code !== 'unrecognized_keys')
-			return [{ path: path.join('.'), message: issue.message }];
-		return issue.keys.map((key) => ({
-			path: [...path, key].join('.'),
-			message: 'champ inconnu : aucun nom ni autre identifiant direct de la personne n’est accepté'
-		}));
-	});
-}
+/** Said of any unknown field of a request: the most likely one is a name. */
+const UNKNOWN_FIELD =
+	'champ inconnu : aucun nom ni autre identifiant direct de la personne n’est accepté';
 
 /** Resolves place and territory, assesses complexity and ranks the structures. Stores nothing. */
 export async function answerRequest(
@@ -248,7 +235,7 @@ export async function answerRequest(
 
 export function parseRecommendationRequest(input: unknown): RecommendationRequestData {
 	const parsed = RecommendationRequestSchema.safeParse(input);
-	if (!parsed.success) throw validationError(requestIssues(parsed.error));
+	if (!parsed.success) throw validationError(issuesOf(parsed.error, UNKNOWN_FIELD));
 	return parsed.data;
 }
 
@@ -283,7 +270,7 @@ export async function createOrientation(
 	today = new Date()
 ): Promise<{ id: string; answer: RecommendationAnswer }> {
 	const parsed = OrientationCreateSchema.safeParse(input);
-	if (!parsed.success) throw validationError(requestIssues(parsed.error));
+	if (!parsed.success) throw validationError(issuesOf(parsed.error, UNKNOWN_FIELD));
 	const data = parsed.data;
 	const answer = await answerRequest(db, caller, data, today);
 	const issues: Issue[] = [];
@@ -467,7 +454,7 @@ export async function changeStatus(
 	input: unknown
 ): Promise<OrientationDetail> {
 	const parsed = StatusChangeSchema.safeParse(input);
-	if (!parsed.success) throw validationError(requestIssues(parsed.error));
+	if (!parsed.success) throw validationError(issuesOf(parsed.error, UNKNOWN_FIELD));
 	const current = await loadOrientation(db, caller.principal, id);
 	if (!current) {
 		// Logged like a refused read: probing ids outside one's territories leaves a trace.

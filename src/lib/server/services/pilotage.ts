@@ -2,7 +2,7 @@ import { and, eq, isNotNull, sql } from 'drizzle-orm';
 import { queryRows, type Db } from '$lib/server/db/client';
 import { caseloadHistory, structures } from '$lib/server/db/schema';
 import type { Principal } from '$lib/server/auth/principal';
-import { overlapPairs, suppressed } from '$lib/domain/overlaps';
+import { overlapPairs, suppressed, SMALL_COUNT, type OverlapPair } from '$lib/domain/overlaps';
 import type { LevelCode, ProblemCode } from '$lib/domain/taxonomy';
 import { audit } from './audit';
 import { territoryCoverage, territoryStructures } from './coverage';
@@ -76,7 +76,7 @@ export async function orphanSituations(db: Db, territoryId: string, period: Peri
 			orphans: suppressed(g.orphans),
 			received: g.requests > 0
 		})),
-		total: byCell.reduce((sum, r) => sum + r.count, 0)
+		total: suppressed(byCell.reduce((sum, r) => sum + r.count, 0))
 	};
 }
 
@@ -87,25 +87,30 @@ export async function overlaps(db: Db, territoryId: string, period: Period, limi
 	const sent = await queryRows<{
 		problem: string;
 		level: string;
+		commune: string;
 		structure_id: string;
 		count: number;
 	}>(
 		db,
-		sql`select problems[1] as problem, level, structure_id, count(*)::int as count from orientations
-			where ${inPeriod(territoryId, period)} and structure_id is not null group by 1, 2, 3`
+		sql`select problems[1] as problem, level, commune, structure_id, count(*)::int as count from orientations
+			where ${inPeriod(territoryId, period)} and structure_id is not null group by 1, 2, 3, 4`
 	);
-	const toStructureInCell = new Map(
-		sent.map((r) => [`${r.structure_id}|${r.problem}|${r.level}`, r.count])
-	);
+	const toStructureInCell = new Map<string, number>();
+	for (const r of sent) {
+		const key = `${r.structure_id}|${r.problem}|${r.level}`;
+		const byPlace = toStructureInCell.get(key) ?? new Map<string, number>();
+		toStructureInCell.set(key, byPlace.set(r.commune, r.count));
+	}
+	// Only the situations both claim count: a shared cell *in a shared place* (an orientation from
+	// a place the other structure does not cover was no choice between the two).
+	const toStructure = (id: string, pair: OverlapPair) =>
+		pair.cells.reduce((sum, c) => {
+			const byPlace = toStructureInCell.get(`${id}|${c}`);
+			return sum + (byPlace ? pair.places.reduce((n, p) => n + (byPlace.get(p) ?? 0), 0) : 0);
+		}, 0);
 	return pairs.map((pair) => {
-		const toA = pair.cells.reduce(
-			(sum, c) => sum + (toStructureInCell.get(`${pair.a}|${c}`) ?? 0),
-			0
-		);
-		const toB = pair.cells.reduce(
-			(sum, c) => sum + (toStructureInCell.get(`${pair.b}|${c}`) ?? 0),
-			0
-		);
+		const toA = toStructure(pair.a, pair);
+		const toB = toStructure(pair.b, pair);
 		const total = toA + toB;
 		// A declared overlap that practice has settled: most orientations of the shared cells go to one.
 		const defacto =
@@ -162,15 +167,21 @@ export async function flows(db: Db, territoryId: string, period: Period) {
 	);
 	return {
 		bySource: bySource.map((r) => ({ ...r, count: suppressed(r.count) })),
+		// Rates only over 5 orientations or more, and the raw counts never leave the server: the
+		// page's data reach the browser whole.
 		outcomes: outcomes.map((r) => ({
-			...r,
+			structure_id: r.structure_id,
+			name: r.name,
 			sent: suppressed(r.sent),
-			acceptedRate: r.sent >= 5 ? r.accepted / r.sent : null,
-			refusedRate: r.sent >= 5 ? r.refused / r.sent : null,
+			acceptedRate: r.sent >= SMALL_COUNT ? r.accepted / r.sent : null,
+			refusedRate: r.sent >= SMALL_COUNT ? r.refused / r.sent : null,
+			// A median of fewer than 5 delays would describe individual orientations.
 			medianHours:
-				r.sent >= 5 && r.median_hours !== null ? Math.round(Number(r.median_hours) * 10) / 10 : null
+				r.accepted >= SMALL_COUNT && r.median_hours !== null
+					? Math.round(Number(r.median_hours) * 10) / 10
+					: null
 		})),
-		reasons: reasons.filter((r) => r.count >= 5).map((r) => ({ ...r, count: r.count }))
+		reasons: reasons.filter((r) => r.count >= SMALL_COUNT)
 	};
 }
 
@@ -258,7 +269,16 @@ export async function updateCaseload(
 	const done = await db
 		.update(structures)
 		.set({ caseloadCurrent: current })
-		.where(and(eq(structures.id, structureId), isNotNull(structures.caseloadMax)))
+		.where(
+			and(
+				eq(structures.id, structureId),
+				isNotNull(structures.caseloadMax),
+				// Only a service the desk lists: one covering part of the territory.
+				sql`exists (select 1 from structure_communes sc
+					join territory_communes tc on tc.commune_code = sc.commune_code
+					where sc.structure_id = ${structures.id} and tc.territory_id = ${territoryId})`
+			)
+		)
 		.returning({ id: structures.id, max: structures.caseloadMax });
 	if (done.length === 0) return false;
 	await db

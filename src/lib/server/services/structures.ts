@@ -14,6 +14,7 @@ import {
 	STRUCTURE_FIELDS,
 	type StructureImport
 } from '$lib/schemas/structure';
+import { issuesOf } from '$lib/schemas/zod';
 import { COVERAGE_CODE } from '$lib/geo/places';
 import { getPlaceCatalog, getPlaceIndex, getPlaces, type PlaceSummary } from './geography';
 import { territoryExists } from './territories';
@@ -130,14 +131,8 @@ export async function importStructures(
 		const parsed = StructureImportSchema.safeParse(record);
 		if (parsed.success) valid.push({ row: rowOf(i), data: parsed.data });
 		else {
-			for (const issue of parsed.error.issues) {
-				const field =
-					issue.code === 'unrecognized_keys'
-						? issue.keys.join(', ')
-						: issue.path.map(String).join('.');
-				const message =
-					issue.code === 'unrecognized_keys' ? 'champ inconnu du format d’import' : issue.message;
-				issues.push({ row: rowOf(i), field: field || '(ligne)', message });
+			for (const issue of issuesOf(parsed.error, 'champ inconnu du format d’import')) {
+				issues.push({ row: rowOf(i), field: issue.path || '(ligne)', message: issue.message });
 			}
 		}
 	});
@@ -216,7 +211,7 @@ export async function importStructures(
 		throw new ImportError(issues);
 	}
 
-	return db.transaction(async (tx) => {
+	const result = await db.transaction(async (tx) => {
 		const before = await tx
 			.select({
 				id: structures.id,
@@ -282,6 +277,10 @@ export async function importStructures(
 			deleted
 		};
 	});
+	// PGlite runs no autovacuum: without fresh statistics the planner would scan instead of using
+	// the coverage index once a territory grows (measured: 43 ms instead of 1–2 ms a request).
+	await db.execute(sql`analyze structures, structure_communes`);
+	return result;
 }
 
 /* ---------------------------------- Reading ---------------------------------- */
