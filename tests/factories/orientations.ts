@@ -1,0 +1,204 @@
+/**
+ * Factories and checks for the orientation engine's integration tests: callers, requests, and an
+ * oracle that recomputes, from the structures as imported, which ones a request must recommend or
+ * exclude — so that the tests assert on what the data says, never on hard-coded ids.
+ */
+import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { expect } from 'vitest';
+import { queryRows, type Db } from '$lib/server/db/client';
+import type { Principal } from '$lib/server/auth/principal';
+import {
+	levelInRange,
+	PROBLEM_CODES,
+	type LevelCode,
+	type ProblemCode
+} from '$lib/domain/taxonomy';
+import type { RecommendationRequestInput } from '$lib/schemas/orientation';
+import type { StructureInput } from '$lib/schemas/structure';
+import {
+	answerRequest,
+	OrientationError,
+	parseRecommendationRequest,
+	type Caller,
+	type RecommendationAnswer
+} from '$lib/server/services/orientations';
+
+let sequence = 0;
+
+/** An agent acting on the given territories (`null`: every territory of the instance). */
+export function agentCaller(
+	territories: string[] | null = null,
+	role: Principal['role'] = 'agent'
+): Caller {
+	sequence++;
+	return {
+		principal: {
+			type: 'user',
+			id: randomUUID(),
+			label: `agent.${sequence}@example.fr`,
+			role,
+			territories
+		},
+		ip: '203.0.113.42'
+	};
+}
+
+/** Validates a request as the API does (defaults applied), then answers it. */
+export async function ask(
+	db: Db,
+	caller: Caller,
+	request: RecommendationRequestInput
+): Promise<RecommendationAnswer> {
+	return answerRequest(db, caller, parseRecommendationRequest(request));
+}
+
+/** The OrientationError a promise is rejected with (fails the test when it resolves). */
+export async function orientationRejection(promise: Promise<unknown>): Promise<OrientationError> {
+	const error = await promise.then(
+		() => null,
+		(e: unknown) => e
+	);
+	expect(error).toBeInstanceOf(OrientationError);
+	return error as OrientationError;
+}
+
+/** What the tests know of a structure: its import record. */
+export type ImportRecord = StructureInput;
+
+function accepts(s: ImportRecord, age: number | null, apa: boolean | null): boolean {
+	if (age !== null && s.age_min != null && age < s.age_min) return false;
+	if (age !== null && s.age_max != null && age > s.age_max) return false;
+	if (apa === true && s.apa === 'excluded') return false;
+	if (apa === false && s.apa === 'required') return false;
+	return true;
+}
+
+/**
+ * Places each structure covers, as the import expanded them (coverage codes and polygons), and the
+ * places of each territory.
+ */
+export async function coverageOf(db: Db): Promise<{
+	byStructure: Map<string, Set<string>>;
+	territoryOf: Map<string, string>;
+	byTerritory: Map<string, Set<string>>;
+}> {
+	const pairs = await queryRows<{ structure_id: string; commune_code: string }>(
+		db,
+		sql`select structure_id, commune_code from structure_communes`
+	);
+	const byStructure = new Map<string, Set<string>>();
+	for (const p of pairs) {
+		let set = byStructure.get(p.structure_id);
+		if (!set) byStructure.set(p.structure_id, (set = new Set()));
+		set.add(p.commune_code);
+	}
+	const owners = await queryRows<{ id: string; territory_id: string }>(
+		db,
+		sql`select id, territory_id from structures`
+	);
+	const places = await queryRows<{ territory_id: string; commune_code: string }>(
+		db,
+		sql`select territory_id, commune_code from territory_communes`
+	);
+	const byTerritory = new Map<string, Set<string>>();
+	for (const p of places) {
+		let set = byTerritory.get(p.territory_id);
+		if (!set) byTerritory.set(p.territory_id, (set = new Set()));
+		set.add(p.commune_code);
+	}
+	return {
+		byStructure,
+		territoryOf: new Map(owners.map((o) => [o.id, o.territory_id])),
+		byTerritory
+	};
+}
+
+export type Coverage = Awaited<ReturnType<typeof coverageOf>>;
+
+/**
+ * Checks an answer against the data: every recommendation covers the place, accepts the person and
+ * takes one of the problems at the level; every structure weighed (covering the place, or of the
+ * territory) that takes the dominant problem is either recommended or excluded with a reason;
+ * `orphan` says whether one of the recommendations takes the dominant problem; the ranking is by
+ * score, and a structure with room taking the dominant problem ranks above any that does not.
+ */
+export function expectConsistent(
+	answer: RecommendationAnswer,
+	request: { age?: number | null; apa?: boolean | null; problems: readonly ProblemCode[] },
+	records: readonly ImportRecord[],
+	coverage: Coverage
+): void {
+	const level: LevelCode = answer.complexity.level;
+	const place = answer.place.code;
+	const age = request.age ?? null;
+	const apa = request.apa ?? null;
+	const [dominant] = request.problems;
+	const byId = new Map(records.map((r) => [r.id, r]));
+	const covers = (r: ImportRecord) => coverage.byStructure.get(r.id)?.has(place) ?? false;
+	const territoryPlaces = answer.territory ? coverage.byTerritory.get(answer.territory) : undefined;
+	const weighed = (r: ImportRecord) =>
+		covers(r) ||
+		(answer.territory !== null &&
+			(coverage.territoryOf.get(r.id) === answer.territory ||
+				[...(coverage.byStructure.get(r.id) ?? [])].some((c) => territoryPlaces?.has(c))));
+	const eligible = (r: ImportRecord) =>
+		covers(r) &&
+		accepts(r, age, apa) &&
+		levelInRange(level, r.level_min, r.level_max) &&
+		request.problems.some((p) => r.problems.includes(p));
+
+	const recommended = answer.result.recommendations.map((x) => x.structure.id);
+	const excluded = answer.result.excluded.map((x) => x.structure.id);
+	for (const id of recommended) {
+		const r = byId.get(id);
+		expect(r, `recommandée mais inconnue : ${id}`).toBeDefined();
+		expect(eligible(r as ImportRecord), `recommandée à tort : ${id}`).toBe(true);
+	}
+	for (const e of answer.result.excluded) {
+		const r = byId.get(e.structure.id) as ImportRecord;
+		expect(r.problems).toContain(dominant);
+		expect(eligible(r), `exclue à tort : ${r.id}`).toBe(false);
+		expect(e.reasons.length).toBeGreaterThan(0);
+		expect(e.codes.length).toBe(e.reasons.length);
+		if (e.codes.includes('area')) expect(covers(r)).toBe(false);
+	}
+	const expectedRecommended = records.filter((r) => weighed(r) && eligible(r)).map((r) => r.id);
+	expect([...recommended].sort()).toEqual(expectedRecommended.sort());
+	const expectedExcluded = records
+		.filter((r) => weighed(r) && !eligible(r) && r.problems.includes(dominant as ProblemCode))
+		.map((r) => r.id);
+	expect([...excluded].sort()).toEqual(expectedExcluded.sort());
+
+	const takesDominant = (id: string) => !!byId.get(id)?.problems.includes(dominant as ProblemCode);
+	expect(answer.result.orphan).toBe(!recommended.some(takesDominant));
+
+	const scores = answer.result.recommendations.map((x) => x.score);
+	expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+	const withRoom = answer.result.recommendations.filter(
+		(x) => takesDominant(x.structure.id) && !x.warnings.some((w) => /File active/.test(w))
+	);
+	const others = answer.result.recommendations.filter((x) => !takesDominant(x.structure.id));
+	for (const a of withRoom) {
+		for (const b of others) expect(a.score).toBeGreaterThan(b.score);
+	}
+}
+
+/** Kinds of the recommendations, best first. */
+export function kindsOf(answer: RecommendationAnswer): string[] {
+	return answer.result.recommendations.map((r) => r.structure.kind);
+}
+
+/** The dominant problems for which this request (dominant problem replaced) is orphan. */
+export async function orphanProblems(
+	db: Db,
+	caller: Caller,
+	base: Omit<RecommendationRequestInput, 'problems'>
+): Promise<ProblemCode[]> {
+	const found: ProblemCode[] = [];
+	for (const problem of PROBLEM_CODES) {
+		const answer = await ask(db, caller, { ...base, problems: [problem] });
+		if (answer.result.orphan) found.push(problem);
+	}
+	return found;
+}
