@@ -30,8 +30,10 @@ const BUILD_ENTRY = path.join(BUILD_DIR, 'index.js');
 const LOG_DIR = path.join(ROOT, 'test-results');
 // A copy of the build, inside the project so that its imports still resolve to node_modules: the
 // server loads its route modules lazily, and a `npm run build` during the run would replace them.
-const BUILD_SNAPSHOT = path.join(LOG_DIR, 'e2e-build');
-const LOG_FILE = path.join(LOG_DIR, 'app-server.log');
+// One copy and one log per run: two runs at once (two terminals, or CI beside a developer) must
+// not delete each other's server files.
+const BUILD_SNAPSHOT = path.join(LOG_DIR, `e2e-build-${process.pid}`);
+const LOG_FILE = path.join(LOG_DIR, `app-server-${process.pid}.log`);
 const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 const DATA_SCRIPT = path.join(ROOT, 'tests', 'setup', 'e2e-data.ts');
 // The first start loads ~35k communes and the boundaries of the Bouches-du-Rhône.
