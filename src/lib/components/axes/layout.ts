@@ -72,7 +72,8 @@ export const CELL = { width: 76, height: 132 };
 const KIND_COLOURS: Partial<Record<KindCode, string>> = {
 	clic: '#1f77b4',
 	ccas: '#7b3294',
-	reseau_sante: '#c0392b',
+	// Not red: red marks the gaps, on the chart and on the map.
+	reseau_sante: '#a02c6d',
 	equipe_apa: '#1a7f4b',
 	gestion_cas: '#b35900',
 	dac: '#8c564b'

@@ -15,15 +15,14 @@ export interface PlaceProperties {
 	name: string;
 }
 
-/** A structure point: short keys, since a territory may have thousands. */
+/**
+ * A structure point: only what the layers use (the id, and the kind for the colour), since a
+ * territory may have tens of thousands; names and remits are in the page's structure list.
+ */
 export interface PointProperties {
 	id: string;
-	/** name */
-	n: string;
 	/** kind */
 	k: KindCode;
-	/** coordination */
-	c: boolean;
 }
 
 export interface MapStructure {
@@ -155,7 +154,7 @@ export async function territoryMap(db: Db, territoryId: string, query: MapQuery)
 						{
 							type: 'Feature',
 							geometry: { type: 'Point', coordinates: [s.lon, s.lat] },
-							properties: { id: s.id, n: s.name, k: s.kind, c: s.coordination }
+							properties: { id: s.id, k: s.kind }
 						}
 					]
 				: []

@@ -151,10 +151,11 @@ export async function importStructures(
 
 	const catalog = await getPlaceCatalog(db);
 	// Rows that failed the schema still get their places checked, so one pass lists every problem.
+	const validRows = new Set(valid.map((v) => v.row));
 	records.forEach((record, i) => {
 		const coverage = (record as { coverage?: unknown } | null)?.coverage;
 		const row = rowOf(i);
-		if (valid.some((v) => v.row === row) || !Array.isArray(coverage)) return;
+		if (validRows.has(row) || !Array.isArray(coverage)) return;
 		// Malformed codes were already reported by the schema; look up the well-formed ones.
 		const codes = coverage.filter(
 			(c): c is string => typeof c === 'string' && COVERAGE_CODE.test(c)

@@ -1,0 +1,208 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Page, Response } from 'playwright-core';
+import { expect } from '../fixtures';
+import { request } from '../http';
+import { decodePng, type Image } from './png';
+
+/**
+ * Helpers of the map's browser tests. The map's instance is not exposed to the page: the tests
+ * see what a user sees (the canvas's pixels, the DOM around it, the URL) and, for timing, the
+ * WebGL draw calls, counted by a wrapper installed before the page's own scripts run.
+ */
+
+export const CANVAS = 'canvas.maplibregl-canvas';
+
+/** What the draw-call wrapper records (window.__mapDraws). */
+export interface DrawLog {
+	/** Draw calls so far. */
+	count: number;
+	/** performance.now() of the first and of the latest draw call. */
+	first: number | null;
+	last: number | null;
+	/** One entry per animation frame that drew: its time and number of draw calls. */
+	frames: { t: number; draws: number }[];
+}
+
+/**
+ * Counts the WebGL draw calls of the page (both WebGL versions), per frame. Also records the
+ * workers the page creates (maplibre's come from blob: URLs, which the CSP must allow) and the
+ * CSP violations the document reports.
+ */
+export async function instrumentMap(page: Page): Promise<void> {
+	await page.addInitScript(() => {
+		const w = window as unknown as {
+			__mapDraws: DrawLog;
+			__workers: string[];
+			__cspViolations: string[];
+		};
+		const log: DrawLog = { count: 0, first: null, last: null, frames: [] };
+		w.__mapDraws = log;
+		w.__workers = [];
+		w.__cspViolations = [];
+		let frame: { t: number; draws: number } | null = null;
+		const record = () => {
+			const now = performance.now();
+			log.count++;
+			log.first ??= now;
+			log.last = now;
+			if (!frame) {
+				frame = { t: now, draws: 0 };
+				log.frames.push(frame);
+				// The draws of one maplibre render are in one task: the next task starts a new frame.
+				setTimeout(() => (frame = null), 0);
+			}
+			frame.draws++;
+		};
+		for (const proto of [WebGLRenderingContext.prototype, WebGL2RenderingContext.prototype]) {
+			for (const name of ['drawElements', 'drawArrays'] as const) {
+				const original = proto[name] as (...args: unknown[]) => void;
+				Object.defineProperty(proto, name, {
+					configurable: true,
+					writable: true,
+					value(this: unknown, ...args: unknown[]) {
+						record();
+						return original.apply(this, args);
+					}
+				});
+			}
+		}
+		const NativeWorker = window.Worker;
+		window.Worker = class extends NativeWorker {
+			constructor(url: string | URL, options?: WorkerOptions) {
+				w.__workers.push(String(url));
+				super(url, options);
+			}
+		};
+		document.addEventListener('securitypolicyviolation', (event) => {
+			w.__cspViolations.push(
+				`${event.effectiveDirective} ${event.blockedURI || '(inline)'} (${event.sourceFile}:${event.lineNumber})`
+			);
+		});
+	});
+}
+
+export function drawLog(page: Page): Promise<DrawLog> {
+	return page.evaluate(() => (window as unknown as { __mapDraws: DrawLog }).__mapDraws);
+}
+
+export function workersAndViolations(
+	page: Page
+): Promise<{ workers: string[]; violations: string[] }> {
+	return page.evaluate(() => {
+		const w = window as unknown as { __workers: string[]; __cspViolations: string[] };
+		return { workers: [...w.__workers], violations: [...w.__cspViolations] };
+	});
+}
+
+/**
+ * Waits until the map has drawn (more than `after` draw calls) and then drawn nothing for
+ * `quietMs`: maplibre only renders while something changes, so a quiet canvas is an idle map.
+ */
+export async function mapIdle(
+	page: Page,
+	{
+		after = 0,
+		quietMs = 700,
+		timeout = 30_000
+	}: { after?: number; quietMs?: number; timeout?: number } = {}
+): Promise<DrawLog> {
+	await page.waitForFunction(
+		({ selector, after, quietMs }) => {
+			const canvas = document.querySelector(selector) as HTMLCanvasElement | null;
+			const log = (window as unknown as { __mapDraws?: DrawLog }).__mapDraws;
+			return (
+				!!canvas &&
+				canvas.width > 0 &&
+				canvas.height > 0 &&
+				!!log &&
+				log.count > after &&
+				log.last !== null &&
+				performance.now() - log.last >= quietMs
+			);
+		},
+		{ selector: CANVAS, after, quietMs },
+		{ timeout, polling: 100 }
+	);
+	return drawLog(page);
+}
+
+/**
+ * The map's canvas as drawn, decoded: the controls, attribution and popup laid over it are
+ * hidden for the shot, so that only the WebGL pixels are sampled.
+ */
+export async function canvasImage(page: Page, selector = CANVAS): Promise<Image> {
+	return decodePng(
+		await page.locator(selector).first().screenshot({
+			animations: 'disabled',
+			style: '.maplibregl-control-container, .maplibregl-popup { visibility: hidden !important; }'
+		})
+	);
+}
+
+/**
+ * The address bar as the page sees it. `page.url()` follows a history.replaceState (the map's
+ * shallow URL updates) only after a round trip to the browser, so it may lag just after one.
+ */
+export function addressOf(page: Page): Promise<string> {
+	return page.evaluate(() => location.href);
+}
+
+/** One parameter of the current address. */
+export async function paramOf(page: Page, name: string): Promise<string | null> {
+	return new URL(await addressOf(page)).searchParams.get(name);
+}
+
+/** The `vue` of the URL as numbers, or null. */
+export function viewOf(url: string): { lon: number; lat: number; zoom: number } | null {
+	const vue = new URL(url).searchParams.get('vue');
+	if (!vue) return null;
+	const [lon, lat, zoom] = vue.split(',').map(Number);
+	return { lon: lon as number, lat: lat as number, zoom: zoom as number };
+}
+
+/**
+ * Waits until the URL holds a `vue` other than `before` (the map's view is kept in the URL); an
+ * empty `vue=` (the filter form's, before any move) is no view.
+ */
+export async function viewChange(
+	page: Page,
+	before: string | null,
+	timeout = 15_000
+): Promise<string> {
+	await page.waitForFunction(
+		(before) => {
+			const vue = new URL(location.href).searchParams.get('vue');
+			return !!vue && vue !== before;
+		},
+		before,
+		{ timeout, polling: 50 }
+	);
+	return (await paramOf(page, 'vue')) as string;
+}
+
+export async function openMap(page: Page, path: string): Promise<Response> {
+	const response = await page.goto(path);
+	expect(response?.status()).toBe(200);
+	await page.waitForSelector('html[data-hydrated="true"]');
+	return response as Response;
+}
+
+/** GET on the API with a token, 200 expected, the JSON body. */
+export async function apiGet<T>(path: string, token: string): Promise<T> {
+	const response = await request(path, { token });
+	const text = await response.text();
+	expect(response.status, `${path} : ${text.slice(0, 500)}`).toBe(200);
+	return JSON.parse(text) as T;
+}
+
+const SCREENSHOT_DIR = fileURLToPath(new URL('../../../test-results/screenshots', import.meta.url));
+
+/** The map alone (canvas and controls), as a PNG under test-results/screenshots/. */
+export async function mapScreenshot(page: Page, name: string): Promise<string> {
+	fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+	const file = path.join(SCREENSHOT_DIR, `${name}.png`);
+	await page.locator('[data-testid="carte"]').first().screenshot({ path: file });
+	return file;
+}
