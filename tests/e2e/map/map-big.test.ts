@@ -40,8 +40,15 @@ const CHUNK = 5_000;
 const test = testAs('partner');
 const records = bigMapStructures(COUNT, { prefix: 'e2e-carte' });
 const PAGE = `/territoires/${TERRITORY}/carte`;
+// 13055 too: the code of Marseille stands for all its arrondissements, the demo's among them.
+const DEMO_PLACES = ['13204', '13212', '13055'];
 
-/** Every place of the département whose boundary is shipped: its communes and Marseille's arrondissements. */
+/**
+ * Every place of the département whose boundary is shipped — its communes and Marseille's
+ * arrondissements — but the places of the demo territory: a place in two territories makes an
+ * unscoped agent name the territory, which the other browser tests do not (the contract lets a
+ * request omit it when the place belongs to one territory only).
+ */
 function departmentCodes(): string[] {
 	const codes: string[] = [];
 	for (const file of ['communes-13.geojson', 'arrondissements-marseille.geojson']) {
@@ -51,7 +58,7 @@ function departmentCodes(): string[] {
 		};
 		codes.push(...shapes.features.map((f) => f.properties.code));
 	}
-	return codes;
+	return codes.filter((code) => !DEMO_PLACES.includes(code));
 }
 
 async function importChunk(chunk: readonly unknown[], mode: 'replace' | 'upsert'): Promise<number> {
