@@ -1,13 +1,23 @@
 /**
  * `npm run bench` — runs every benchmark (or those named on the command line, e.g.
- * `npm run bench -- point-to-commune`), prints a table per benchmark and writes
+ * `npm run bench -- recommendation`), prints a table per benchmark and writes
  * bench-results/<name>.json.
  */
 import { machineInfo, printMachine, repoRoot, report, type BenchResult } from './report';
+import { chart } from './chart';
+import { map } from './map';
+import { pilotage } from './pilotage';
 import { pointToCommune } from './point-to-commune';
+import { recommendation } from './recommendation';
+import { recommendationHttp } from './recommendation-http';
 
 const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
-	'point-to-commune': pointToCommune
+	chart,
+	map,
+	pilotage,
+	'point-to-commune': pointToCommune,
+	recommendation,
+	'recommendation-http': recommendationHttp
 };
 
 async function main(): Promise<void> {

@@ -95,7 +95,7 @@ export async function overlaps(db: Db, territoryId: string, period: Period, limi
 		sql`select problems[1] as problem, level, commune, structure_id, count(*)::int as count from orientations
 			where ${inPeriod(territoryId, period)} and structure_id is not null group by 1, 2, 3, 4`
 	);
-	const toStructureInCell = new Map<string, number>();
+	const toStructureInCell = new Map<string, Map<string, number>>();
 	for (const r of sent) {
 		const key = `${r.structure_id}|${r.problem}|${r.level}`;
 		const byPlace = toStructureInCell.get(key) ?? new Map<string, number>();
