@@ -290,6 +290,7 @@ export function recommend(
 	const applicable = rules.filter((r) => ruleApplies(r, request));
 	const recommendations: Recommendation[] = [];
 	const excluded: Exclusion[] = [];
+	const preferred = new Set<string>();
 	for (const s of candidates) {
 		const { codes, reasons } = exclusionReasons(s, request);
 		const never = applicable.find((r) => r.effect === 'never' && r.structureId === s.id);
@@ -301,6 +302,7 @@ export function recommend(
 			const recommendation = scoreStructure(s, request, today);
 			const prefer = applicable.find((r) => r.effect === 'prefer' && r.structureId === s.id);
 			if (prefer) {
+				preferred.add(s.id);
 				recommendation.score = Math.min(
 					1,
 					Math.round((recommendation.score + RULE_BONUS) * 1000) / 1000
@@ -311,8 +313,13 @@ export function recommend(
 		} else if (dominant && s.problems.includes(dominant))
 			excluded.push({ structure: ref(s), codes, reasons });
 	}
+	// A structure the territory prefers comes first even when scores are capped at 1.
+	const rank = (r: Recommendation) => (preferred.has(r.structure.id) ? 1 : 0);
 	recommendations.sort(
-		(a, b) => b.score - a.score || a.structure.name.localeCompare(b.structure.name, 'fr')
+		(a, b) =>
+			rank(b) - rank(a) ||
+			b.score - a.score ||
+			a.structure.name.localeCompare(b.structure.name, 'fr')
 	);
 	excluded.sort((a, b) => a.structure.name.localeCompare(b.structure.name, 'fr'));
 	const orphan = !recommendations.some((r) => {
