@@ -8,6 +8,7 @@ import {
 } from '$lib/domain/coverage';
 import type { LevelCode, ProblemCode } from '$lib/domain/taxonomy';
 import { getPlaceCatalog } from './geography';
+import { REMIT_COLUMNS, remitOf, type RemitRow } from './structures';
 
 export interface ChartStructure extends CoverageStructure {
 	name: string;
@@ -20,24 +21,9 @@ export interface ChartStructure extends CoverageStructure {
  * it covers (whichever territory imported it: an APA team covering the département counts).
  */
 export async function territoryStructures(db: Db, territoryId: string): Promise<ChartStructure[]> {
-	const rows = await queryRows<{
-		id: string;
-		name: string;
-		kind: ChartStructure['kind'];
-		problems: ProblemCode[];
-		level_min: LevelCode;
-		level_max: LevelCode;
-		coordination: boolean;
-		mode: ChartStructure['mode'];
-		age_min: number | null;
-		age_max: number | null;
-		apa: ChartStructure['apa'];
-		territory_id: string;
-		places: string[];
-	}>(
+	const rows = await queryRows<RemitRow & { territory_id: string; places: string[] }>(
 		db,
-		sql`select s.id, s.name, s.kind, s.problems, s.level_min, s.level_max, s.coordination, s.mode,
-				s.age_min, s.age_max, s.apa, s.territory_id,
+		sql`select ${REMIT_COLUMNS}, s.territory_id,
 				array_agg(sc.commune_code order by sc.commune_code) as places
 			from structures s
 			join structure_communes sc on sc.structure_id = s.id
@@ -45,21 +31,7 @@ export async function territoryStructures(db: Db, territoryId: string): Promise<
 			group by s.id
 			order by s.name`
 	);
-	return rows.map((r) => ({
-		id: r.id,
-		name: r.name,
-		kind: r.kind,
-		problems: r.problems,
-		levelMin: r.level_min,
-		levelMax: r.level_max,
-		coordination: r.coordination,
-		mode: r.mode,
-		ageMin: r.age_min,
-		ageMax: r.age_max,
-		apa: r.apa,
-		territoryId: r.territory_id,
-		places: r.places
-	}));
+	return rows.map((r) => ({ ...remitOf(r), territoryId: r.territory_id, places: r.places }));
 }
 
 export interface CoverageOptions extends Omit<CoverageFilter, 'places'> {

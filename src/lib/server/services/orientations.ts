@@ -23,6 +23,7 @@ import { issuesOf, type Issue } from '$lib/schemas/zod';
 import { audit } from './audit';
 import { getPlaceCatalog, getPlaces, resolvePoint } from './geography';
 import { activeRules } from './rules';
+import { REMIT_COLUMNS, remitOf, type RemitRow } from './structures';
 import { territoryExists } from './territories';
 
 /** A request that cannot be answered: 422 (invalid) or 404 (unknown, or outside the scope). */
@@ -83,26 +84,16 @@ export async function loadCandidates(
 			union select structure_id from structure_communes where commune_code = any(array(
 				select commune_code from territory_communes where territory_id = ${territory}))`
 		: sql``;
-	const rows = await queryRows<{
-		id: string;
-		name: string;
-		kind: CandidateStructure['kind'];
-		problems: ProblemCode[];
-		level_min: LevelCode;
-		level_max: LevelCode;
-		coordination: boolean;
-		mode: CandidateStructure['mode'];
-		age_min: number | null;
-		age_max: number | null;
-		apa: CandidateStructure['apa'];
-		caseload_max: number | null;
-		caseload_current: number | null;
-		updated_at: string | Date | null;
-		covers: boolean;
-	}>(
+	const rows = await queryRows<
+		RemitRow & {
+			caseload_max: number | null;
+			caseload_current: number | null;
+			updated_at: string | Date | null;
+			covers: boolean;
+		}
+	>(
 		db,
-		sql`select s.id, s.name, s.kind, s.problems, s.level_min, s.level_max, s.coordination, s.mode,
-				s.age_min, s.age_max, s.apa, s.caseload_max, s.caseload_current, s.updated_at,
+		sql`select ${REMIT_COLUMNS}, s.caseload_max, s.caseload_current, s.updated_at,
 				exists (select 1 from structure_communes sc
 					where sc.structure_id = s.id and sc.commune_code = ${place}) as covers
 			from structures s
@@ -113,17 +104,7 @@ export async function loadCandidates(
 				)}]::text[]`
 	);
 	return rows.map((r) => ({
-		id: r.id,
-		name: r.name,
-		kind: r.kind,
-		problems: r.problems,
-		levelMin: r.level_min,
-		levelMax: r.level_max,
-		coordination: r.coordination,
-		mode: r.mode,
-		ageMin: r.age_min,
-		ageMax: r.age_max,
-		apa: r.apa,
+		...remitOf(r),
 		caseloadMax: r.caseload_max,
 		caseloadCurrent: r.caseload_current,
 		updatedAt:

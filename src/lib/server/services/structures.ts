@@ -286,6 +286,43 @@ export async function importStructures(
 
 /* ---------------------------------- Reading ---------------------------------- */
 
+/** The remit columns of a structure as raw SQL returns them (snake_case). */
+export interface RemitRow {
+	id: string;
+	name: string;
+	kind: KindCode;
+	problems: ProblemCode[];
+	level_min: LevelCode;
+	level_max: LevelCode;
+	coordination: boolean;
+	mode: 'masse' | 'sur_mesure' | null;
+	age_min: number | null;
+	age_max: number | null;
+	apa: 'any' | 'required' | 'excluded';
+}
+
+/** Columns of `RemitRow`, for raw queries on `structures s`. */
+export const REMIT_COLUMNS = sql.raw(
+	's.id, s.name, s.kind, s.problems, s.level_min, s.level_max, s.coordination, s.mode, s.age_min, s.age_max, s.apa'
+);
+
+/** A structure's remit (what the engine, the grid and the chart read), from a raw row. */
+export function remitOf(r: RemitRow) {
+	return {
+		id: r.id,
+		name: r.name,
+		kind: r.kind,
+		problems: r.problems,
+		levelMin: r.level_min,
+		levelMax: r.level_max,
+		coordination: r.coordination,
+		mode: r.mode,
+		ageMin: r.age_min,
+		ageMax: r.age_max,
+		apa: r.apa
+	};
+}
+
 /** The territories a principal may see; `null` = all (see auth/principal.ts). */
 export type Scope = readonly string[] | null;
 
