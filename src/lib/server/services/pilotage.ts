@@ -147,15 +147,26 @@ export async function flows(db: Db, territoryId: string, period: Period) {
 		median_hours: number | null;
 	}>(
 		db,
-		sql`select o.structure_id, s.name, count(*)::int as sent,
-				count(*) filter (where acc.at is not null)::int as accepted,
-				count(*) filter (where ref.at is not null)::int as refused,
-				percentile_cont(0.5) within group (order by extract(epoch from (acc.at - o.created_at)) / 3600.0) as median_hours
-			from orientations o
-			join structures s on s.id = o.structure_id
-			left join lateral (select min(e.at) as at from orientation_events e where e.orientation_id = o.id and e.status = 'accepted') acc on true
-			left join lateral (select min(e.at) as at from orientation_events e where e.orientation_id = o.id and e.status = 'refused') ref on true
-			where ${inPeriodOf('o', territoryId, period)}
+		// The events of the period's orientations are grouped once (first acceptance, first
+		// refusal), rather than looked up orientation by orientation.
+		sql`with period as (
+				select o.id, o.structure_id, o.created_at from orientations o
+				where ${inPeriodOf('o', territoryId, period)} and o.structure_id is not null
+			), outcome as (
+				select e.orientation_id,
+					min(e.at) filter (where e.status = 'accepted') as accepted_at,
+					min(e.at) filter (where e.status = 'refused') as refused_at
+				from orientation_events e join period p on p.id = e.orientation_id
+				where e.status in ('accepted', 'refused')
+				group by e.orientation_id
+			)
+			select p.structure_id, s.name, count(*)::int as sent,
+				count(x.accepted_at)::int as accepted,
+				count(x.refused_at)::int as refused,
+				percentile_cont(0.5) within group (order by extract(epoch from (x.accepted_at - p.created_at)) / 3600.0) as median_hours
+			from period p
+			join structures s on s.id = p.structure_id
+			left join outcome x on x.orientation_id = p.id
 			group by 1, 2 order by sent desc`
 	);
 	const reasons = await queryRows<{ structure_id: string; reason: string; count: number }>(
