@@ -19,3 +19,8 @@ export function formatDate(isoDate: string): string {
 		timeZone: 'UTC'
 	});
 }
+
+/** A moment in French, in UTC (as the audit log and the records keep it), or the fallback. */
+export function formatUtc(moment: Date | null, fallback = '—'): string {
+	return moment ? `${moment.toLocaleString('fr-FR', { timeZone: 'UTC' })} UTC` : fallback;
+}
