@@ -16,7 +16,7 @@ export default ts.config(
 		languageOptions: {
 			globals: { ...globals.browser, ...globals.node },
 			parserOptions: {
-				projectService: { allowDefaultProject: ['drizzle.config.ts'] },
+				projectService: { allowDefaultProject: ['drizzle.config.ts', 'scripts/*.mjs'] },
 				tsconfigRootDir: import.meta.dirname
 			}
 		},

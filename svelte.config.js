@@ -10,6 +10,8 @@ const config = {
 	},
 	kit: {
 		adapter: adapter({ out: 'build', precompress: false }),
+		// src/instrumentation.server.ts sets ORIGIN's default before adapter-node reads it.
+		experimental: { instrumentation: { server: true } },
 		// The origin check of form posts stays on (CSRF protection); ORIGIN sets the origin behind a proxy.
 		csrf: { trustedOrigins: [] },
 		// Scripts only from this site or with the per-response nonce SvelteKit adds to its own

@@ -1,13 +1,52 @@
 import { openDatabase, type Database } from './db/client';
 import { readConfig } from './config';
+import { publicOrigin } from './origin';
 import { purge } from './services/privacy';
-import { initializeInstance } from './services/setup';
+import { initializeInstance, type FirstAdmin } from './services/setup';
 
 let database: Promise<Database> | undefined;
 
-function serverUrl(): string {
-	if (process.env.ORIGIN) return process.env.ORIGIN;
-	return `http://${process.env.HOST ?? 'localhost'}:${process.env.PORT ?? '3000'}`;
+const serverUrl = () => publicOrigin(process.env);
+
+/** The first administrator's one-time password, framed so that it cannot be missed. */
+export function firstAdminBanner(admin: FirstAdmin, url: string): string {
+	const lines = [
+		'Premier compte administrateur (affiché une seule fois)',
+		'',
+		`  Adresse     : ${url}`,
+		`  Identifiant : ${admin.email}`,
+		`  Mot de passe à usage unique : ${admin.oneTimePassword}`,
+		'',
+		'À changer à la première connexion. Autres comptes : page Administration,',
+		'ou npm run cli -- user create.'
+	];
+	const width = Math.max(...lines.map((line) => line.length));
+	const rule = '═'.repeat(width + 4);
+	return [`╔${rule}╗`, ...lines.map((line) => `║  ${line.padEnd(width)}  ║`), `╚${rule}╝`].join(
+		'\n'
+	);
+}
+
+/**
+ * Prints `text` right after adapter-node's « Listening on … » line, so that it is the last thing
+ * a first start prints rather than scrolled away above it. adapter-node logs that line from its
+ * listen callback, after the server's init (where the database is opened) has resolved, and
+ * offers no hook of its own; without such a line (vite dev, socket activation), it prints soon.
+ */
+function printAfterListening(text: string): void {
+	const original = console.log;
+	let printed = false;
+	const print = () => {
+		if (printed) return;
+		printed = true;
+		console.log = original;
+		original(text);
+	};
+	console.log = (...args: unknown[]) => {
+		original(...args);
+		if (typeof args[0] === 'string' && args[0].startsWith('Listening on ')) print();
+	};
+	setTimeout(print, 2_000).unref();
 }
 
 /**
@@ -24,13 +63,14 @@ export function getDatabase(): Promise<Database> {
 			migrationsDir: config.migrationsDir,
 			owner: { role: 'server', url: serverUrl() }
 		});
-		await initializeInstance(opened.db, {
+		const { firstAdmin } = await initializeInstance(opened.db, {
 			demo: config.seedDemo,
 			progress: (message) => console.log(`[bon-tiers] ${message}`)
 		});
 		console.log(
 			`[bon-tiers] Base prête (${opened.location}) en ${Math.round(performance.now() - started)} ms — ${serverUrl()}`
 		);
+		if (firstAdmin) printAfterListening(firstAdminBanner(firstAdmin, serverUrl()));
 		return opened;
 	})();
 	return database;

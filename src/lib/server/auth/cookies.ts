@@ -2,19 +2,17 @@ import type { Cookies } from '@sveltejs/kit';
 
 export const SESSION_COOKIE = 'bt_session';
 
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
-
 /**
  * The session cookie: HttpOnly (no script reads it), SameSite=Lax (not sent on cross-site
- * posts), Secure — except over plain http on the machine itself, where browsers would drop it
- * (set ORIGIN to the https address behind a proxy).
+ * posts), Secure when the site is served over https (contract §6: ORIGIN is the https address
+ * behind a proxy); over plain http a Secure cookie would be dropped and nobody could sign in.
  */
 export function setSessionCookie(cookies: Cookies, url: URL, token: string, expiresAt: Date): void {
 	cookies.set(SESSION_COOKIE, token, {
 		path: '/',
 		httpOnly: true,
 		sameSite: 'lax',
-		secure: url.protocol === 'https:' || !LOOPBACK.has(url.hostname),
+		secure: url.protocol === 'https:',
 		expires: expiresAt
 	});
 }

@@ -51,33 +51,37 @@ export async function seedDemo(db: Db): Promise<ImportResult> {
  * First start of an instance: geography, then the demo territory once. Remembered in `settings`
  * so that a deployment that deletes the demo does not get it back at the next restart.
  */
+export interface FirstAdmin {
+	email: string;
+	oneTimePassword: string;
+}
+
 export async function initializeInstance(
 	db: Db,
 	options: { demo: boolean; progress?: Progress }
-): Promise<void> {
+): Promise<{ firstAdmin: FirstAdmin | null }> {
 	const progress = options.progress ?? (() => {});
 	await ensureGeography(db, progress);
 	const [done] = await db.select().from(settings).where(eq(settings.key, 'initialized_at'));
-	if (done) return;
+	if (done) return { firstAdmin: null };
 	if (options.demo) {
 		progress(`Chargement du territoire de démonstration ${DEMO_TERRITORY.id}…`);
 		const result = await seedDemo(db);
 		progress(`${result.total} structures chargées.`);
 	}
+	let firstAdmin: FirstAdmin | null = null;
 	if ((await listUsers(db)).length === 0) {
 		// Nobody can sign in yet: open the first administrator account with a one-time password,
-		// shown once in the server's output (it must be changed at first sign-in).
+		// shown once by the caller (it must be changed at first sign-in).
 		const { user, oneTimePassword } = await createUser(db, {
 			email: FIRST_ADMIN_EMAIL,
 			role: 'admin'
 		});
-		progress(
-			`Premier compte administrateur : ${user.email} — mot de passe à usage unique : ${oneTimePassword} ` +
-				'(à changer à la première connexion ; autres comptes : page Administration, ou npm run cli -- user create).'
-		);
+		if (oneTimePassword) firstAdmin = { email: user.email, oneTimePassword };
 	}
 	await db
 		.insert(settings)
 		.values({ key: 'initialized_at', value: new Date().toISOString() })
 		.onConflictDoNothing();
+	return { firstAdmin };
 }

@@ -13,7 +13,14 @@ import { listTerritories } from '$lib/server/services/territories';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals }) => ({
-	territories: await listTerritories(locals.db, scopeOf(locals.principal))
+	territories: await listTerritories(locals.db, scopeOf(locals.principal)),
+	prefill: null as OrientForm | null,
+	previous: null as null | {
+		id: string;
+		reference: string;
+		structureId: string | null;
+		structureName: string | null;
+	}
 });
 
 /** The form as typed, kept to refill the page after a submit. */
@@ -25,7 +32,8 @@ function readForm(form: FormData) {
 		.map(String)
 		.filter((p) => p !== dominant);
 	return {
-		place: text('place'),
+		// A suggested place's button (no-JS) names the place; else what was typed.
+		place: text('place_pick') || text('place'),
 		lon: text('lon'),
 		lat: text('lat'),
 		territory: text('territory'),
@@ -85,6 +93,11 @@ async function toRequest(db: App.Locals['db'], values: OrientForm) {
 	} as RecommendationRequestInput;
 	if (!values.dominant)
 		issues.push({ path: 'problems', message: 'choisissez le problème dominant' });
+	if (values.age !== '' && !/^\d{1,3}$/.test(values.age))
+		issues.push({
+			path: 'age',
+			message: 'indiquez l’âge en années (un nombre de 0 à 130), ou laissez vide'
+		});
 	return { request, issues, candidates };
 }
 
