@@ -10,6 +10,7 @@ import { pilotage } from './pilotage';
 import { pointToCommune } from './point-to-commune';
 import { recommendation } from './recommendation';
 import { recommendationHttp } from './recommendation-http';
+import { start } from './start';
 
 const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
 	chart,
@@ -17,7 +18,8 @@ const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
 	pilotage,
 	'point-to-commune': pointToCommune,
 	recommendation,
-	'recommendation-http': recommendationHttp
+	'recommendation-http': recommendationHttp,
+	start
 };
 
 async function main(): Promise<void> {
