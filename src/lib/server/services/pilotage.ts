@@ -83,7 +83,7 @@ export async function orphanSituations(db: Db, territoryId: string, period: Peri
 export async function overlaps(db: Db, territoryId: string, period: Period, limit = 30) {
 	const all = await territoryStructures(db, territoryId);
 	const names = new Map(all.map((s) => [s.id, s.name]));
-	const pairs = overlapPairs(all).slice(0, limit);
+	const pairs = overlapPairs(all, limit);
 	const sent = await queryRows<{
 		problem: string;
 		level: string;
