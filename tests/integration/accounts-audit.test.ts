@@ -202,7 +202,7 @@ describe.each(DATABASES)('accounts: audit log on %s', (kind) => {
 		const typedAsEmail = 'Phrase-Tapee-Au-Mauvais-Endroit-55';
 		await login(t.db, { email: user.email, password: PASSWORD, ip });
 		await login(t.db, { email: typedAsEmail, password: PASSWORD, ip });
-		for (let i = 0; i < THROTTLE_RULES.account.max; i++) {
+		for (let i = 0; i < THROTTLE_RULES.pair.max; i++) {
 			await login(t.db, { email: user.email, password: `${wrong}${i}`, ip });
 		}
 		await login(t.db, { email: user.email, password: PASSWORD, ip });
@@ -211,7 +211,7 @@ describe.each(DATABASES)('accounts: audit log on %s', (kind) => {
 		expect(rows.map((r) => r.outcome)).toEqual([
 			'success',
 			'failure',
-			...Array<string>(THROTTLE_RULES.account.max).fill('failure'),
+			...Array<string>(THROTTLE_RULES.pair.max).fill('failure'),
 			'denied'
 		]);
 		const text = (await tableText(t.db, 'audit_log')).toLowerCase();

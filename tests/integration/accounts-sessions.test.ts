@@ -162,10 +162,10 @@ describe.each(DATABASES)('accounts: sign-in and sessions on %s', (kind) => {
 	});
 
 	describe('brute-force protection', () => {
-		it('after 5 failures on an account, throttles it even with the right password, for every app instance', async () => {
+		it('after 5 failures from one address, slows that address down even with the right password, for every app instance; the owner elsewhere gets in', async () => {
 			const user = await insertUser(t.db);
 			const ip = uniqueIp();
-			for (let i = 0; i < THROTTLE_RULES.account.max; i++) {
+			for (let i = 0; i < THROTTLE_RULES.pair.max; i++) {
 				expect(
 					await login(t.db, { email: user.email, password: `faux-${i}-xxxxxxxx`, ip })
 				).toEqual({
@@ -177,12 +177,12 @@ describe.each(DATABASES)('accounts: sign-in and sessions on %s', (kind) => {
 			expect(blocked).toEqual({ ok: false, reason: 'throttled', retryAfter: expect.any(Number) });
 			if (blocked.ok || blocked.reason !== 'throttled') throw new Error('not throttled');
 			expect(blocked.retryAfter).toBeGreaterThan(0);
-			expect(blocked.retryAfter).toBeLessThanOrEqual(THROTTLE_RULES.account.blockSeconds);
+			expect(blocked.retryAfter).toBeLessThanOrEqual(THROTTLE_RULES.pair.blockSeconds);
 			expect(await sessionHashesOf(t.db, user.id)).toEqual([]);
 
 			// The counter is a row of the database, not a variable of this process…
-			const row = await throttleRow(t.db, throttleKey('account', user.email));
-			expect(row?.failures).toBe(THROTTLE_RULES.account.max);
+			const row = await throttleRow(t.db, throttleKey('pair', user.email, ip));
+			expect(row?.failures).toBe(THROTTLE_RULES.pair.max);
 			expect(new Date(row?.blocked_until ?? 0).getTime()).toBeGreaterThan(Date.now());
 			// …so another connection (another app instance) sees the block too.
 			const second = openSecondConnection(t);
@@ -190,7 +190,7 @@ describe.each(DATABASES)('accounts: sign-in and sessions on %s', (kind) => {
 			if (second) {
 				try {
 					expect(
-						await login(second.db, { email: user.email, password: PASSWORD, ip: uniqueIp() })
+						await login(second.db, { email: user.email, password: PASSWORD, ip })
 					).toMatchObject({ ok: false, reason: 'throttled' });
 				} finally {
 					await second.close();
@@ -201,23 +201,55 @@ describe.each(DATABASES)('accounts: sign-in and sessions on %s', (kind) => {
 				outcome: 'denied',
 				details: { reason: 'throttled', retry_after: blocked.retryAfter }
 			});
+			// A backoff, not a lock-out: the owner, from another address, signs in at once.
+			expect(
+				await login(t.db, { email: user.email, password: PASSWORD, ip: uniqueIp() })
+			).toMatchObject({ ok: true });
 		});
 
-		it('lets at most 5 of many simultaneous wrong guesses on one account be checked', async () => {
+		it('spread over many addresses, guesses on one account are slowed with a short delay, after which the owner gets in', async () => {
 			const user = await insertUser(t.db);
-			const results = await Promise.all(
+			const rule = THROTTLE_RULES.account;
+			for (let i = 0; i < rule.max; i++) {
+				await login(t.db, { email: user.email, password: `ailleurs-${i}-zzzz`, ip: uniqueIp() });
+			}
+			const blocked = await login(t.db, { email: user.email, password: PASSWORD, ip: uniqueIp() });
+			expect(blocked).toMatchObject({ ok: false, reason: 'throttled' });
+			if (blocked.ok || blocked.reason !== 'throttled') throw new Error('not throttled');
+			expect(blocked.retryAfter).toBeLessThanOrEqual(rule.blockSeconds);
+			expect(rule.maxBlockSeconds).toBeLessThanOrEqual(300);
+			// Once the delay has passed (moved back in the database), the right password gets in.
+			await t.db.execute(
+				sql`update login_throttle set blocked_until = now() - interval '1 second' where key = ${throttleKey('account', user.email)}`
+			);
+			expect(
+				await login(t.db, { email: user.email, password: PASSWORD, ip: uniqueIp() })
+			).toMatchObject({ ok: true });
+		});
+
+		it('lets at most 5 of many simultaneous wrong guesses from one address be checked, and 20 from many', async () => {
+			const user = await insertUser(t.db);
+			const ip = uniqueIp();
+			const fromOne = await Promise.all(
 				Array.from({ length: 12 }, (_, i) =>
-					login(t.db, { email: user.email, password: `essai-${i}-zzzzzzzz`, ip: uniqueIp() })
+					login(t.db, { email: user.email, password: `essai-${i}-zzzzzzzz`, ip })
 				)
 			);
-			const reasons = results.map((r) => (r.ok ? 'ok' : r.reason));
-			expect(reasons.filter((r) => r === 'invalid')).toHaveLength(THROTTLE_RULES.account.max);
-			expect(reasons.filter((r) => r === 'throttled')).toHaveLength(
-				12 - THROTTLE_RULES.account.max
+			const one = fromOne.map((r) => (r.ok ? 'ok' : r.reason));
+			expect(one.filter((r) => r === 'invalid')).toHaveLength(THROTTLE_RULES.pair.max);
+			expect(one.filter((r) => r === 'throttled')).toHaveLength(12 - THROTTLE_RULES.pair.max);
+
+			const other = await insertUser(t.db);
+			const fromMany = await Promise.all(
+				Array.from({ length: 30 }, (_, i) =>
+					login(t.db, { email: other.email, password: `essai-${i}-wwwwwwww`, ip: uniqueIp() })
+				)
 			);
+			const many = fromMany.map((r) => (r.ok ? 'ok' : r.reason));
+			expect(many.filter((r) => r === 'invalid')).toHaveLength(THROTTLE_RULES.account.max);
 		});
 
-		it('limits one client address separately, after 30 failures on any accounts', async () => {
+		it('limits one client address separately, after 100 failures on any accounts', async () => {
 			const user = await insertUser(t.db);
 			const ip = uniqueIp();
 			const failures = await Promise.all(
@@ -243,39 +275,41 @@ describe.each(DATABASES)('accounts: sign-in and sessions on %s', (kind) => {
 			});
 		});
 
-		it('clears the account counter on success, not the address counter', async () => {
+		it('clears the account counters on success, and gives the address back only that attempt', async () => {
 			const user = await insertUser(t.db);
 			const ip = uniqueIp();
+			const pairKey = throttleKey('pair', user.email, ip);
 			const accountKey = throttleKey('account', user.email);
-			for (let i = 0; i < THROTTLE_RULES.account.max - 1; i++) {
+			for (let i = 0; i < THROTTLE_RULES.pair.max - 1; i++) {
 				await login(t.db, { email: user.email, password: `faux-${i}-yyyyyyyy`, ip });
 			}
-			expect((await throttleRow(t.db, accountKey))?.failures).toBe(THROTTLE_RULES.account.max - 1);
+			expect((await throttleRow(t.db, pairKey))?.failures).toBe(THROTTLE_RULES.pair.max - 1);
 			expect(await login(t.db, { email: user.email, password: PASSWORD, ip })).toMatchObject({
 				ok: true
 			});
+			expect(await throttleRow(t.db, pairKey)).toBeNull();
 			expect(await throttleRow(t.db, accountKey)).toBeNull();
 			expect((await throttleRow(t.db, throttleKey('ip', ip)))?.failures).toBe(
-				THROTTLE_RULES.account.max - 1
+				THROTTLE_RULES.pair.max - 1
 			);
 			// Counting starts again from zero: one more failure is not a block.
 			expect(await login(t.db, { email: user.email, password: 'encore-faux-1234', ip })).toEqual({
 				ok: false,
 				reason: 'invalid'
 			});
-			expect(await throttleRow(t.db, accountKey)).toMatchObject({
+			expect(await throttleRow(t.db, pairKey)).toMatchObject({
 				failures: 1,
 				blocked_until: null
 			});
 		});
 
 		it('doubles the block at each failure after it, up to the cap, for one who waits each out', async () => {
-			const key = throttleKey('account', uniqueEmail('patient'));
-			const rule = THROTTLE_RULES.account;
+			const key = throttleKey('pair', uniqueEmail('patient'), uniqueIp());
+			const rule = THROTTLE_RULES.pair;
 			let now = Date.now() - 48 * 3_600_000;
 			const blocks: number[] = [];
 			for (let i = 0; i < rule.max + 8; i++) {
-				await recordFailure(t.db, 'account', key, new Date(now));
+				await recordFailure(t.db, 'pair', key, new Date(now));
 				const row = await throttleRow(t.db, key);
 				const until = row?.blocked_until ? new Date(row.blocked_until).getTime() : null;
 				blocks.push(until === null ? 0 : Math.round((until - now) / 1000));
@@ -286,15 +320,15 @@ describe.each(DATABASES)('accounts: sign-in and sessions on %s', (kind) => {
 		});
 
 		it('forgets an account once its window has passed and its block ended a window ago', async () => {
-			const key = throttleKey('account', uniqueEmail('oublie'));
-			const rule = THROTTLE_RULES.account;
+			const key = throttleKey('pair', uniqueEmail('oublie'), uniqueIp());
+			const rule = THROTTLE_RULES.pair;
 			const start = Date.now() - 5 * 3_600_000;
 			for (let i = 0; i < rule.max; i++) {
-				await recordFailure(t.db, 'account', key, new Date(start + i * 1000));
+				await recordFailure(t.db, 'pair', key, new Date(start + i * 1000));
 			}
 			expect((await throttleRow(t.db, key))?.failures).toBe(rule.max);
 			const later = start + (rule.max + rule.blockSeconds + rule.windowMinutes * 60 + 60) * 1000;
-			await recordFailure(t.db, 'account', key, new Date(later));
+			await recordFailure(t.db, 'pair', key, new Date(later));
 			expect(await throttleRow(t.db, key)).toMatchObject({ failures: 1, blocked_until: null });
 		});
 	});

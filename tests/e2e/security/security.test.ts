@@ -105,11 +105,11 @@ describe('connexion', () => {
 		expect(replay.headers.get('location')).toMatch(/^\/connexion\?suite=/);
 	});
 
-	test(`mot de passe erroné ${THROTTLE_RULES.account.max} fois → 429 avec Retry-After, même avec le bon ensuite`, async () => {
+	test(`mot de passe erroné ${THROTTLE_RULES.pair.max} fois → 429 avec Retry-After, même avec le bon ensuite`, async () => {
 		const who = account('throttled');
 		const statuses: number[] = [];
 		let blocked: Response | undefined;
-		for (let attempt = 0; attempt <= THROTTLE_RULES.account.max + 1 && !blocked; attempt++) {
+		for (let attempt = 0; attempt <= THROTTLE_RULES.pair.max + 1 && !blocked; attempt++) {
 			const response = await postLogin(who.email, WRONG_PASSWORD);
 			statuses.push(response.status);
 			if (response.status === 429) blocked = response;
@@ -119,13 +119,13 @@ describe('connexion', () => {
 		}
 		expect(blocked, `statuts : ${statuses.join(', ')}`).toBeDefined();
 		// Refused as invalid until the limit, then throttled.
-		expect(statuses.slice(0, THROTTLE_RULES.account.max)).toEqual(
-			Array(THROTTLE_RULES.account.max).fill(400)
+		expect(statuses.slice(0, THROTTLE_RULES.pair.max)).toEqual(
+			Array(THROTTLE_RULES.pair.max).fill(400)
 		);
-		expect(statuses.length).toBe(THROTTLE_RULES.account.max + 1);
+		expect(statuses.length).toBe(THROTTLE_RULES.pair.max + 1);
 		const retryAfter = Number(blocked?.headers.get('retry-after'));
 		expect(retryAfter).toBeGreaterThan(0);
-		expect(retryAfter).toBeLessThanOrEqual(THROTTLE_RULES.account.maxBlockSeconds);
+		expect(retryAfter).toBeLessThanOrEqual(THROTTLE_RULES.pair.maxBlockSeconds);
 		expect(await blocked?.text()).toMatch(/Trop de tentatives/);
 
 		// While blocked, even the right password is refused, and no session is opened.
@@ -135,7 +135,8 @@ describe('connexion', () => {
 		expect(right.headers.get('retry-after')).toMatch(/^\d+$/);
 		expect(setCookie(right, SESSION_COOKIE)).toBeUndefined();
 
-		// The block is the account's, not the address's: another account still signs in.
+		// The block is this account's from this address, not the address's: another account still
+		// signs in from it.
 		expect(await signInSession('agent')).toBeTruthy();
 	});
 

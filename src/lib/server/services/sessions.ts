@@ -6,7 +6,7 @@ import { verifyDecoy, verifyPassword } from '$lib/server/auth/password';
 import type { Principal } from '$lib/server/auth/principal';
 import { z } from '$lib/schemas/zod';
 import { audit } from './audit';
-import { claimAttempt, clearFailures, recordFailure, retryAfter, throttleKey } from './throttle';
+import { claimAttempt, clearFailures, releaseAttempt, retryAfter, throttleKey } from './throttle';
 import { findUserByEmail, getUser, userPrincipal } from './users';
 
 /** Session lifetimes: ended after this long without activity, and in any case after the maximum. */
@@ -37,12 +37,15 @@ export async function login(
 	// What was typed is logged only when it is an email address: people type their password
 	// into the email field often enough, and the audit log must never hold a password.
 	const typed = z.email().safeParse(email).success ? email : null;
+	const pairKey = throttleKey('pair', email, input.ip);
 	const accountKey = throttleKey('account', email);
 	const ipKey = throttleKey('ip', input.ip);
-	// The account's attempt is counted before the password is checked, so that simultaneous
-	// guesses cannot all get in before the first failure is recorded.
-	let wait = await retryAfter(db, [accountKey, ipKey]);
+	// Each attempt is counted before the password is checked, so that simultaneous guesses
+	// cannot all get in before the first failure is recorded.
+	let wait = await retryAfter(db, [pairKey, accountKey, ipKey]);
+	if (wait === 0) wait = await claimAttempt(db, 'pair', pairKey);
 	if (wait === 0) wait = await claimAttempt(db, 'account', accountKey);
+	if (wait === 0) wait = await claimAttempt(db, 'ip', ipKey);
 	if (wait > 0) {
 		await audit(db, {
 			actor: { type: 'anonymous', label: typed },
@@ -59,7 +62,6 @@ export async function login(
 			? await verifyPassword(row.passwordHash, input.password)
 			: (await verifyDecoy(input.password), false);
 	if (!row || !valid || row.disabledAt) {
-		await recordFailure(db, 'ip', ipKey);
 		await audit(db, {
 			actor: row
 				? { type: 'user', id: row.id, label: row.email }
@@ -73,7 +75,8 @@ export async function login(
 		});
 		return { ok: false, reason: 'invalid' };
 	}
-	await clearFailures(db, accountKey);
+	await clearFailures(db, [pairKey, accountKey]);
+	await releaseAttempt(db, ipKey);
 	const user = await getUser(db, row.id);
 	if (!user) return { ok: false, reason: 'invalid' };
 	const { token, expiresAt } = await startSession(db, user.id);

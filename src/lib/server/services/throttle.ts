@@ -1,4 +1,4 @@
-import { eq, inArray } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '$lib/server/db/client';
 import { loginThrottle } from '$lib/server/db/schema';
 import { sha256 } from '$lib/server/auth/crypto';
@@ -6,12 +6,17 @@ import { sha256 } from '$lib/server/auth/crypto';
 /**
  * Brute-force protection of the sign-in, with counters in the database (shared by every app
  * instance). Past `max` failures within `windowMinutes`, the key is blocked, for a delay that
- * doubles with each further failure (capped). One key per account and one per client address:
- * the address limit is higher because an office shares one address.
+ * doubles with each further failure (capped): a backoff, never a lock-out.
+ * - `pair` (an account from one address) is the tight one: guesses from one place are slowed
+ *   hard, without touching the owner signing in from elsewhere.
+ * - `account` (from any address) catches guesses spread over many addresses, with a short cap:
+ *   the owner with the right password gets in once the delay has passed.
+ * - `ip` (any account from one address) is loose, because a whole office shares one address.
  */
 export const THROTTLE_RULES = {
-	account: { max: 5, windowMinutes: 15, blockSeconds: 60, maxBlockSeconds: 3600 },
-	ip: { max: 30, windowMinutes: 15, blockSeconds: 60, maxBlockSeconds: 3600 }
+	pair: { max: 5, windowMinutes: 15, blockSeconds: 60, maxBlockSeconds: 3600 },
+	account: { max: 20, windowMinutes: 15, blockSeconds: 30, maxBlockSeconds: 300 },
+	ip: { max: 100, windowMinutes: 15, blockSeconds: 60, maxBlockSeconds: 900 }
 } as const;
 
 export type ThrottleKind = keyof typeof THROTTLE_RULES;
@@ -20,8 +25,9 @@ export type ThrottleKind = keyof typeof THROTTLE_RULES;
  * The counter's key: the email or address is hashed, so the table holds no personal data (nor a
  * password typed into the email field by mistake).
  */
-export function throttleKey(kind: ThrottleKind, value: string): string {
-	return `${kind}:${sha256(value.trim().toLowerCase())}`;
+export function throttleKey(kind: ThrottleKind, value: string, address?: string): string {
+	const subject = value.trim().toLowerCase();
+	return `${kind}:${sha256(address === undefined ? subject : `${subject}\n${address}`)}`;
 }
 
 /** Seconds to wait before another attempt for any of these keys, 0 when none is blocked. */
@@ -110,7 +116,18 @@ export function claimAttempt(
 	return count(db, kind, key, now, true);
 }
 
-/** A successful sign-in clears the account's counter (not the address's). */
-export async function clearFailures(db: Db, key: string): Promise<void> {
-	await db.delete(loginThrottle).where(eq(loginThrottle.key, key));
+/** A successful sign-in clears the account's counters. */
+export async function clearFailures(db: Db, keys: string[]): Promise<void> {
+	await db.delete(loginThrottle).where(inArray(loginThrottle.key, keys));
+}
+
+/**
+ * A successful sign-in gives its claimed attempt back to the address (not more: one valid
+ * account must not reset the count of guesses made from the same address on other accounts).
+ */
+export async function releaseAttempt(db: Db, key: string): Promise<void> {
+	await db
+		.update(loginThrottle)
+		.set({ failures: sql`greatest(${loginThrottle.failures} - 1, 0)` })
+		.where(eq(loginThrottle.key, key));
 }
