@@ -10,3 +10,13 @@ export function withParams(url: URL, changes: Record<string, string | null>): st
 	}
 	return `?${params}`;
 }
+
+/** The page of an orientation, named by its reference (`/orientations/OR-2026-00042`). */
+export function orientationHref(orientation: { reference: string }): string {
+	return `/orientations/${encodeURIComponent(orientation.reference)}`;
+}
+
+/** The guichet's form prefilled from an orientation, to orient the same situation again. */
+export function reorientHref(orientation: { id: string }): string {
+	return `/orienter?depuis=${encodeURIComponent(orientation.id)}`;
+}

@@ -184,6 +184,24 @@ export function expectConsistent(
 	}
 }
 
+/** The year and number of a reference `OR-2026-00042` (fails the test when malformed). */
+export function parseReference(reference: string): { year: number; number: number } {
+	const match = /^OR-(\d{4})-(\d{5,})$/.exec(reference);
+	expect(match, `référence mal formée : ${reference}`).not.toBeNull();
+	return { year: Number(match?.[1]), number: Number(match?.[2]) };
+}
+
+/** The messages of a rejected call's issues, checked to be readable French: no raw code list. */
+export function expectReadableMessages(messages: readonly string[]): void {
+	expect(messages.length).toBeGreaterThan(0);
+	for (const message of messages) {
+		// zod's defaults: a `"a"|"b"` list of codes, « Entrée invalide : … attendu, … reçu ».
+		expect(message).not.toMatch(/"\w+"\|/);
+		expect(message).not.toMatch(/Entrée invalide|Option invalide|Trop (grand|petit)|reçu/);
+		expect(message).not.toMatch(/[<>]=?\d/);
+	}
+}
+
 /** Kinds of the recommendations, best first. */
 export function kindsOf(answer: RecommendationAnswer): string[] {
 	return answer.result.recommendations.map((r) => r.structure.kind);

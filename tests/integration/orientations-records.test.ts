@@ -1,27 +1,50 @@
 /**
- * Orientation records (issue 4): what createOrientation accepts and refuses, the status flow and
- * its history, the territorial scope, the audit trail of every read and write, and the
- * anonymisation of old records.
+ * Orientation records (issues 4 and 11): what createOrientation accepts and refuses, in readable
+ * French; the status flow and its history; references (`OR-2026-00042`), unique under concurrent
+ * creation and backfilled by the migration; the list, every status by default, refused and overdue
+ * first; the request kept for a re-orientation; the territorial scope, the audit trail of every
+ * read and write, and the anonymisation of old records.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { queryRows, type Db } from '$lib/server/db/client';
-import { orientations } from '$lib/server/db/schema';
-import type { RecommendationRequestInput } from '$lib/schemas/orientation';
+import postgres from 'postgres';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { localYear } from '$lib/format';
+import { openDatabase, queryRows, type Database, type Db } from '$lib/server/db/client';
+import { orientationCounters, orientations } from '$lib/server/db/schema';
+import { OVERDUE_AFTER_DAYS, type RecommendationRequestInput } from '$lib/schemas/orientation';
 import { listAudit } from '$lib/server/services/audit';
 import {
+	answerRequest,
 	changeStatus,
 	createOrientation,
 	getOrientation,
+	getOrientationRequest,
 	listOrientations,
+	parseRecommendationRequest,
 	type Caller
 } from '$lib/server/services/orientations';
 import { anonymiseOrientations } from '$lib/server/services/privacy';
 import { importStructures } from '$lib/server/services/structures';
 import { putTerritory } from '$lib/server/services/territories';
-import { DATABASES, useTestDatabase } from '../helpers/databases';
+import {
+	DATABASES,
+	MIGRATIONS_DIR,
+	useTestDatabase,
+	type DatabaseKind
+} from '../helpers/databases';
 import { DEMO_TERRITORY_ID, structureRecord } from '../factories/structures';
-import { agentCaller, ask, orientationRejection, orphanProblems } from '../factories/orientations';
+import {
+	agentCaller,
+	ask,
+	expectReadableMessages,
+	orientationRejection,
+	orphanProblems,
+	parseReference
+} from '../factories/orientations';
 
 const OTHER = 'autre-territoire';
 
@@ -240,7 +263,9 @@ describe.each(DATABASES)('orientation records on %s', (kind) => {
 		const backwards = await orientationRejection(
 			changeStatus(t.db, agent, id, { status: 'refused', reason: 'Trop tard.' })
 		);
-		expect(backwards.issues[0]?.message).toMatch(/« accepted » à « refused » impossible/);
+		expect(backwards.issues[0]?.message).toMatch(
+			/^l’orientation OR-\d{4}-\d{5} est « Acceptée » : elle ne peut pas devenir « Refusée »/
+		);
 		await changeStatus(t.db, agent, id, { status: 'closed' });
 		for (const status of ['sent', 'accepted', 'closed']) {
 			const error = await orientationRejection(changeStatus(t.db, agent, id, { status }));
@@ -335,13 +360,268 @@ describe.each(DATABASES)('orientation records on %s', (kind) => {
 			{ action: 'orientation.status', outcome: 'denied', actor: them, target: id, territory: null }
 		]);
 		const create = rows.find((r) => r.action === 'orientation.create' && r.targetId === id);
-		expect(create?.details).toEqual({ orphan: false, level: 'coordonnee', structure: best });
+		const { reference } = (await getOrientation(t.db, caller, id)) as { reference: string };
+		expect(create?.details).toEqual({
+			reference,
+			orphan: false,
+			level: 'coordonnee',
+			structure: best
+		});
+		const read = rows.find(
+			(r) => r.action === 'orientation.read' && r.targetId === id && r.outcome === 'success'
+		);
+		expect(read?.details).toEqual({ reference });
 		const status = rows.find(
 			(r) => r.action === 'orientation.status' && r.targetId === id && r.outcome === 'success'
 		);
-		expect(status?.details).toEqual({ from: 'sent', to: 'accepted' });
+		expect(status?.details).toEqual({ reference, from: 'sent', to: 'accepted' });
 		// Codes and counts only: the free text never reaches the log.
 		expect(JSON.stringify(rows)).not.toContain(note);
+	});
+
+	it('gives every orientation a reference of its year, unique and increasing, even when created concurrently', async () => {
+		const first = await record();
+		const before = parseReference(first.reference);
+		const created = await Promise.all(Array.from({ length: 20 }, () => record()));
+		const numbers = created.map((c) => parseReference(c.reference));
+		const year = localYear(new Date());
+		for (const n of numbers) expect(n.year).toBe(year);
+		const sorted = numbers.map((n) => n.number).sort((a, b) => a - b);
+		// Twenty distinct numbers, one after the other, all after the earlier one.
+		expect(new Set(sorted).size).toBe(20);
+		expect(sorted).toEqual(Array.from({ length: 20 }, (_, i) => before.number + 1 + i));
+		const last = await record();
+		expect(parseReference(last.reference).number).toBe(before.number + 21);
+		const [counter] = await t.db
+			.select()
+			.from(orientationCounters)
+			.where(eq(orientationCounters.year, year));
+		expect(counter?.last).toBe(before.number + 21);
+
+		// Its year is the year of its creation in Europe/Paris.
+		const detail = await getOrientation(t.db, agent, last.id);
+		expect(detail?.reference).toBe(last.reference);
+		expect(localYear(detail?.createdAt as Date)).toBe(year);
+		// A rolled-back insert gives its number back.
+		await t.db
+			.transaction(async (tx) => {
+				await tx.execute(sql`insert into orientations (id, commune, problems, criteria,
+					request_type, computed_level, level, consent, orphan, status)
+					values ('annulee', '13204', '{medical}', '{}', 'accompagnement', 'simple', 'simple',
+						true, false, 'sent')`);
+				throw new Error('annulée');
+			})
+			.catch(() => undefined);
+		expect(parseReference((await record()).reference).number).toBe(before.number + 22);
+	});
+
+	it('finds an orientation by its reference as by its id, in the caller’s territories only', async () => {
+		const { id, reference } = await record();
+		expect((await getOrientation(t.db, agent, reference))?.id).toBe(id);
+		expect((await getOrientation(t.db, agent, reference.toLowerCase()))?.id).toBe(id);
+		expect(await getOrientation(t.db, agentCaller([OTHER]), reference)).toBeNull();
+		expect(await getOrientation(t.db, agent, 'OR-1999-99999')).toBeNull();
+		const accepted = await changeStatus(t.db, agent, reference, { status: 'accepted' });
+		expect(accepted).toMatchObject({ id, reference, status: 'accepted' });
+	});
+
+	it('lists every status by default, the refused ones first, with a count per status', async () => {
+		const me = agentCaller([DEMO_TERRITORY_ID]);
+		const a = await record(me);
+		const b = await record(me);
+		const c = await record(me);
+		await changeStatus(t.db, me, b.id, { status: 'refused', reason: 'Hors de notre secteur.' });
+		await changeStatus(t.db, me, c.id, { status: 'accepted' });
+		await changeStatus(t.db, me, c.id, { status: 'closed' });
+
+		// Right after a refusal, the agent's list shows it, first.
+		const list = await listOrientations(t.db, me, { mine: true });
+		expect(list.total).toBe(3);
+		expect(list.rows.map((r) => r.id)).toEqual([b.id, c.id, a.id]);
+		expect(list.rows[0]).toMatchObject({ status: 'refused', reference: b.reference });
+		expect(list.counts).toEqual({
+			sent: 1,
+			accepted: 0,
+			refused: 1,
+			closed: 1,
+			overdue: 0,
+			all: 3
+		});
+		const refused = await listOrientations(t.db, me, { mine: true, status: 'refused' });
+		expect(refused.rows.map((r) => r.id)).toEqual([b.id]);
+		expect(refused.total).toBe(1);
+		// The counts stay those of every status, whichever one is listed.
+		expect(refused.counts.all).toBe(3);
+		const open = await listOrientations(t.db, me, { mine: true, status: 'open' });
+		expect(open.rows.map((r) => r.id)).toEqual([a.id]);
+	});
+
+	it('lists as overdue what was sent more than the delay ago without an answer, after the refusals', async () => {
+		const me = agentCaller([DEMO_TERRITORY_ID]);
+		const late = await record(me);
+		const answered = await record(me);
+		const recent = await record(me);
+		const refused = await record(me);
+		const lateLonger = await record(me);
+		await changeStatus(t.db, me, answered.id, { status: 'accepted' });
+		await changeStatus(t.db, me, refused.id, { status: 'refused', reason: 'Liste d’attente.' });
+		const ago = (days: number) => sql`now() - make_interval(days => ${days})`;
+		const backdate = (id: string, days: number) =>
+			t.db
+				.update(orientations)
+				.set({ statusChangedAt: ago(days), createdAt: ago(days) })
+				.where(eq(orientations.id, id));
+		await backdate(late.id, OVERDUE_AFTER_DAYS + 1);
+		await backdate(lateLonger.id, OVERDUE_AFTER_DAYS + 5);
+		await backdate(answered.id, OVERDUE_AFTER_DAYS + 3);
+		await backdate(recent.id, OVERDUE_AFTER_DAYS - 1);
+
+		const overdue = await listOrientations(t.db, me, { mine: true, status: 'overdue' });
+		expect(overdue.rows.map((r) => r.id)).toEqual([lateLonger.id, late.id]);
+		expect(overdue.rows.every((r) => r.overdue && r.status === 'sent')).toBe(true);
+		expect(overdue.total).toBe(2);
+		expect(overdue.counts).toMatchObject({ overdue: 2, sent: 3, all: 5 });
+
+		// Refused first, then overdue (the longest waiting first), then the others, newest first.
+		const all = await listOrientations(t.db, me, { mine: true });
+		expect(all.rows.map((r) => r.id)).toEqual([
+			refused.id,
+			lateLonger.id,
+			late.id,
+			recent.id,
+			answered.id
+		]);
+		expect((await getOrientation(t.db, me, late.id))?.overdue).toBe(true);
+		expect((await getOrientation(t.db, me, recent.id))?.overdue).toBe(false);
+		// Two days later, the recent one is overdue too.
+		const later = new Date(Date.now() + 2 * 86_400_000);
+		const then = await listOrientations(t.db, me, { mine: true, status: 'overdue' }, later);
+		expect(then.rows.map((r) => r.id)).toEqual([lateLonger.id, late.id, recent.id]);
+	});
+
+	it('says what is wrong in French, naming the expected values by their labels', async () => {
+		const wrong = await orientationRejection(
+			record(agent, {
+				problems: ['medical', 'inconnu'],
+				criteria: ['isolement', 42],
+				age: 'quatre-vingts',
+				apa: 'oui',
+				request_type: 'urgent',
+				level: 'maximal',
+				consent: 'oui'
+			})
+		);
+		expect(wrong.status).toBe(422);
+		const byPath = Object.fromEntries(wrong.issues.map((i) => [i.path, i.message]));
+		expect(Object.keys(byPath).sort()).toEqual(
+			['age', 'apa', 'consent', 'criteria.1', 'level', 'problems.1', 'request_type'].sort()
+		);
+		expectReadableMessages(Object.values(byPath));
+		expect(byPath['problems.1']).toMatch(/^valeur inconnue pour le problème : choisissez /);
+		expect(byPath['problems.1']).toContain('« Perte d’autonomie »');
+		expect(byPath['problems.1']).not.toContain('perte_autonomie');
+		expect(byPath['level']).toContain('« Situation complexe »');
+		expect(byPath['request_type']).toBe(
+			'valeur inconnue pour le type de demande : choisissez « Accompagnement » ou « Information »'
+		);
+		expect(byPath['criteria.1']).toContain('« Isolement (aucun proche impliqué) »');
+		expect(byPath['age']).toBe('l’âge est un nombre entier d’années');
+		expect(byPath['apa']).toMatch(/vrai ou faux/);
+
+		const ranges = await orientationRejection(
+			record(agent, { age: 150, problems: [], location: { lon: 200, lat: 43 } })
+		);
+		expectReadableMessages(ranges.issues.map((i) => i.message));
+		expect(ranges.issues.find((i) => i.path === 'age')?.message).toBe(
+			'l’âge ne peut pas dépasser 130 ans'
+		);
+
+		const { id } = await record();
+		const status = await orientationRejection(changeStatus(t.db, agent, id, { status: 'perdue' }));
+		expectReadableMessages(status.issues.map((i) => i.message));
+		expect(status.issues).toEqual([
+			{
+				path: 'status',
+				message:
+					'valeur inconnue pour le statut : choisissez « Envoyée », « Acceptée », « Refusée » ou « Clôturée »'
+			}
+		]);
+		const missing = await orientationRejection(changeStatus(t.db, agent, id, {}));
+		expect(missing.issues[0]?.message).toMatch(/^indiquez le statut : « Envoyée »/);
+		const closed = await changeStatus(t.db, agent, id, { status: 'closed' });
+		const after = await orientationRejection(changeStatus(t.db, agent, id, { status: 'accepted' }));
+		expect(after.issues[0]?.message).toBe(
+			`l’orientation ${closed.reference} est « Clôturée » : son statut ne change plus`
+		);
+	});
+
+	it('gives back the request of a refused orientation, to orient it again, to its territory only', async () => {
+		const me = agentCaller([DEMO_TERRITORY_ID]);
+		const answer = await ask(t.db, me, { ...REQUEST, level: 'complexe' });
+		const structure = answer.result.recommendations[0]?.structure.id as string;
+		const { id, reference } = await record(me, {
+			level: 'complexe',
+			level_reason: 'Aidante épuisée.',
+			structure
+		});
+		await changeStatus(t.db, me, id, { status: 'refused', reason: 'Hors de nos missions.' });
+
+		const request = await getOrientationRequest(t.db, me, id);
+		expect(request).toEqual({
+			id,
+			reference,
+			status: 'refused',
+			territory: DEMO_TERRITORY_ID,
+			commune: '13204',
+			age: 82,
+			apa: false,
+			problems: ['medical'],
+			criteria: ['isolement'],
+			request_type: 'accompagnement',
+			level: 'complexe',
+			level_reason: 'Aidante épuisée.',
+			structure: {
+				id: structure,
+				name: answer.result.recommendations[0]?.structure.name,
+				kind: answer.result.recommendations[0]?.structure.kind
+			}
+		});
+		// It is a valid request, answered as the first one was.
+		const {
+			id: _id,
+			reference: _reference,
+			status: _status,
+			structure: _structure,
+			level_reason: _reason,
+			...input
+		} = request as NonNullable<typeof request>;
+		const again = await answerRequest(t.db, me, parseRecommendationRequest(input));
+		expect(again.complexity).toEqual(answer.complexity);
+		// By its reference too; a computed level comes back as null, to be computed again.
+		const plain = await record(me);
+		expect(await getOrientationRequest(t.db, me, plain.reference)).toMatchObject({
+			id: plain.id,
+			level: null,
+			level_reason: undefined,
+			structure: { id: best }
+		});
+
+		// Outside the caller's territories: nothing, as for an unknown id; both reads are audited.
+		const outsider = agentCaller([OTHER]);
+		expect(await getOrientationRequest(t.db, outsider, id)).toBeNull();
+		const nobody = agentCaller([]);
+		expect(await getOrientationRequest(t.db, nobody, reference)).toBeNull();
+		const { rows } = await listAudit(t.db, { action: 'orientation.read', limit: 1000 });
+		expect(
+			rows
+				.filter((r) => r.targetId === id || r.targetId === reference)
+				.map((r) => [r.actorId, r.outcome, r.details])
+				.reverse()
+		).toEqual([
+			[me.principal.id, 'success', { reference }],
+			[outsider.principal.id, 'denied', null],
+			[nobody.principal.id, 'denied', null]
+		]);
 	});
 
 	it('anonymises records past the retention period: no exact age, note or author; the age band stays', async () => {
@@ -376,5 +656,110 @@ describe.each(DATABASES)('orientation records on %s', (kind) => {
 		});
 		// Done once: a second run has nothing left to do.
 		expect(await anonymiseOrientations(t.db, 24)).toBe(0);
+	});
+});
+
+/**
+ * A database migrated to 0004 with orientations in it, then to the latest: migration 0005 numbers
+ * the existing records year by year (Europe/Paris) in the order they were created, and the next
+ * record continues from there.
+ */
+async function openMigratedTo(
+	kind: DatabaseKind,
+	location: string,
+	migrationsDir: string
+): Promise<Database> {
+	return kind === 'pglite'
+		? openDatabase({ dataDir: location, migrationsDir })
+		: openDatabase({ databaseUrl: location, migrationsDir });
+}
+
+describe.each(DATABASES)('reference backfill on %s', (kind) => {
+	it('numbers the records made before references existed, by year of creation in Paris', async () => {
+		const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'bontiers-backfill-'));
+		const partial = path.join(scratch, 'migrations');
+		fs.mkdirSync(path.join(partial, 'meta'), { recursive: true });
+		const journal = JSON.parse(
+			fs.readFileSync(path.join(MIGRATIONS_DIR, 'meta', '_journal.json'), 'utf8')
+		) as { entries: { tag: string }[] };
+		const upTo = journal.entries.findIndex((e) => e.tag.startsWith('0005_'));
+		expect(upTo).toBeGreaterThan(0);
+		const before = { ...journal, entries: journal.entries.slice(0, upTo) };
+		fs.writeFileSync(path.join(partial, 'meta', '_journal.json'), JSON.stringify(before));
+		for (const e of before.entries)
+			fs.copyFileSync(
+				path.join(MIGRATIONS_DIR, `${e.tag}.sql`),
+				path.join(partial, `${e.tag}.sql`)
+			);
+
+		let location = path.join(scratch, 'data');
+		let drop = async () => {};
+		if (kind === 'postgres') {
+			const server = inject('postgresUrl');
+			const name = `test_${randomBytes(6).toString('hex')}`;
+			const admin = postgres(server, { max: 1, onnotice: () => {} });
+			await admin.unsafe(`create database ${name}`);
+			await admin.end({ timeout: 5 });
+			const url = new URL(server);
+			url.pathname = `/${name}`;
+			location = url.href;
+			drop = async () => {
+				const again = postgres(server, { max: 1, onnotice: () => {} });
+				await again.unsafe(`drop database if exists ${name} with (force)`);
+				await again.end({ timeout: 5 });
+			};
+		}
+		try {
+			// Given as UTC instants: the first of them is already 2026 in Paris.
+			const made = {
+				a: '2025-12-31T23:30:00Z',
+				b: '2025-06-01T08:00:00Z',
+				c: '2025-12-31T22:30:00Z',
+				d: '2026-02-01T10:00:00Z',
+				e: '2025-06-01T08:00:00Z'
+			};
+			const old = await openMigratedTo(kind, location, partial);
+			try {
+				for (const [id, at] of Object.entries(made)) {
+					await old.db.execute(sql`insert into orientations (id, commune, problems, criteria,
+						request_type, computed_level, level, consent, orphan, status, created_at)
+						values (${id}, '13204', '{medical}', '{}', 'accompagnement', 'simple', 'simple',
+							true, false, 'sent', ${at}::timestamptz)`);
+				}
+			} finally {
+				await old.close();
+			}
+			const migrated = await openMigratedTo(kind, location, MIGRATIONS_DIR);
+			try {
+				const rows = await queryRows<{ id: string; reference: string }>(
+					migrated.db,
+					sql`select id, reference from orientations order by id`
+				);
+				expect(Object.fromEntries(rows.map((r) => [r.id, r.reference]))).toEqual({
+					a: 'OR-2026-00001',
+					b: 'OR-2025-00001',
+					c: 'OR-2025-00003',
+					d: 'OR-2026-00002',
+					// Same instant as b: the id breaks the tie.
+					e: 'OR-2025-00002'
+				});
+				const [next] = await queryRows<{ reference: string }>(
+					migrated.db,
+					sql`insert into orientations (id, commune, problems, criteria, request_type,
+						computed_level, level, consent, orphan, status)
+						values ('f', '13204', '{medical}', '{}', 'accompagnement', 'simple', 'simple',
+							true, false, 'sent')
+						returning reference`
+				);
+				const year = localYear(new Date());
+				const counted = { 2025: 3, 2026: 2 }[year] ?? 0;
+				expect(next?.reference).toBe(`OR-${year}-${String(counted + 1).padStart(5, '0')}`);
+			} finally {
+				await migrated.close();
+			}
+		} finally {
+			await drop();
+			fs.rmSync(scratch, { recursive: true, force: true });
+		}
 	});
 });

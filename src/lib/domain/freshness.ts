@@ -11,16 +11,5 @@ export function isStale(isoDate: string | null, today: Date = new Date()): boole
 	return isoDate === null || daysSince(isoDate, today) > STALE_AFTER_DAYS;
 }
 
-export function formatDate(isoDate: string): string {
-	return new Date(`${isoDate}T00:00:00Z`).toLocaleDateString('fr-FR', {
-		day: 'numeric',
-		month: 'long',
-		year: 'numeric',
-		timeZone: 'UTC'
-	});
-}
-
-/** A moment in French, in UTC (as the audit log and the records keep it), or the fallback. */
-export function formatUtc(moment: Date | null, fallback = '—'): string {
-	return moment ? `${moment.toLocaleString('fr-FR', { timeZone: 'UTC' })} UTC` : fallback;
-}
+/** Dates are written by one module for the whole product (French, Europe/Paris). */
+export { formatDate } from '$lib/format';

@@ -1,7 +1,14 @@
 import { CRITERION_CODES, KINDS, LEVEL_CODES, PROBLEM_CODES } from '$lib/domain/taxonomy';
 import { INSEE_CODE } from '$lib/geo/places';
 import { TerritoryIdSchema } from './territory';
-import { z } from './zod';
+import { defineVocabulary, z } from './zod';
+
+/** Types of request (contract §3 `request_type`), as the form names them. */
+export const REQUEST_TYPES = [
+	{ code: 'accompagnement', label: 'Accompagnement' },
+	{ code: 'information', label: 'Information' }
+] as const;
+defineVocabulary(REQUEST_TYPES, 'le type de demande');
 
 /**
  * A request to orient (contract §3). Strict: a field such as `name` or `nom` is refused, so no
@@ -13,20 +20,28 @@ export const RecommendationRequestSchema = z
 		commune: z.string().trim().regex(INSEE_CODE, 'code INSEE de 5 caractères attendu').optional(),
 		location: z
 			.strictObject({
-				lon: z.number().min(-180).max(180),
-				lat: z.number().min(-90).max(90)
+				lon: z
+					.number()
+					.min(-180, 'longitude entre -180 et 180')
+					.max(180, 'longitude entre -180 et 180'),
+				lat: z.number().min(-90, 'latitude entre -90 et 90').max(90, 'latitude entre -90 et 90')
 			})
 			.optional(),
-		age: z.int().min(0).max(130).nullable().default(null),
+		age: z
+			.int({ error: 'l’âge est un nombre entier d’années' })
+			.min(0, 'l’âge ne peut pas être négatif')
+			.max(130, 'l’âge ne peut pas dépasser 130 ans')
+			.nullable()
+			.default(null),
 		apa: z.boolean().nullable().default(null),
 		problems: z
 			.array(z.enum(PROBLEM_CODES))
 			.min(1, 'au moins un problème (le premier est le problème dominant)')
-			.max(16)
+			.max(16, '16 problèmes au plus')
 			.refine((p) => new Set(p).size === p.length, 'problème en double'),
 		criteria: z
 			.array(z.enum(CRITERION_CODES))
-			.max(9)
+			.max(9, '9 critères au plus')
 			.default([])
 			.refine((c) => new Set(c).size === c.length, 'critère en double'),
 		request_type: z.enum(['information', 'accompagnement']).default('accompagnement'),
@@ -35,7 +50,7 @@ export const RecommendationRequestSchema = z
 		consent: z.boolean().default(false)
 	})
 	.refine((r) => r.commune !== undefined || r.location !== undefined, {
-		message: 'indiquez commune (code INSEE) ou location (lon, lat)',
+		message: 'indiquez la commune (code INSEE) ou un point (location : lon, lat)',
 		path: ['commune']
 	});
 
@@ -45,6 +60,30 @@ export type RecommendationRequestData = z.output<typeof RecommendationRequestSch
 export const ORIENTATION_STATUSES = ['sent', 'accepted', 'refused', 'closed'] as const;
 export type OrientationStatus = (typeof ORIENTATION_STATUSES)[number];
 
+export const STATUS_LABELS: Record<OrientationStatus, string> = {
+	sent: 'Envoyée',
+	accepted: 'Acceptée',
+	refused: 'Refusée',
+	closed: 'Clôturée'
+};
+defineVocabulary(
+	ORIENTATION_STATUSES.map((code) => ({ code, label: STATUS_LABELS[code] })),
+	'le statut'
+);
+
+/**
+ * An orientation still `sent` this many days after it was sent is overdue: the agent sees it
+ * first, and « en retard ». Contract §7 makes this delay a setting of each territory (default
+ * 10 days); until territories carry settings, it is this one constant.
+ */
+export const OVERDUE_AFTER_DAYS = 10;
+
+/**
+ * The short reference of an orientation, `OR-2026-00042` (year of creation in Europe/Paris, then
+ * its number within the year), accepted wherever the id is (links, API).
+ */
+export const REFERENCE_PATTERN = /^OR-\d{4}-\d{5,}$/i;
+
 /** Entry doors of a request, for the pilots' flows (who orients to whom). */
 export const SOURCES = [
 	{ code: 'personne', label: 'La personne elle-même' },
@@ -52,22 +91,29 @@ export const SOURCES = [
 	...KINDS.map((k) => ({ code: k.code, label: k.label }))
 ] as const;
 export const SOURCE_CODES = SOURCES.map((s) => s.code) as [string, ...string[]];
+defineVocabulary(SOURCES, 'l’origine de la demande');
 
 /** Free text must not carry names: kept short, and the form says so. */
-const Note = z.string().trim().max(1000).optional();
+const Note = z.string().trim().max(1000, '1 000 caractères au plus').optional();
 
 export const OrientationCreateSchema = z
 	.strictObject({
 		...RecommendationRequestSchema.shape,
 		/** The structure chosen among the recommendations; absent for an orphan situation. */
-		structure: z.string().trim().min(1).max(100).nullable().default(null),
-		level_reason: z.string().trim().min(1).max(500).optional(),
+		structure: z
+			.string({ error: 'l’identifiant d’une des structures recommandées est attendu' })
+			.trim()
+			.min(1, 'choisissez une des structures recommandées')
+			.max(100)
+			.nullable()
+			.default(null),
+		level_reason: z.string().trim().min(1, 'motivez le choix du niveau').max(500).optional(),
 		note: Note,
 		/** Where the request came from: a kind of structure, the person, or a relative. */
 		source: z.enum(SOURCE_CODES).optional()
 	})
 	.refine((r) => r.commune !== undefined || r.location !== undefined, {
-		message: 'indiquez commune (code INSEE) ou location (lon, lat)',
+		message: 'indiquez la commune (code INSEE) ou un point (location : lon, lat)',
 		path: ['commune']
 	});
 
@@ -76,7 +122,7 @@ export type OrientationCreateData = z.output<typeof OrientationCreateSchema>;
 export const StatusChangeSchema = z
 	.strictObject({
 		status: z.enum(ORIENTATION_STATUSES),
-		reason: z.string().trim().min(1).max(500).optional()
+		reason: z.string().trim().min(1).max(500, '500 caractères au plus').optional()
 	})
 	.refine((s) => s.status !== 'refused' || s.reason !== undefined, {
 		message: 'un refus doit être motivé',
@@ -89,11 +135,4 @@ export const NEXT_STATUSES: Record<OrientationStatus, readonly OrientationStatus
 	accepted: ['closed'],
 	refused: ['closed'],
 	closed: []
-};
-
-export const STATUS_LABELS: Record<OrientationStatus, string> = {
-	sent: 'Envoyée',
-	accepted: 'Acceptée',
-	refused: 'Refusée',
-	closed: 'Close'
 };

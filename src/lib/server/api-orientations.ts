@@ -1,5 +1,5 @@
 import { ApiFailure } from './api';
-import { OrientationError, type Caller } from './services/orientations';
+import { OrientationError, type Caller, type OrientationDetail } from './services/orientations';
 
 /** The caller of an API request (the authorization handle guarantees a principal). */
 export function apiCaller(locals: App.Locals, ip: string): Caller {
@@ -15,4 +15,40 @@ export async function orientationCall<T>(run: () => Promise<T>): Promise<T> {
 			throw new ApiFailure(error.status, error.message, error.issues);
 		throw error;
 	}
+}
+
+/**
+ * An orientation as the API returns it: `id` (the stable identifier), `reference` (the short
+ * `OR-2026-00042` people use; either names it in a URL), its request, structure, status and
+ * history (contract §3, §7). Instants are ISO 8601 in UTC; codes stay codes.
+ */
+export function toApiOrientation(detail: OrientationDetail) {
+	return {
+		id: detail.id,
+		reference: detail.reference,
+		territory: detail.territoryId,
+		commune: detail.commune,
+		age: detail.age,
+		age_band: detail.ageBand,
+		apa: detail.apa,
+		problems: detail.problems,
+		criteria: detail.criteria,
+		request_type: detail.requestType,
+		level: detail.level,
+		computed_level: detail.computedLevel,
+		level_reason: detail.levelReason,
+		consent: detail.consent,
+		structure: detail.structure,
+		orphan: detail.orphan,
+		status: detail.status,
+		overdue: detail.overdue,
+		note: detail.note,
+		created_at: detail.createdAt.toISOString(),
+		status_changed_at: detail.statusChangedAt.toISOString(),
+		history: detail.history.map((h) => ({
+			status: h.status,
+			reason: h.reason,
+			at: h.at.toISOString()
+		}))
+	};
 }

@@ -89,8 +89,14 @@ describe('orienter une demande', () => {
 		await page.keyboard.type('Appel de la fille, suivi par le médecin traitant.');
 		await page.locator('button[formaction="?/enregistrer"]').focus();
 		await page.keyboard.press('Enter');
-		await page.waitForURL(/\/orientations\/[0-9a-f-]{36}/);
-		expect(await page.locator('h1').textContent()).toContain('Envoyée');
+		await page.waitForURL(/\/orientations\/[^/?]+\?enregistree=1/);
+		// Named by its short reference, in the title and in the confirmation.
+		const title = (await page.locator('h1').textContent()) ?? '';
+		expect(title).toMatch(/^Orientation OR-\d{4}-\d{5,} : Envoyée$/);
+		const reference = /OR-\d{4}-\d{5,}/.exec(title)?.[0] as string;
+		expect(await page.locator('.notice.info', { hasText: 'enregistrée' }).textContent()).toContain(
+			`Orientation ${reference} enregistrée`
+		);
 		expect(await page.locator('main').textContent()).toContain(network.name);
 
 		await page.locator('input[name=status][value=accepted]').focus();
@@ -104,9 +110,12 @@ describe('orienter une demande', () => {
 		expect(history.map((h) => h.split('—')[0]?.trim())).toEqual(['Envoyée', 'Acceptée']);
 		await screenshot(page, 'orientation');
 
-		// It is in the agent's open orientations.
+		// It is in the agent's orientations (every status by default), by its reference.
 		await page.goto('/orientations');
-		expect(await page.locator('table.data tbody').textContent()).toContain(network.name);
+		const row = page.locator('table.data tbody tr', { hasText: reference });
+		expect(await row.textContent()).toContain(network.name);
+		expect(await row.textContent()).toContain('Acceptée');
+		expect(await row.locator(`a[href="/orientations/${reference}"]`).count()).toBe(1);
 	});
 
 	test('the same request at 70: the network is excluded for its age limit', async ({ page }) => {

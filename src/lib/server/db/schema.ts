@@ -284,6 +284,16 @@ export const orientations = pgTable(
 	'orientations',
 	{
 		id: text('id').primaryKey(),
+		/**
+		 * The short reference people name it by, `OR-2026-00042`: the year of creation in
+		 * Europe/Paris and a number that increases within that year. Drawn by the database (migration
+		 * 0005: `next_orientation_reference()` upserts the year's row of `orientation_counters` in
+		 * the inserting transaction), so concurrent inserts on PostgreSQL wait for each other on that
+		 * row and never share a number, and a rolled-back insert leaves no gap.
+		 */
+		reference: text('reference')
+			.notNull()
+			.default(sql`next_orientation_reference()`),
 		territoryId: text('territory_id').references(() => territories.id, { onDelete: 'set null' }),
 		/** The place of life: commune or arrondissement (INSEE code). */
 		commune: text('commune').notNull(),
@@ -311,6 +321,7 @@ export const orientations = pgTable(
 		anonymisedAt: timestamp('anonymised_at', { withTimezone: true })
 	},
 	(t) => [
+		uniqueIndex('orientations_reference').on(t.reference),
 		index('orientations_territory_status').on(t.territoryId, t.status),
 		index('orientations_created_by').on(t.createdBy),
 		index('orientations_structure').on(t.structureId),
@@ -318,6 +329,12 @@ export const orientations = pgTable(
 		index('orientations_territory_created').on(t.territoryId, t.createdAt)
 	]
 );
+
+/** The last orientation number given in each year (Europe/Paris), for the references. */
+export const orientationCounters = pgTable('orientation_counters', {
+	year: integer('year').primaryKey(),
+	last: integer('last').notNull()
+});
 
 export const orientationEvents = pgTable(
 	'orientation_events',

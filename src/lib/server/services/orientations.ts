@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db } from '$lib/server/db/client';
 import { orientationEvents, orientations, structures } from '$lib/server/db/schema';
 import type { Principal } from '$lib/server/auth/principal';
@@ -9,12 +9,21 @@ import {
 	type CandidateStructure,
 	type RecommendationResult
 } from '$lib/domain/recommendation';
-import { levelLabel, type LevelCode, type ProblemCode } from '$lib/domain/taxonomy';
+import {
+	levelLabel,
+	type CriterionCode,
+	type LevelCode,
+	type ProblemCode
+} from '$lib/domain/taxonomy';
 import { placeLabel } from '$lib/geo/places';
 import {
 	NEXT_STATUSES,
+	ORIENTATION_STATUSES,
+	OVERDUE_AFTER_DAYS,
 	OrientationCreateSchema,
 	RecommendationRequestSchema,
+	REFERENCE_PATTERN,
+	STATUS_LABELS,
 	StatusChangeSchema,
 	type OrientationStatus,
 	type RecommendationRequestData
@@ -172,7 +181,7 @@ export async function answerRequest(
 			throw validationError([
 				{
 					path: 'territory',
-					message: `le lieu appartient à plusieurs territoires (${containing.join(', ')}) : précisez territory`
+					message: `le lieu appartient à plusieurs territoires (${containing.join(', ')}) : précisez le territoire (territory)`
 				}
 			]);
 		} else if (scope) {
@@ -249,7 +258,7 @@ export async function createOrientation(
 	caller: Caller,
 	input: unknown,
 	today = new Date()
-): Promise<{ id: string; answer: RecommendationAnswer }> {
+): Promise<{ id: string; reference: string; answer: RecommendationAnswer }> {
 	const parsed = OrientationCreateSchema.safeParse(input);
 	if (!parsed.success) throw validationError(issuesOf(parsed.error, UNKNOWN_FIELD));
 	const data = parsed.data;
@@ -280,54 +289,63 @@ export async function createOrientation(
 
 	const id = randomUUID();
 	const status: OrientationStatus = data.structure ? 'sent' : 'closed';
-	await db.transaction(async (tx) => {
-		await tx.insert(orientations).values({
-			id,
-			territoryId: answer.territory,
-			commune: answer.place.code,
-			age: data.age,
-			ageBand: ageBand(data.age),
-			apa: data.apa,
-			problems: data.problems,
-			criteria: data.criteria,
-			requestType: data.request_type,
-			computedLevel: answer.complexity.computed,
-			level: answer.complexity.level,
-			levelReason: data.level_reason ?? null,
-			consent: data.consent,
-			structureId: data.structure,
-			orphan: answer.result.orphan,
-			status,
-			note: data.note ?? null,
-			source: data.source ?? null,
-			createdByType: caller.principal.type,
-			createdBy: caller.principal.id
-		});
+	// The reference is drawn by the database within this transaction (schema: `reference`).
+	const reference = await db.transaction(async (tx) => {
+		const [row] = await tx
+			.insert(orientations)
+			.values({
+				id,
+				territoryId: answer.territory,
+				commune: answer.place.code,
+				age: data.age,
+				ageBand: ageBand(data.age),
+				apa: data.apa,
+				problems: data.problems,
+				criteria: data.criteria,
+				requestType: data.request_type,
+				computedLevel: answer.complexity.computed,
+				level: answer.complexity.level,
+				levelReason: data.level_reason ?? null,
+				consent: data.consent,
+				structureId: data.structure,
+				orphan: answer.result.orphan,
+				status,
+				note: data.note ?? null,
+				source: data.source ?? null,
+				createdByType: caller.principal.type,
+				createdBy: caller.principal.id
+			})
+			.returning({ reference: orientations.reference });
 		await tx.insert(orientationEvents).values({
 			orientationId: id,
 			status,
 			reason: data.structure ? null : 'situation orpheline : aucune structure',
 			actorId: caller.principal.id
 		});
+		const drawn = (row as { reference: string }).reference;
+		await audit(tx, {
+			actor: caller.principal,
+			action: 'orientation.create',
+			outcome: 'success',
+			target: { type: 'orientation', id },
+			territoryId: answer.territory,
+			ip: caller.ip,
+			details: {
+				reference: drawn,
+				orphan: answer.result.orphan,
+				level: answer.complexity.level,
+				structure: data.structure
+			}
+		});
+		return drawn;
 	});
-	await audit(db, {
-		actor: caller.principal,
-		action: 'orientation.create',
-		outcome: 'success',
-		target: { type: 'orientation', id },
-		territoryId: answer.territory,
-		ip: caller.ip,
-		details: {
-			orphan: answer.result.orphan,
-			level: answer.complexity.level,
-			structure: data.structure
-		}
-	});
-	return { id, answer };
+	return { id, reference, answer };
 }
 
 export interface OrientationDetail {
 	id: string;
+	/** `OR-2026-00042`: what people call it. */
+	reference: string;
 	territoryId: string | null;
 	commune: string;
 	communeName: string | null;
@@ -348,6 +366,8 @@ export interface OrientationDetail {
 	createdAt: Date;
 	statusChangedAt: Date;
 	mine: boolean;
+	/** Sent and still unanswered after OVERDUE_AFTER_DAYS days. */
+	overdue: boolean;
 	history: { status: OrientationStatus; reason: string | null; at: Date }[];
 }
 
@@ -357,27 +377,43 @@ function visible(principal: Principal): SQL | undefined {
 	return scope.length > 0 ? inArray(orientations.territoryId, [...scope]) : sql`false`;
 }
 
+/** The instant before which a `sent` orientation is overdue. */
+function overdueCutoff(now: Date): Date {
+	return new Date(now.getTime() - OVERDUE_AFTER_DAYS * 86_400_000);
+}
+
+/** An orientation named by its id or by its reference (`OR-2026-00042`, any case). */
+function named(idOrReference: string): SQL {
+	return REFERENCE_PATTERN.test(idOrReference)
+		? eq(orientations.reference, idOrReference.toUpperCase())
+		: eq(orientations.id, idOrReference);
+}
+
 async function loadOrientation(
 	db: Db,
 	principal: Principal,
-	id: string
+	idOrReference: string,
+	now = new Date()
 ): Promise<OrientationDetail | null> {
 	const scope = visible(principal);
+	const which = named(idOrReference);
 	const [row] = await db
 		.select({ o: orientations, structureName: structures.name, structureKind: structures.kind })
 		.from(orientations)
 		.leftJoin(structures, eq(structures.id, orientations.structureId))
-		.where(scope ? and(eq(orientations.id, id), scope) : eq(orientations.id, id));
+		.where(scope ? and(which, scope) : which);
 	if (!row) return null;
 	const o = row.o;
 	const events = await db
 		.select()
 		.from(orientationEvents)
-		.where(eq(orientationEvents.orientationId, id))
+		.where(eq(orientationEvents.orientationId, o.id))
 		.orderBy(asc(orientationEvents.at), asc(orientationEvents.id));
 	const [place] = await getPlaces(db, [o.commune]);
+	const status = o.status as OrientationStatus;
 	return {
 		id: o.id,
+		reference: o.reference,
 		territoryId: o.territoryId,
 		commune: o.commune,
 		communeName: place?.name ?? null,
@@ -396,11 +432,12 @@ async function loadOrientation(
 				? { id: o.structureId, name: row.structureName, kind: row.structureKind ?? 'autre' }
 				: null,
 		orphan: o.orphan,
-		status: o.status as OrientationStatus,
+		status,
 		note: o.note,
 		createdAt: o.createdAt,
 		statusChangedAt: o.statusChangedAt,
 		mine: o.createdBy === principal.id,
+		overdue: status === 'sent' && o.statusChangedAt < overdueCutoff(now),
 		history: events.map((e) => ({
 			status: e.status as OrientationStatus,
 			reason: e.reason,
@@ -409,78 +446,148 @@ async function loadOrientation(
 	};
 }
 
-/** One orientation and its history, within the caller's territories; the read is audited. */
+/**
+ * One orientation and its history, named by its id or its reference, within the caller's
+ * territories (else null, as for an unknown one); the read is audited, allowed or denied.
+ */
 export async function getOrientation(
 	db: Db,
 	caller: Caller,
-	id: string
+	idOrReference: string,
+	now = new Date()
 ): Promise<OrientationDetail | null> {
-	const detail = await loadOrientation(db, caller.principal, id);
+	const detail = await loadOrientation(db, caller.principal, idOrReference, now);
 	await audit(db, {
 		actor: caller.principal,
 		action: 'orientation.read',
 		outcome: detail ? 'success' : 'denied',
-		target: { type: 'orientation', id },
+		target: { type: 'orientation', id: detail?.id ?? idOrReference },
 		territoryId: detail?.territoryId ?? null,
-		ip: caller.ip
+		ip: caller.ip,
+		...(detail ? { details: { reference: detail.reference } } : {})
 	});
 	return detail;
 }
 
-/** Moves an orientation along sent → accepted / refused (with reason) → closed. Audited. */
+/**
+ * The request an orientation was made for, in the shape of a recommendation request
+ * (`RecommendationRequestInput`), to orient the same situation again (e.g. after a refusal:
+ * `/orienter?depuis={id}`). `level` is the level the agent chose when it differed from the
+ * computed one (then `level_reason` says why), else null so that the level is computed again.
+ * `structure` is the structure the orientation went to — for a refused one, the structure that
+ * refused, to leave out of the new recommendations; it is not a choice for the new record.
+ * Consent is not carried over: it is asked again. Same scope and audit as getOrientation.
+ */
+export interface OrientationRequest {
+	id: string;
+	reference: string;
+	status: OrientationStatus;
+	territory: string | undefined;
+	commune: string;
+	age: number | null;
+	apa: boolean | null;
+	problems: ProblemCode[];
+	criteria: CriterionCode[];
+	request_type: 'information' | 'accompagnement';
+	level: LevelCode | null;
+	level_reason: string | undefined;
+	structure: { id: string; name: string; kind: string } | null;
+}
+
+export async function getOrientationRequest(
+	db: Db,
+	caller: Caller,
+	idOrReference: string
+): Promise<OrientationRequest | null> {
+	const o = await getOrientation(db, caller, idOrReference);
+	if (!o) return null;
+	const overridden = o.level !== o.computedLevel;
+	return {
+		id: o.id,
+		reference: o.reference,
+		status: o.status,
+		territory: o.territoryId ?? undefined,
+		commune: o.commune,
+		age: o.age,
+		apa: o.apa,
+		problems: o.problems,
+		criteria: o.criteria as CriterionCode[],
+		request_type: o.requestType === 'information' ? 'information' : 'accompagnement',
+		level: overridden ? o.level : null,
+		level_reason: overridden ? (o.levelReason ?? undefined) : undefined,
+		structure: o.structure
+	};
+}
+
+/** « l’orientation OR-2026-00042 est clôturée : … », for a change its status does not allow. */
+function transitionMessage(reference: string, from: OrientationStatus, to: OrientationStatus) {
+	const now = `l’orientation ${reference} est « ${STATUS_LABELS[from]} »`;
+	if (from === to) return `${now} : elle l’est déjà`;
+	if (NEXT_STATUSES[from].length === 0) return `${now} : son statut ne change plus`;
+	const allowed = NEXT_STATUSES[from].map((s) => `« ${STATUS_LABELS[s]} »`).join(' ou ');
+	return `${now} : elle ne peut pas devenir « ${STATUS_LABELS[to]} » (seulement ${allowed})`;
+}
+
+/**
+ * Moves an orientation (named by its id or reference) along sent → accepted / refused (with
+ * reason) → closed. Audited in the same transaction.
+ */
 export async function changeStatus(
 	db: Db,
 	caller: Caller,
-	id: string,
+	idOrReference: string,
 	input: unknown
 ): Promise<OrientationDetail> {
 	const parsed = StatusChangeSchema.safeParse(input);
 	if (!parsed.success) throw validationError(issuesOf(parsed.error, UNKNOWN_FIELD));
-	const current = await loadOrientation(db, caller.principal, id);
+	const current = await loadOrientation(db, caller.principal, idOrReference);
 	if (!current) {
 		// Logged like a refused read: probing ids outside one's territories leaves a trace.
 		await audit(db, {
 			actor: caller.principal,
 			action: 'orientation.status',
 			outcome: 'denied',
-			target: { type: 'orientation', id },
+			target: { type: 'orientation', id: idOrReference },
 			ip: caller.ip,
 			details: { to: parsed.data.status }
 		});
-		throw new OrientationError(404, `Orientation introuvable : ${id}`);
+		throw new OrientationError(404, `Orientation introuvable : ${idOrReference}`);
 	}
 	const next = parsed.data.status;
 	if (!NEXT_STATUSES[current.status].includes(next)) {
 		throw validationError([
-			{ path: 'status', message: `passage de « ${current.status} » à « ${next} » impossible` }
+			{ path: 'status', message: transitionMessage(current.reference, current.status, next) }
 		]);
 	}
 	await db.transaction(async (tx) => {
 		await tx
 			.update(orientations)
 			.set({ status: next, statusChangedAt: new Date() })
-			.where(eq(orientations.id, id));
+			.where(eq(orientations.id, current.id));
 		await tx.insert(orientationEvents).values({
-			orientationId: id,
+			orientationId: current.id,
 			status: next,
 			reason: parsed.data.reason ?? null,
 			actorId: caller.principal.id
 		});
+		await audit(tx, {
+			actor: caller.principal,
+			action: 'orientation.status',
+			outcome: 'success',
+			target: { type: 'orientation', id: current.id },
+			territoryId: current.territoryId,
+			ip: caller.ip,
+			details: { reference: current.reference, from: current.status, to: next }
+		});
 	});
-	await audit(db, {
-		actor: caller.principal,
-		action: 'orientation.status',
-		outcome: 'success',
-		target: { type: 'orientation', id },
-		territoryId: current.territoryId,
-		ip: caller.ip,
-		details: { from: current.status, to: next }
-	});
-	return (await loadOrientation(db, caller.principal, id)) as OrientationDetail;
+	return (await loadOrientation(db, caller.principal, current.id)) as OrientationDetail;
 }
 
+/** A status filter of the list: a status, `open` (sent or accepted) or `overdue` (see OVERDUE_AFTER_DAYS). */
+export type StatusFilter = OrientationStatus | 'open' | 'overdue';
+
 export interface OrientationFilters {
-	status?: OrientationStatus | 'open';
+	status?: StatusFilter;
 	mine?: boolean;
 	orphan?: boolean;
 	territory?: string;
@@ -491,29 +598,69 @@ export interface OrientationFilters {
 	offset?: number;
 }
 
-export async function listOrientations(db: Db, caller: Caller, filters: OrientationFilters) {
+/** How many orientations each status filter would list (the other filters applied). */
+export type StatusCounts = Record<OrientationStatus | 'overdue' | 'all', number>;
+
+/**
+ * The caller's orientations, every status by default: the refused ones first (most recent refusal
+ * first: each waits for a re-orientation), then the overdue ones (the longest waiting first), then
+ * the others, newest first. `counts` gives, for the same filters, the number of each status.
+ */
+export async function listOrientations(
+	db: Db,
+	caller: Caller,
+	filters: OrientationFilters,
+	now = new Date()
+) {
+	const cutoff = overdueCutoff(now);
+	const isOverdue = sql`(${orientations.status} = 'sent' and ${orientations.statusChangedAt} < ${cutoff.toISOString()}::timestamptz)`;
 	const where: SQL[] = [];
 	const scope = visible(caller.principal);
 	if (scope) where.push(scope);
-	if (filters.status === 'open') where.push(inArray(orientations.status, ['sent', 'accepted']));
-	else if (filters.status) where.push(eq(orientations.status, filters.status));
 	if (filters.mine) where.push(eq(orientations.createdBy, caller.principal.id));
 	if (filters.orphan !== undefined) where.push(eq(orientations.orphan, filters.orphan));
 	if (filters.territory) where.push(eq(orientations.territoryId, filters.territory));
 	if (filters.problem) where.push(sql`${orientations.problems}[1] = ${filters.problem}`);
 	if (filters.level) where.push(eq(orientations.level, filters.level));
-	const condition = where.length > 0 ? and(...where) : undefined;
-	const [count] = await db
-		.select({ total: sql<number>`count(*)::int` })
+	const others = where.length > 0 ? and(...where) : undefined;
+	const byStatus = [...where];
+	if (filters.status === 'open') byStatus.push(inArray(orientations.status, ['sent', 'accepted']));
+	else if (filters.status === 'overdue') byStatus.push(isOverdue);
+	else if (filters.status) byStatus.push(eq(orientations.status, filters.status));
+	const condition = byStatus.length > 0 ? and(...byStatus) : undefined;
+
+	const grouped = await db
+		.select({
+			status: orientations.status,
+			overdue: sql<boolean>`${isOverdue}`,
+			count: sql<number>`count(*)::int`
+		})
 		.from(orientations)
-		.where(condition);
+		.where(others)
+		.groupBy(orientations.status, sql`2`);
+	const counts: StatusCounts = { sent: 0, accepted: 0, refused: 0, closed: 0, overdue: 0, all: 0 };
+	for (const g of grouped) {
+		if ((ORIENTATION_STATUSES as readonly string[]).includes(g.status))
+			counts[g.status as OrientationStatus] += g.count;
+		if (g.overdue) counts.overdue += g.count;
+		counts.all += g.count;
+	}
+	const total =
+		filters.status === undefined
+			? counts.all
+			: filters.status === 'open'
+				? counts.sent + counts.accepted
+				: counts[filters.status];
+
 	const rows = await db
 		.select({
 			id: orientations.id,
+			reference: orientations.reference,
 			commune: orientations.commune,
 			problems: orientations.problems,
 			level: orientations.level,
 			status: orientations.status,
+			overdue: sql<boolean>`${isOverdue}`,
 			orphan: orientations.orphan,
 			structureName: structures.name,
 			createdAt: orientations.createdAt,
@@ -523,7 +670,13 @@ export async function listOrientations(db: Db, caller: Caller, filters: Orientat
 		.from(orientations)
 		.leftJoin(structures, eq(structures.id, orientations.structureId))
 		.where(condition)
-		.orderBy(desc(orientations.statusChangedAt))
+		.orderBy(
+			sql`case when ${orientations.status} = 'refused' then 0 when ${isOverdue} then 1 else 2 end`,
+			sql`case when ${orientations.status} = 'refused' then ${orientations.statusChangedAt} end desc nulls last`,
+			sql`case when ${isOverdue} then ${orientations.statusChangedAt} end asc nulls last`,
+			sql`${orientations.createdAt} desc`,
+			sql`${orientations.reference} desc`
+		)
 		.limit(filters.limit ?? 50)
 		.offset(filters.offset ?? 0);
 	await audit(db, {
@@ -533,5 +686,5 @@ export async function listOrientations(db: Db, caller: Caller, filters: Orientat
 		ip: caller.ip,
 		details: { count: rows.length, status: filters.status ?? null }
 	});
-	return { total: count?.total ?? 0, rows };
+	return { total, counts, rows };
 }

@@ -1,4 +1,5 @@
-import { fail, redirect } from '@sveltejs/kit';
+import { error, fail, redirect } from '@sveltejs/kit';
+import { placeLabel } from '$lib/geo/places';
 import type { RecommendationRequestInput } from '$lib/schemas/orientation';
 import { scopeOf } from '$lib/server/auth/principal';
 import { resolvePlaceInput } from '$lib/server/services/directory';
@@ -6,22 +7,51 @@ import {
 	OrientationError,
 	answerRequest,
 	createOrientation,
+	getOrientationRequest,
 	parseRecommendationRequest,
 	toApiAnswer
 } from '$lib/server/services/orientations';
 import { listTerritories } from '$lib/server/services/territories';
 import type { Actions, PageServerLoad } from './$types';
 
-export const load: PageServerLoad = async ({ locals }) => ({
-	territories: await listTerritories(locals.db, scopeOf(locals.principal)),
-	prefill: null as OrientForm | null,
-	previous: null as null | {
-		id: string;
-		reference: string;
-		structureId: string | null;
-		structureName: string | null;
-	}
-});
+export const load: PageServerLoad = async ({ locals, url, getClientAddress }) => {
+	const territories = await listTerritories(locals.db, scopeOf(locals.principal));
+	const from = url.searchParams.get('depuis');
+	if (!from) return { territories, prefill: null, previous: null };
+	// « Réorienter » (a refused record): the same request, typed again for the agent.
+	const stored = await getOrientationRequest(locals.db, caller(locals, getClientAddress()), from);
+	if (!stored) error(404, 'Orientation introuvable.');
+	const resolved = await resolvePlaceInput(locals.db, stored.commune);
+	const [dominant = '', ...others] = stored.problems;
+	const prefill: OrientForm = {
+		place: resolved.status === 'found' ? placeLabel(resolved.place) : stored.commune,
+		lon: '',
+		lat: '',
+		territory: stored.territory ?? '',
+		age: stored.age === null ? '' : String(stored.age),
+		apa: stored.apa === true ? 'oui' : stored.apa === false ? 'non' : '',
+		dominant,
+		problems: others,
+		criteria: stored.criteria,
+		requestType: stored.request_type,
+		level: stored.level ?? '',
+		levelReason: stored.level_reason ?? '',
+		consent: false,
+		structure: '',
+		note: '',
+		source: ''
+	};
+	return {
+		territories,
+		prefill,
+		previous: {
+			id: stored.id,
+			reference: stored.reference,
+			structureId: stored.structure?.id ?? null,
+			structureName: stored.structure?.name ?? null
+		}
+	};
+};
 
 /** The form as typed, kept to refill the page after a submit. */
 function readForm(form: FormData) {

@@ -1,4 +1,5 @@
 import { error, fail, redirect } from '@sveltejs/kit';
+import { daysBetween } from '$lib/format';
 import { NEXT_STATUSES } from '$lib/schemas/orientation';
 import { OrientationError, changeStatus, getOrientation } from '$lib/server/services/orientations';
 import type { Actions, PageServerLoad } from './$types';
@@ -8,14 +9,22 @@ const caller = (locals: App.Locals, ip: string) => ({
 	ip
 });
 
+/** `/orientations/{id}` or `/orientations/OR-2026-00042`: either names the record. */
 export const load: PageServerLoad = async ({ locals, params, getClientAddress }) => {
+	const now = new Date();
 	const orientation = await getOrientation(
 		locals.db,
 		caller(locals, getClientAddress()),
-		params.id
+		params.id,
+		now
 	);
 	if (!orientation) error(404, `Orientation introuvable : ${params.id}`);
-	return { orientation, next: NEXT_STATUSES[orientation.status] };
+	return {
+		orientation,
+		next: NEXT_STATUSES[orientation.status],
+		// Counted here: the same figure on the server and after hydration.
+		waitingDays: orientation.overdue ? daysBetween(orientation.statusChangedAt, now) : null
+	};
 };
 
 export const actions: Actions = {
@@ -35,6 +44,6 @@ export const actions: Actions = {
 			}
 			throw e;
 		}
-		redirect(303, `/orientations/${params.id}`);
+		redirect(303, `/orientations/${encodeURIComponent(params.id)}`);
 	}
 };

@@ -1,10 +1,13 @@
 import { json } from '@sveltejs/kit';
 import { handleApi, readJson } from '$lib/server/api';
-import { apiCaller, orientationCall } from '$lib/server/api-orientations';
+import { apiCaller, orientationCall, toApiOrientation } from '$lib/server/api-orientations';
 import { changeStatus } from '$lib/server/services/orientations';
 import type { RequestHandler } from './$types';
 
-/** `{status: "sent"|"accepted"|"refused"|"closed", reason?}` (contract §3). */
+/**
+ * `{status: "sent"|"accepted"|"refused"|"closed", reason?}` (contract §3); the orientation (by id
+ * or reference) is answered as it now stands.
+ */
 export const POST: RequestHandler = ({ params, request, locals, getClientAddress }) =>
 	handleApi(async () => {
 		const body = await readJson(request, locals.bodyLimit ?? 1_000_000);
@@ -15,14 +18,6 @@ export const POST: RequestHandler = ({ params, request, locals, getClientAddress
 				params.id,
 				body
 			);
-			return json({
-				id: detail.id,
-				status: detail.status,
-				history: detail.history.map((h) => ({
-					status: h.status,
-					reason: h.reason,
-					at: h.at.toISOString()
-				}))
-			});
+			return json(toApiOrientation(detail));
 		});
 	});
