@@ -1,7 +1,60 @@
+import { hasRole } from '$lib/domain/roles';
 import { scopeOf } from '$lib/server/auth/principal';
+import { listOrientations } from '$lib/server/services/orientations';
 import { listTerritories } from '$lib/server/services/territories';
 import type { PageServerLoad } from './$types';
 
-export const load: PageServerLoad = async ({ locals }) => ({
-	territories: await listTerritories(locals.db, scopeOf(locals.principal))
-});
+/** How many of the agent's open orientations the home page lists (the rest: /orientations). */
+const RECENT = 5;
+
+// Dates as a French reader expects them, in the territory's time zone whatever the server's.
+const longDate = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeZone: 'Europe/Paris' });
+
+/**
+ * The home page of each role (cumulative): everyone the directory search and their territories;
+ * an agent the way to orient a request and their own open orientations; a pilot, for each
+ * territory, its chart, map and desk; an admin the administration.
+ */
+export const load: PageServerLoad = async ({ locals, getClientAddress }) => {
+	// The authorization handle lets only signed-in partners (or more) through.
+	const principal = locals.principal as NonNullable<App.Locals['principal']>;
+	const territories = await listTerritories(locals.db, scopeOf(principal));
+	let orientations: {
+		total: number;
+		items: {
+			id: string;
+			status: string;
+			problem: string | null;
+			structureName: string | null;
+			orphan: boolean;
+			date: string;
+			datetime: string;
+		}[];
+	} | null = null;
+	if (hasRole(principal.role, 'agent')) {
+		const { total, rows } = await listOrientations(
+			locals.db,
+			{ principal, ip: getClientAddress() },
+			{ status: 'open', mine: true, limit: RECENT }
+		);
+		orientations = {
+			total,
+			items: rows.map((row) => ({
+				id: row.id,
+				status: row.status,
+				problem: row.problems[0] ?? null,
+				structureName: row.structureName,
+				orphan: row.orphan,
+				// Formatted here: the same string on the server and after hydration.
+				date: longDate.format(row.createdAt),
+				datetime: row.createdAt.toISOString()
+			}))
+		};
+	}
+	return {
+		territories,
+		orientations,
+		pilot: hasRole(principal.role, 'pilot'),
+		admin: hasRole(principal.role, 'admin')
+	};
+};

@@ -175,11 +175,14 @@ describe('chaque route, action et endpoint a sa règle dans ROUTE_ACCESS', () =>
 		expect(stale).toEqual([]);
 	});
 
-	test('seules la connexion et la description de l’API sont publiques', () => {
+	test('seules la connexion, les pages légales et la description de l’API sont publiques', () => {
 		const open = probes.filter((p) => p.access === 'public').map((p) => `${p.route.id} ${p.label}`);
 		expect(open.sort()).toEqual([
+			'/(public)/accessibilite GET',
 			'/(public)/connexion GET',
 			'/(public)/connexion POST (action par défaut)',
+			'/(public)/donnees-personnelles GET',
+			'/(public)/mentions-legales GET',
 			'/api/v1/openapi.json GET'
 		]);
 	});

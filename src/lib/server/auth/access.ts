@@ -17,6 +17,9 @@ export interface RouteRule {
 export const ROUTE_ACCESS: Record<string, RouteRule> = {
 	'/': { default: 'partner' },
 	'/(public)/connexion': { default: 'public', 'action:default': 'public' },
+	'/(public)/accessibilite': { default: 'public' },
+	'/(public)/mentions-legales': { default: 'public' },
+	'/(public)/donnees-personnelles': { default: 'public' },
 	'/(app)/deconnexion': { default: 'partner', POST: 'partner' },
 	'/(app)/compte': {
 		default: 'partner',
@@ -24,6 +27,7 @@ export const ROUTE_ACCESS: Record<string, RouteRule> = {
 		'action:everywhere': 'partner'
 	},
 	'/(app)/annuaire': { default: 'partner' },
+	'/(app)/lieux': { default: 'partner' },
 	'/(app)/structures/[id]': { default: 'partner' },
 	'/(app)/territoires': { default: 'partner' },
 	'/(app)/territoires/[id]': { default: 'partner' },
