@@ -1,4 +1,5 @@
 import { hasRole } from '$lib/domain/roles';
+import { formatDate } from '$lib/format';
 import { scopeOf } from '$lib/server/auth/principal';
 import { listOrientations } from '$lib/server/services/orientations';
 import { listTerritories } from '$lib/server/services/territories';
@@ -6,9 +7,6 @@ import type { PageServerLoad } from './$types';
 
 /** How many of the agent's open orientations the home page lists (the rest: /orientations). */
 const RECENT = 5;
-
-// Dates as a French reader expects them, in the territory's time zone whatever the server's.
-const longDate = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeZone: 'Europe/Paris' });
 
 /**
  * The home page of each role (cumulative): everyone the directory search and their territories;
@@ -46,7 +44,7 @@ export const load: PageServerLoad = async ({ locals, getClientAddress }) => {
 				structureName: row.structureName,
 				orphan: row.orphan,
 				// Formatted here: the same string on the server and after hydration.
-				date: longDate.format(row.createdAt),
+				date: formatDate(row.createdAt),
 				datetime: row.createdAt.toISOString()
 			}))
 		};
