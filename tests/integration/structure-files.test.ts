@@ -50,6 +50,27 @@ describe.each(DATABASES)('import files (JSON, CSV) on %s', (kind) => {
 		expect(await exportStructures(t.db, DEMO_TERRITORY_ID)).toEqual(exported);
 	});
 
+	it('writes formula-like names as text, and reads them back as they were', async () => {
+		const evil = '=HYPERLINK("http://exemple.invalid","Cliquez")';
+		await importStructures(
+			t.db,
+			AIX,
+			[structureRecord({ id: 'formule-1', name: evil, commune: '13001', coverage: ['13001'] })],
+			'upsert'
+		);
+		const exported = await exportStructures(t.db, AIX);
+		const csv = structuresToCsv(exported);
+		const line = csv.split('\n').find((l) => l.startsWith('formule-1,')) ?? '';
+		// No cell of the file starts a formula…
+		expect(line).toContain(`"'=HYPERLINK(`);
+		expect(line.split(',').some((cell) => /^[=+@]/.test(cell))).toBe(false);
+		// …and importing the file gives the same name back.
+		await t.db.delete(structures).where(eq(structures.territoryId, AIX));
+		await importCsv(t.db, AIX, csv);
+		expect((await exportStructures(t.db, AIX)).find((s) => s.id === 'formule-1')?.name).toBe(evil);
+		await t.db.delete(structures).where(eq(structures.territoryId, AIX));
+	});
+
 	it('round-trips the JSON export too', async () => {
 		const exported = await exportStructures(t.db, DEMO_TERRITORY_ID);
 		const file = parseStructureFile(structuresToJson(exported), 'json');

@@ -177,7 +177,13 @@ describe('carte complexité × problème du territoire de démonstration', () =>
 		const csv = await download(page, () =>
 			page.getByRole('link', { name: 'Grille en CSV' }).click()
 		);
-		const rows = parse(csv.bytes.toString('utf8'), { columns: true }) as Record<string, string>[];
+		// For a French spreadsheet: UTF-8 with a BOM, `;` between cells.
+		const text = csv.bytes.toString('utf8');
+		expect(text.startsWith('\uFEFF')).toBe(true);
+		const rows = parse(text.slice(1), { columns: true, delimiter: ';' }) as Record<
+			string,
+			string
+		>[];
 		expect(rows.map((r) => `${r.status} ${r.problem}|${r.level} ${r.structures}`).sort()).toEqual(
 			only12.cells.map((c) => `${c.status} ${cellKey(c)} ${c.structures.length}`).sort()
 		);
@@ -279,7 +285,13 @@ describe('carte complexité × problème du territoire de démonstration', () =>
 			page.getByRole('link', { name: 'Grille en CSV' }).click()
 		);
 		expect(csv.file.suggestedFilename()).toMatch(/\.csv$/);
-		const rows = parse(csv.bytes.toString('utf8'), { columns: true }) as Record<string, string>[];
+		// For a French spreadsheet: UTF-8 with a BOM, `;` between cells.
+		const text = csv.bytes.toString('utf8');
+		expect(text.startsWith('\uFEFF')).toBe(true);
+		const rows = parse(text.slice(1), { columns: true, delimiter: ';' }) as Record<
+			string,
+			string
+		>[];
 		expect(rows).toHaveLength(PROBLEMS.length * LEVELS.length);
 		const byCell = new Map(whole.cells.map((c) => [cellKey(c), c]));
 		for (const row of rows) {

@@ -150,9 +150,11 @@ describe('le bureau du pilote', () => {
 			)
 		);
 		const text = fs.readFileSync(await download.path(), 'utf8');
-		const [header, ...rows] = text.trim().split('\n');
+		// For a French spreadsheet: UTF-8 with a BOM, `;` between cells.
+		expect(text.startsWith('\uFEFF')).toBe(true);
+		const [header, ...rows] = text.slice(1).trim().split('\n');
 		expect(header).toBe(
-			'structure_a,structure_b,cases,communes,surface,orientations_a,orientations_b,regle_de_fait'
+			'structure_a;structure_b;cases;communes;surface;orientations_a;orientations_b;regle_de_fait'
 		);
 		// The demo territory has overlapping structures; each row names two of them.
 		const rowCount = await page.locator('#chevauchements tbody tr').count();

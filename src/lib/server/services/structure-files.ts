@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync';
-import { stringify } from 'csv-stringify/sync';
 import type { Feature, FeatureCollection, Point } from 'geojson';
 import { STRUCTURE_FIELDS, csvRecordToInput, type StructureImport } from '$lib/schemas/structure';
+import { dataCsv, unneutralise } from '$lib/server/csv';
 import { ImportError } from './structures';
 
 export type FileFormat = 'json' | 'csv';
@@ -77,7 +77,12 @@ export function parseStructureFile(content: string, format: FileFormat): ParsedF
 			}))
 		);
 	}
-	const inputs = records.map(csvRecordToInput);
+	// A cell exported behind an apostrophe (a formula-like start, neutralised) reads as it was.
+	const inputs = records.map((record) =>
+		csvRecordToInput(
+			Object.fromEntries(Object.entries(record).map(([key, cell]) => [key, unneutralise(cell)]))
+		)
+	);
 	// Line of each data record in the file (the header's is dropped); should the count disagree
 	// with the parser's, fall back to position + 1 (header on line 1).
 	const lines = recordStartLines(text).slice(1);
@@ -123,7 +128,7 @@ export function structuresToJson(rows: readonly StructureImport[]): string {
 }
 
 export function structuresToCsv(rows: readonly StructureImport[]): string {
-	return stringify(
+	return dataCsv(
 		rows.map((row) => {
 			const record = row as Record<string, unknown>;
 			return STRUCTURE_FIELDS.map((field) => {
@@ -131,10 +136,10 @@ export function structuresToCsv(rows: readonly StructureImport[]): string {
 				if (value === undefined || value === null) return '';
 				if (field === 'coverage_geojson') return JSON.stringify(value);
 				if (Array.isArray(value)) return value.join('|');
-				return String(value);
+				return typeof value === 'number' ? value : String(value);
 			});
 		}),
-		{ header: true, columns: [...STRUCTURE_FIELDS] }
+		STRUCTURE_FIELDS
 	);
 }
 

@@ -1,8 +1,8 @@
 import { error } from '@sveltejs/kit';
-import { stringify } from 'csv-stringify/sync';
 import { levelLabel, problemLabel } from '$lib/domain/taxonomy';
 import { readAxesQuery } from '$lib/schemas/axes';
 import { scopeOf } from '$lib/server/auth/principal';
+import { peopleCsv } from '$lib/server/csv';
 import { territoryAxes } from '$lib/server/services/axes';
 import { getTerritory } from '$lib/server/services/territories';
 import type { RequestHandler } from './$types';
@@ -18,7 +18,7 @@ export const GET: RequestHandler = async ({ locals, params, url }) => {
 		parsed.success ? parsed.data : { type: [] }
 	);
 	const names = new Map(axes.structures.map((s) => [s.id, s.name]));
-	const csv = stringify(
+	const csv = peopleCsv(
 		axes.cells.map((c) => [
 			c.problem,
 			problemLabel(c.problem),
@@ -29,19 +29,16 @@ export const GET: RequestHandler = async ({ locals, params, url }) => {
 			c.structures.map((id) => names.get(id) ?? id).join(' | '),
 			axes.orphans[`${c.problem}|${c.level}`] ?? 0
 		]),
-		{
-			header: true,
-			columns: [
-				'problem',
-				'probleme',
-				'level',
-				'niveau',
-				'status',
-				'structures',
-				'noms',
-				'orientations_orphelines'
-			]
-		}
+		[
+			'problem',
+			'probleme',
+			'level',
+			'niveau',
+			'status',
+			'structures',
+			'noms',
+			'orientations_orphelines'
+		]
 	);
 	return new Response(csv, {
 		headers: {

@@ -1,7 +1,7 @@
 import { error } from '@sveltejs/kit';
-import { stringify } from 'csv-stringify/sync';
 import { levelLabel, problemLabel } from '$lib/domain/taxonomy';
 import { scopeOf } from '$lib/server/auth/principal';
+import { peopleCsv } from '$lib/server/csv';
 import {
 	capacity,
 	flows,
@@ -109,7 +109,7 @@ export const GET: RequestHandler = async ({ locals, params, url }) => {
 		default:
 			error(400, 'tableau : orphelines, trous, chevauchements, flux, capacite ou fraicheur');
 	}
-	return new Response(stringify(rows, { header: true, columns: header }), {
+	return new Response(peopleCsv(rows, header), {
 		headers: {
 			'Content-Type': 'text/csv; charset=utf-8',
 			'Content-Disposition': `attachment; filename="${table}-${params.id}-${du}-${au}.csv"`
