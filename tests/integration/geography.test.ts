@@ -6,7 +6,10 @@ import {
 	BoundaryImportError,
 	SHIPPED_BOUNDARIES,
 	countPlaces,
+	getPlaceCatalog,
+	getPlaceIndex,
 	importBoundaries,
+	invalidateGeography,
 	referencePlaces,
 	resolvePoint,
 	searchPlaces
@@ -94,6 +97,19 @@ describe.each(DATABASES)('geography on %s', (kind) => {
 
 	it('finds nothing for an empty query', async () => {
 		expect(await searchPlaces(t.db, '   ')).toEqual([]);
+	});
+
+	it('builds the catalogue and the index once for a burst of requests on a cold cache', async () => {
+		invalidateGeography();
+		const burst = await Promise.all(
+			Array.from({ length: 40 }, (_, i) => (i % 2 ? getPlaceCatalog(t.db) : getPlaceIndex(t.db)))
+		);
+		const catalogs = new Set(burst.filter((_, i) => i % 2));
+		const indexes = new Set(burst.filter((_, i) => i % 2 === 0));
+		expect(catalogs.size).toBe(1);
+		expect(indexes.size).toBe(1);
+		// Still the same ones afterwards, while nothing changed.
+		expect(await getPlaceCatalog(t.db)).toBe([...catalogs][0]);
 	});
 
 	it('resolves a point to the arrondissement, the commune or nothing', async () => {
