@@ -1,11 +1,14 @@
 /**
- * Directory search (searchStructures) on the demo territory. Expected results are computed from
- * the shipped demo file, so the tests follow the data instead of a list that could drift.
+ * Directory search (searchStructures, and the directory page's browseDirectory that also reads
+ * needs in the words typed) on the demo territory. Expected results are computed from the shipped
+ * demo file, so the tests follow the data instead of a list that could drift.
  */
 import { booleanIntersects } from '@turf/turf';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LEVEL_CODES, type KindCode, type LevelCode, type ProblemCode } from '$lib/domain/taxonomy';
+import { readDirectoryQuery } from '$lib/schemas/directory';
 import type { StructureInput } from '$lib/schemas/structure';
+import { browseDirectory } from '$lib/server/services/directory';
 import { seedDemo } from '$lib/server/services/setup';
 import {
 	importStructures,
@@ -204,5 +207,137 @@ describe.each(DATABASES)('directory search on %s', (kind) => {
 		const seen = [...first.items, ...second.items, ...third.items].map((s) => s.id);
 		expect(seen).toHaveLength(all.length);
 		expect(seen.sort()).toEqual(ids(all));
+	});
+
+	/* ------------- The directory page: needs in the words typed (issue 11) ------------- */
+
+	/** The directory page's search, as its URL says it; every result, in its order. */
+	async function browse(params: Record<string, string>, scope: readonly string[] | null = null) {
+		const query = readDirectoryQuery(new URLSearchParams(params));
+		if (!query.success) throw new Error(JSON.stringify(query.error.issues));
+		const result = await browseDirectory(t.db, query.data, scope);
+		const before = (query.data.page - 1) * 30;
+		expect(result.items.length).toBe(Math.max(0, Math.min(result.total - before, 30)));
+		return result;
+	}
+	const byId = new Map(all.map((s) => [s.id, s]));
+	const record = (id: string) => byId.get(id) as StructureInput;
+
+	it('« logement » finds the CCAS of the demo, which take housing though their name does not say it', async () => {
+		const ccas = all.filter((s) => s.kind === 'ccas' && s.problems.includes('logement'));
+		expect(ccas.length).toBeGreaterThan(0);
+		expect(ccas.every((s) => !searchable(s).includes('logement'))).toBe(true);
+		const { items, needs } = await browse({ q: 'logement' });
+		const found = items.map((s) => s.id);
+		expect(found).toEqual(expect.arrayContaining(ccas.map((s) => s.id)));
+		// Each result takes housing, or says the word.
+		for (const id of found) {
+			const s = record(id);
+			expect(s.problems.includes('logement') || searchable(s).includes('logement'), id).toBe(true);
+		}
+		expect(needs.problems).toEqual(['logement']);
+	});
+
+	it('« tutelle » finds the MJPM (a synonym of the field: protection juridique)', async () => {
+		const mjpm = all.filter((s) => s.kind === 'mjpm');
+		expect(mjpm.length).toBeGreaterThan(0);
+		const found = (await browse({ q: 'tutelle' })).items.map((s) => s.id);
+		expect(found).toEqual(expect.arrayContaining(mjpm.map((s) => s.id)));
+		for (const id of found) {
+			const s = record(id);
+			expect(s.kind === 'mjpm' || s.problems.includes('protection_juridique'), id).toBe(true);
+		}
+		// Its other spellings and a typo find the same.
+		for (const q of ['curatelle', 'TUTELLE', 'tutele']) {
+			expect((await browse({ q })).items.map((s) => s.id).sort(), q).toEqual([...found].sort());
+		}
+	});
+
+	it('« aide à domicile » finds the SAADs, and no structure that only takes home nursing', async () => {
+		const saad = all.filter((s) => s.kind === 'saad');
+		expect(saad.length).toBeGreaterThan(0);
+		const found = (await browse({ q: 'aide à domicile' })).items.map((s) => s.id);
+		expect(found).toEqual(expect.arrayContaining(saad.map((s) => s.id)));
+		for (const id of found) {
+			const s = record(id);
+			const text = searchable(s);
+			expect(
+				s.kind === 'saad' ||
+					s.problems.includes('aides_domicile') ||
+					(text.includes('aide') && text.includes('domicile')),
+				id
+			).toBe(true);
+		}
+		const nursingOnly = all.filter(
+			(s) => s.kind === 'ssiad' && !s.problems.includes('aides_domicile')
+		);
+		expect(nursingOnly.length).toBeGreaterThan(0);
+		for (const s of nursingOnly) expect(found).not.toContain(s.id);
+	});
+
+	it('« mémoire » and « Alzheimer » find the memory clinic, name matches first', async () => {
+		const memory = all.filter((s) => s.kind === 'consultation_memoire');
+		expect(memory.length).toBeGreaterThan(0);
+		for (const [q, word] of [
+			['mémoire', 'memoire'],
+			['memoire', 'memoire'],
+			['Alzheimer', 'alzheimer'],
+			['alzeimer', 'alzheimer']
+		] as const) {
+			const { items } = await browse({ q });
+			expect(
+				items.map((s) => s.id),
+				q
+			).toEqual(expect.arrayContaining(memory.map((s) => s.id)));
+			// The structures whose name has the word come before those found by their remit only.
+			const named = items.map((s) => fold(s.name).includes(word));
+			expect(named.indexOf(false) === -1 || named.lastIndexOf(true) < named.indexOf(false), q).toBe(
+				true
+			);
+			expect(named[0], q).toBe(true);
+		}
+	});
+
+	it('a nonsense word finds nothing, and names no filter to try', async () => {
+		const result = await browse({ q: 'xqzwkvj' });
+		expect(result.total).toBe(0);
+		expect(result.items).toEqual([]);
+		expect(result.needs).toEqual({ problems: [], kinds: [] });
+	});
+
+	it('keeps the name search as it was: typos, every word, the closest first', async () => {
+		expect((await browse({ q: 'rozeraie' })).items[0]?.name).toBe('EHPAD La Roseraie');
+		expect((await browse({ q: 'SSIAD Adama' })).items.map((s) => s.id)).toEqual(
+			await search({ q: 'SSIAD Adama' })
+		);
+		expect((await browse({ q: 'ssiad zzzzzz' })).total).toBe(0);
+		expect((await browse({})).total).toBe(all.length);
+	});
+
+	it('combines the need with the other filters, place, kind and scope', async () => {
+		const in12 = all.filter((s) => covers(s, '13212') && s.problems.includes('logement'));
+		expect(in12.length).toBeGreaterThan(0);
+		const found = (await browse({ q: 'logement', commune: '13012' })).items.map((s) => s.id);
+		expect(found.sort()).toEqual(
+			ids(in12.filter((s) => s.problems.includes('logement') || searchable(s).includes('logement')))
+		);
+		const ccasOnly = (await browse({ q: 'logement', type: 'ccas' })).items;
+		expect(ccasOnly.length).toBeGreaterThan(0);
+		expect(ccasOnly.every((s) => s.kind === 'ccas')).toBe(true);
+		// A partner of the Pays d'Aix sees only what serves it.
+		const aix = (await browse({ q: 'aidants' }, [AIX])).items.map((s) => s.id);
+		expect(aix).toContain(aixStructure.id);
+		for (const id of aix) {
+			const s = record(id);
+			expect(covers(s, '13001') || id === aixStructure.id, id).toBe(true);
+		}
+	});
+
+	it('pages through need matches with a stable total', async () => {
+		const first = await browse({ q: 'domicile' });
+		expect(first.total).toBeGreaterThan(0);
+		const again = await browse({ q: 'domicile', page: '2' });
+		expect(again.total).toBe(first.total);
+		expect(again.items).toHaveLength(Math.max(0, first.total - 30));
 	});
 });

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { PlaceCatalog, type PlaceRecord } from './places';
+import {
+	PlaceCatalog,
+	arrondissementMatches,
+	arrondissementNumber,
+	normalizePlaceText,
+	parsePlaceQuery,
+	placeNameTier,
+	type PlaceRecord
+} from './places';
 
 const places: PlaceRecord[] = [
 	{
@@ -84,5 +92,79 @@ describe('PlaceCatalog', () => {
 		expect(catalog.describe('epci:200054807')).toBe('Métropole d’Aix-Marseille-Provence');
 		expect(catalog.describe('13055')).toBe('Marseille (tous les arrondissements)');
 		expect(catalog.describe('13204')).toBe('Marseille 4e (13204)');
+	});
+
+	it('lists the cities split into arrondissements and names départements', () => {
+		expect(catalog.cities()).toEqual(['13055']);
+		expect(catalog.departmentName('13')).toBe('Bouches-du-Rhône');
+		expect(catalog.departmentName('84')).toBeNull();
+	});
+});
+
+describe('what a person types as a place', () => {
+	it('normalises accents, capitals, punctuation and « st »', () => {
+		expect(normalizePlaceText('Saint-Rémy-de-Provence')).toBe('saint remy de provence');
+		expect(normalizePlaceText('  ST RÉMY  de   Provence')).toBe('saint remy de provence');
+		expect(normalizePlaceText('L’Isle-sur-la-Sorgue')).toBe('l isle sur la sorgue');
+		expect(normalizePlaceText('Ste-Marie')).toBe('sainte marie');
+		expect(normalizePlaceText('Œuilly')).toBe('oeuilly');
+	});
+
+	it.each([
+		['Marseille 4e Arrondissement (13204)', { type: 'labelled', code: '13204' }],
+		['Ajaccio (2a004)', { type: 'labelled', code: '2A004' }],
+		['13004', { type: 'digits', digits: '13004' }],
+		[' 13004 Marseille', { type: 'digits', digits: '13004' }],
+		['1300', { type: 'postal-prefix', prefix: '1300' }],
+		['130', { type: 'postal-prefix', prefix: '130' }],
+		['2B033', { type: 'insee', code: '2B033' }],
+		['', { type: 'empty' }],
+		['  -  ', { type: 'empty' }],
+		['Aubagne', { type: 'name', name: 'aubagne', arrondissement: null }]
+	])('reads « %s »', (input, expected) => {
+		expect(parsePlaceQuery(input)).toEqual(expected);
+	});
+
+	it.each([
+		['marseile 4', 'marseile', 4, false],
+		['Marseille 4e', 'marseille', 4, true],
+		['marseille 1er', 'marseille', 1, true],
+		['marseille 1', 'marseille', 1, false],
+		['Marseille 12', 'marseille', 12, true],
+		['4e', '', 4, true],
+		['4ème', '', 4, true],
+		['12e arr. de Lyon', 'lyon', 12, true],
+		['4e arrondissement de marseille', 'marseille', 4, true],
+		['paris 16 ème', 'paris', 16, true],
+		['Lyon 3 arrondissement', 'lyon', 3, true]
+	])('reads « %s » as arrondissement %s %i', (input, name, number, exact) => {
+		expect(parsePlaceQuery(input)).toEqual({
+			type: 'name',
+			name,
+			arrondissement: { number, exact }
+		});
+	});
+
+	it('reads a number that cannot be an arrondissement as part of the name', () => {
+		expect(parsePlaceQuery('0')).toEqual({ type: 'name', name: '0', arrondissement: null });
+	});
+
+	it('numbers arrondissements from their names', () => {
+		expect(arrondissementNumber('Marseille 4e Arrondissement')).toBe(4);
+		expect(arrondissementNumber('Paris 1er Arrondissement')).toBe(1);
+		expect(arrondissementNumber('Lyon 9e Arrondissement')).toBe(9);
+		expect(arrondissementNumber('Aubagne')).toBeNull();
+		expect(arrondissementMatches(1, { number: 1, exact: false })).toBe(true);
+		expect(arrondissementMatches(12, { number: 1, exact: false })).toBe(true);
+		expect(arrondissementMatches(12, { number: 1, exact: true })).toBe(false);
+		expect(arrondissementMatches(2, { number: 1, exact: false })).toBe(false);
+	});
+
+	it('ranks a name: same, start, word start, inside, close', () => {
+		expect(placeNameTier('aubagne', 'aubagne')).toBe(0);
+		expect(placeNameTier('marseille 4e arrondissement', 'marseille')).toBe(1);
+		expect(placeNameTier('les pennes mirabeau', 'pennes')).toBe(2);
+		expect(placeNameTier('aubagne', 'bagne')).toBe(3);
+		expect(placeNameTier('marseille', 'marseile')).toBe(4);
 	});
 });

@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { KIND_CODES, PROBLEM_CODES } from './taxonomy';
+import { NEED_SYNONYMS, editDistance, needGroups, needsOf, queryWords, wordMatches } from './needs';
+
+describe('needs in the words people type', () => {
+	it('keeps the meaningful words of a query, without accents', () => {
+		expect(queryWords('Aide à domicile')).toEqual(['aide', 'domicile']);
+		expect(queryWords('  MÉMOIRE ')).toEqual(['memoire']);
+		expect(queryWords('bois-lemaître')).toEqual(['bois', 'lemaitre']);
+		// A query of linking words only is kept as typed.
+		expect(queryWords('la')).toEqual(['la']);
+		expect(queryWords(undefined)).toEqual([]);
+		expect(queryWords('a b c d e f g h i j k l m n o p q r s t')).toEqual([]);
+		expect(queryWords('un deux trois quatre cinq six sept huit neuf dix')).toHaveLength(8);
+	});
+
+	it('reads the labels of problems and kinds', () => {
+		expect(needsOf('logement')).toEqual({ problems: ['logement'], kinds: [] });
+		expect(needsOf('mémoire')).toEqual({
+			problems: ['troubles_cognitifs'],
+			kinds: ['consultation_memoire']
+		});
+		expect(needsOf('mandataire').kinds).toEqual(['mjpm']);
+		expect(needsOf('SSIAD').kinds).toEqual(['ssiad']);
+	});
+
+	it('reads the synonyms of the field', () => {
+		expect(needsOf('tutelle')).toEqual({ problems: ['protection_juridique'], kinds: ['mjpm'] });
+		expect(needsOf('curatelle')).toEqual(needsOf('tutelle'));
+		expect(needsOf('Alzheimer')).toEqual({
+			problems: ['troubles_cognitifs'],
+			kinds: ['consultation_memoire']
+		});
+		expect(needsOf('APA').kinds).toContain('equipe_apa');
+		expect(needsOf('maison de retraite').kinds).toEqual(['ehpad']);
+	});
+
+	it('takes a synonym phrase as one part: « aide à domicile » is a SAAD', () => {
+		expect(needGroups('aide à domicile')).toEqual([
+			{ words: ['aide', 'domicile'], problems: ['aides_domicile'], kinds: ['saad'] }
+		]);
+		// The words around it stay parts of their own.
+		const groups = needGroups('aide a domicile marseille');
+		expect(groups.map((g) => g.words)).toEqual([['aide', 'domicile'], ['marseille']]);
+		expect(groups[1]).toEqual({ words: ['marseille'], problems: [], kinds: [] });
+	});
+
+	it('tolerates a typo, a plural, a word being typed', () => {
+		expect(needsOf('logemnt').problems).toEqual(['logement']);
+		expect(needsOf('logements').problems).toEqual(['logement']);
+		expect(needsOf('loge').problems).toEqual(['logement']);
+		expect(needsOf('tutele').kinds).toEqual(['mjpm']);
+		expect(needsOf('alzeimer').problems).toEqual(['troubles_cognitifs']);
+		expect(needsOf('aide a domicle')).toEqual({ problems: ['aides_domicile'], kinds: ['saad'] });
+	});
+
+	it('names nothing for a word no label or synonym says', () => {
+		expect(needsOf('xqzwkvj')).toEqual({ problems: [], kinds: [] });
+		expect(needsOf('roseraie')).toEqual({ problems: [], kinds: [] });
+		expect(needsOf('')).toEqual({ problems: [], kinds: [] });
+	});
+
+	it('is strict with short words: an acronym is not a typo of another', () => {
+		expect(wordMatches('apa', 'apa')).toBe(true);
+		expect(wordMatches('apa', 'cmp')).toBe(false);
+		expect(wordMatches('had', 'aide')).toBe(false);
+		expect(wordMatches('ccas', 'cas')).toBe(false);
+	});
+
+	it('only uses codes of the contract', () => {
+		for (const synonym of NEED_SYNONYMS) {
+			for (const p of synonym.problems) expect(PROBLEM_CODES).toContain(p);
+			for (const k of synonym.kinds) expect(KIND_CODES).toContain(k);
+			expect(synonym.problems.length + synonym.kinds.length).toBeGreaterThan(0);
+		}
+	});
+});
+
+describe('editDistance', () => {
+	it('counts insertions, deletions, substitutions and swaps', () => {
+		expect(editDistance('logement', 'logement')).toBe(0);
+		expect(editDistance('logemnt', 'logement')).toBe(1);
+		expect(editDistance('lgoement', 'logement')).toBe(1);
+		expect(editDistance('kitten', 'sitting')).toBe(3);
+		expect(editDistance('', 'abc')).toBe(3);
+	});
+
+	it('is symmetric and stops past the bound', () => {
+		fc.assert(
+			fc.property(fc.string({ maxLength: 12 }), fc.string({ maxLength: 12 }), (a, b) => {
+				const d = editDistance(a, b);
+				expect(editDistance(b, a)).toBe(d);
+				expect(d).toBeLessThanOrEqual(Math.max(a.length, b.length));
+				expect(editDistance(a, b, 1)).toBe(Math.min(d, 2));
+			})
+		);
+	});
+});
