@@ -947,6 +947,10 @@ describe.each(DATABASES)('the pilot’s desk on %s', (kind) => {
 			await ruleRejection(
 				undoRuleEvent(t.db, pilot.principal, DEMO_TERRITORY_ID, (added as { id: number }).id)
 			);
+			// A form field that is no number (`event=abc`) is refused as such, not a crash.
+			for (const bad of [Number('abc'), -1, 0, 1.5]) {
+				await ruleRejection(undoRuleEvent(t.db, pilot.principal, DEMO_TERRITORY_ID, bad));
+			}
 			// The rule is kept, removed.
 			const [kept] = await listRules(t.db, DEMO_TERRITORY_ID);
 			expect(kept?.rule.removedAt).toBeInstanceOf(Date);
@@ -1170,6 +1174,33 @@ describe.each(DATABASES)('the pilot’s desk on %s', (kind) => {
 				);
 			}
 			expect(await historyRows(OTHER_STRUCTURE)).toEqual([[12, 40, 'import']]);
+			// Nor a service another territory imported, even one that covers this territory: its
+			// figures are its own pilots' to change (contract §2).
+			const visitor = 'autre:visiteur-13204';
+			await importStructures(
+				t.db,
+				OTHER,
+				[
+					{
+						id: visitor,
+						name: 'Service d’un autre territoire',
+						kind: 'saad',
+						coverage: ['13001', '13204'],
+						problems: ['aides_domicile'],
+						level_min: 'simple',
+						level_max: 'coordonnee',
+						caseload_max: 30,
+						caseload_current: 5
+					}
+				],
+				'upsert'
+			);
+			expect(await updateCaseload(t.db, pilot.principal, DEMO_TERRITORY_ID, visitor, 9)).toBe(
+				false
+			);
+			expect(await historyRows(visitor)).toEqual([[5, 30, 'import']]);
+			await t.db.execute(sql`delete from caseload_history where structure_id = ${visitor}`);
+			await t.db.execute(sql`delete from structures where id = ${visitor}`);
 			expect(await auditRows(t.db, 'structure.caseload')).toHaveLength(1);
 
 			const got = await capacity(t.db, DEMO_TERRITORY_ID);

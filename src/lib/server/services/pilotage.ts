@@ -277,31 +277,32 @@ export async function updateCaseload(
 	current: number
 ) {
 	if (!Number.isInteger(current) || current < 0 || current > 100_000) return false;
-	const done = await db
-		.update(structures)
-		.set({ caseloadCurrent: current })
-		.where(
-			and(
-				eq(structures.id, structureId),
-				isNotNull(structures.caseloadMax),
-				// Only a service the desk lists: one covering part of the territory.
-				sql`exists (select 1 from structure_communes sc
-					join territory_communes tc on tc.commune_code = sc.commune_code
-					where sc.structure_id = ${structures.id} and tc.territory_id = ${territoryId})`
+	return db.transaction(async (tx) => {
+		const done = await tx
+			.update(structures)
+			.set({ caseloadCurrent: current })
+			.where(
+				and(
+					eq(structures.id, structureId),
+					isNotNull(structures.caseloadMax),
+					// Only a structure of this territory (contract §2: it is edited through the territory
+					// it was imported into); one that merely covers part of it belongs to another pilot.
+					eq(structures.territoryId, territoryId)
+				)
 			)
-		)
-		.returning({ id: structures.id, max: structures.caseloadMax });
-	if (done.length === 0) return false;
-	await db
-		.insert(caseloadHistory)
-		.values({ structureId, current, max: done[0]?.max ?? null, source: 'pilotage' });
-	await audit(db, {
-		actor,
-		action: 'structure.caseload',
-		outcome: 'success',
-		target: { type: 'structure', id: structureId },
-		territoryId,
-		details: { current }
+			.returning({ id: structures.id, max: structures.caseloadMax });
+		if (done.length === 0) return false;
+		await tx
+			.insert(caseloadHistory)
+			.values({ structureId, current, max: done[0]?.max ?? null, source: 'pilotage' });
+		await audit(tx as unknown as Db, {
+			actor,
+			action: 'structure.caseload',
+			outcome: 'success',
+			target: { type: 'structure', id: structureId },
+			territoryId,
+			details: { current }
+		});
+		return true;
 	});
-	return true;
 }

@@ -150,6 +150,10 @@ export async function undoRuleEvent(
 	territoryId: string,
 	eventId: number
 ) {
+	// A form field that is not a number (`event=abc`) names no event: said so, not a crash.
+	if (!Number.isSafeInteger(eventId) || eventId <= 0) {
+		throw new RuleError([{ path: 'event', message: 'numéro de modification invalide' }]);
+	}
 	const [event] = await db
 		.select()
 		.from(ruleEvents)
