@@ -178,9 +178,9 @@ describe('carte complexité × problème du territoire de démonstration', () =>
 			page.getByRole('link', { name: 'Grille en CSV' }).click()
 		);
 		// For a French spreadsheet: UTF-8 with a BOM, `;` between cells.
-		const text = csv.bytes.toString('utf8');
-		expect(text.startsWith('\uFEFF')).toBe(true);
-		const rows = parse(text.slice(1), { columns: true, delimiter: ';' }) as Record<
+		const table = csv.bytes.toString('utf8');
+		expect(table.startsWith('\uFEFF')).toBe(true);
+		const rows = parse(table.slice(1), { columns: true, delimiter: ';' }) as Record<
 			string,
 			string
 		>[];
@@ -286,9 +286,9 @@ describe('carte complexité × problème du territoire de démonstration', () =>
 		);
 		expect(csv.file.suggestedFilename()).toMatch(/\.csv$/);
 		// For a French spreadsheet: UTF-8 with a BOM, `;` between cells.
-		const text = csv.bytes.toString('utf8');
-		expect(text.startsWith('\uFEFF')).toBe(true);
-		const rows = parse(text.slice(1), { columns: true, delimiter: ';' }) as Record<
+		const table = csv.bytes.toString('utf8');
+		expect(table.startsWith('\uFEFF')).toBe(true);
+		const rows = parse(table.slice(1), { columns: true, delimiter: ';' }) as Record<
 			string,
 			string
 		>[];

@@ -2,7 +2,7 @@ import { error, fail, redirect } from '@sveltejs/kit';
 import { placeLabel } from '$lib/geo/places';
 import type { RecommendationRequestInput } from '$lib/schemas/orientation';
 import { scopeOf } from '$lib/server/auth/principal';
-import { resolvePlaceInput } from '$lib/server/services/directory';
+import { outsideScopeMessage, resolvePlaceInput } from '$lib/server/services/directory';
 import {
 	OrientationError,
 	answerRequest,
@@ -85,24 +85,50 @@ function readForm(form: FormData) {
 export type OrientForm = ReturnType<typeof readForm>;
 
 /** From the form to the API's request shape; the place picker accepts names and postal codes. */
-async function toRequest(db: App.Locals['db'], values: OrientForm) {
+async function toRequest(
+	db: App.Locals['db'],
+	scope: readonly string[] | null,
+	values: OrientForm
+) {
 	const issues: { path: string; message: string }[] = [];
 	let commune: string | undefined;
 	let location: { lon: number; lat: number } | undefined;
 	let candidates: { code: string; name: string }[] = [];
 	if (values.lon || values.lat) {
-		location = {
-			lon: Number(values.lon.replace(',', '.')),
-			lat: Number(values.lat.replace(',', '.'))
-		};
+		const lon = Number(values.lon.replace(',', '.'));
+		const lat = Number(values.lat.replace(',', '.'));
+		if (!values.lon || !Number.isFinite(lon) || Math.abs(lon) > 180)
+			issues.push({
+				path: 'location',
+				message: 'longitude : un nombre entre -180 et 180 (ex. 5.40)'
+			});
+		if (!values.lat || !Number.isFinite(lat) || Math.abs(lat) > 90)
+			issues.push({
+				path: 'location',
+				message: 'latitude : un nombre entre -90 et 90 (ex. 43.30)'
+			});
+		location = { lon, lat };
 	} else if (values.place) {
-		const resolved = await resolvePlaceInput(db, values.place);
-		if (resolved.status === 'found') commune = resolved.place.code;
-		else if (resolved.status === 'ambiguous') {
-			candidates = resolved.candidates;
+		const resolved = await resolvePlaceInput(db, values.place, scope);
+		if (resolved.status === 'found') {
+			commune = resolved.place.code;
+			// A place outside the agent's territories: say where it stands and what to do, at once.
+			const outside = await outsideScopeMessage(db, scope, commune);
+			if (outside) issues.push({ path: 'place', message: outside });
+		} else if (resolved.status === 'ambiguous') {
+			candidates = resolved.candidates.map(({ code, name }) => ({ code, name }));
 			issues.push({ path: 'place', message: 'plusieurs lieux correspondent : choisissez-en un' });
-		} else
-			issues.push({ path: 'place', message: `aucun lieu ne correspond à « ${values.place} »` });
+		} else {
+			if (resolved.status === 'unknown')
+				candidates = resolved.candidates.map(({ code, name }) => ({ code, name }));
+			issues.push({
+				path: 'place',
+				message:
+					candidates.length > 0
+						? `aucun lieu ne s’appelle exactement « ${values.place} » : vouliez-vous dire…`
+						: `aucun lieu ne correspond à « ${values.place} » (nom, code postal ou code INSEE)`
+			});
+		}
 	} else {
 		issues.push({
 			path: 'place',
@@ -138,7 +164,11 @@ function caller(locals: App.Locals, ip: string) {
 export const actions: Actions = {
 	evaluer: async ({ request, locals, getClientAddress }) => {
 		const values = readForm(await request.formData());
-		const { request: body, issues, candidates } = await toRequest(locals.db, values);
+		const {
+			request: body,
+			issues,
+			candidates
+		} = await toRequest(locals.db, scopeOf(locals.principal), values);
 		if (issues.length > 0) return fail(400, { values, issues, candidates, answer: null });
 		try {
 			const answer = await answerRequest(
@@ -167,7 +197,11 @@ export const actions: Actions = {
 	},
 	enregistrer: async ({ request, locals, getClientAddress }) => {
 		const values = readForm(await request.formData());
-		const { request: body, issues, candidates } = await toRequest(locals.db, values);
+		const {
+			request: body,
+			issues,
+			candidates
+		} = await toRequest(locals.db, scopeOf(locals.principal), values);
 		if (issues.length > 0) return fail(400, { values, issues, candidates, answer: null });
 		let id: string;
 		try {
