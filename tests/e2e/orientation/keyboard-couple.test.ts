@@ -169,7 +169,7 @@ describe('the study’s couple, keyboard only', () => {
 		expect(await page.locator('.rec .name').allTextContents()).toEqual(
 			expected.recommendations.map((r) => r.structure.name)
 		);
-		expect(await page.locator('[role=status]').textContent()).toContain(
+		expect(await page.locator('section.answer [role=status]').textContent()).toContain(
 			levelLabel(expected.complexity.level)
 		);
 		await expectNoAxeViolations(page);

@@ -7,9 +7,10 @@ import { expect, testAs } from '../fixtures';
  * outside the agent's territories says so, and what to do.
  */
 
-describe('le lieu de vie, au clavier', () => {
-	const test = testAs('agent');
+const test = testAs('agent');
+const scopedTest = testAs('pilotMarseille');
 
+describe('le lieu de vie, au clavier', () => {
 	test('« marseile 4 » offers Marseille 4e, picked with ↓ and Enter, then answered', async ({
 		page
 	}) => {
@@ -44,9 +45,7 @@ describe('le lieu de vie, au clavier', () => {
 });
 
 describe('un lieu hors des territoires de l’agent', () => {
-	const test = testAs('pilotMarseille');
-
-	test('says that the place is outside, and what to do', async ({ page }) => {
+	scopedTest('says that the place is outside, and what to do', async ({ page }) => {
 		await page.goto('/orienter');
 		await page.waitForSelector('html[data-hydrated="true"]');
 		await page.fill('#place', '13001');
