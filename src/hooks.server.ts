@@ -34,6 +34,57 @@ const requestId: Handle = async ({ event, resolve }) => {
 	return resolve(event);
 };
 
+/** Form posts to pages (not the API, which bounds each body itself): 1 MB is plenty for a form. */
+const MAX_FORM_BODY = 1_000_000;
+const FORM_TYPE = /^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i;
+
+/** Where in the address a NUL byte (`%00`) stands: the path, or the name of its parameter. */
+function nulInAddress(url: URL): string | null {
+	if (/%00/.test(url.pathname)) return 'chemin';
+	for (const [name, value] of url.searchParams) {
+		if (name.includes('\0') || value.includes('\0')) return name.replace(/\0/g, '') || 'paramètre';
+	}
+	return null;
+}
+
+/**
+ * A NUL byte is never a meaningful character here, and PostgreSQL refuses it in text: caught at
+ * the door, it is a 400 naming where it was instead of a database error (a 500) further in.
+ * Page forms are also bounded here (an oversized post is a 413, not a read of 25 MB).
+ */
+const refuseBadInput: Handle = async ({ event, resolve }) => {
+	const api = isApi(event.url.pathname);
+	const where = nulInAddress(event.url);
+	if (where) {
+		const message = `Caractère nul (%00) dans l’adresse (${where}) : retirez-le.`;
+		if (api) return apiError(400, API_ERRORS[400], message, [{ path: where, message }]);
+		error(400, message);
+	}
+	const type = event.request.headers.get('content-type') ?? '';
+	if (!api && event.request.method === 'POST' && FORM_TYPE.test(type)) {
+		const length = Number(event.request.headers.get('content-length') ?? NaN);
+		if (Number.isFinite(length) && length > MAX_FORM_BODY) {
+			error(413, `Formulaire trop volumineux (${MAX_FORM_BODY / 1_000_000} Mo au plus).`);
+		}
+		let form: FormData;
+		try {
+			form = await event.request.clone().formData();
+		} catch {
+			error(400, 'Formulaire illisible : rechargez la page et réessayez.');
+		}
+		for (const [name, value] of form) {
+			const text = typeof value === 'string' ? value : value.name;
+			if (text.includes('\0') || name.includes('\0')) {
+				error(
+					400,
+					`Le champ « ${name.replace(/\0/g, '')} » contient un caractère nul : retirez-le.`
+				);
+			}
+		}
+	}
+	return resolve(event);
+};
+
 const database: Handle = async ({ event, resolve }) => {
 	event.locals.db = (await getDatabase()).db;
 	return resolve(event);
@@ -172,6 +223,7 @@ const securityHeaders: Handle = async ({ event, resolve }) => {
 export const handle = sequence(
 	securityHeaders,
 	requestId,
+	refuseBadInput,
 	database,
 	authenticate,
 	authorize,
