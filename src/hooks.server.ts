@@ -11,6 +11,7 @@ import { hasRole } from '$lib/domain/roles';
 import { actionName, hasMethodRule, requiredAccess } from '$lib/server/auth/access';
 import { SESSION_COOKIE } from '$lib/server/auth/cookies';
 import { API_ERRORS, apiError } from '$lib/server/api';
+import { DataDirBusyError, DataDirUnwritableError } from '$lib/server/db/lock';
 import { closeDatabase, getDatabase, startHousekeeping } from '$lib/server/runtime';
 import { authenticateApiToken } from '$lib/server/services/api-tokens';
 import { audit } from '$lib/server/services/audit';
@@ -18,7 +19,16 @@ import { validateSession } from '$lib/server/services/sessions';
 
 export const init: ServerInit = async () => {
 	if (building) return;
-	await getDatabase();
+	try {
+		await getDatabase();
+	} catch (error) {
+		// A data dir that cannot be used is the operator's to fix: one clear line, no stack trace.
+		if (error instanceof DataDirBusyError || error instanceof DataDirUnwritableError) {
+			console.error(`[bon-tiers] ${error.message}`);
+			process.exit(1);
+		}
+		throw error;
+	}
 	startHousekeeping();
 	// adapter-node emits this once in-flight requests are done (SIGTERM/SIGINT): closing the
 	// database then flushes PGlite to disk, so no write is lost on a restart.

@@ -139,6 +139,23 @@ describe.each(DATABASES)('command line on %s', (kind) => {
 			// Once released, the same command works.
 			expect((await exportDemo()).length).toBe(demoRecords().length);
 		});
+
+		it('says plainly that a DATA_DIR it cannot write to is unusable, without a stack trace', async () => {
+			// Under a plain file, the directory can never be made (ENOTDIR), even for root, whose
+			// permission bits a read-only test folder would not stop.
+			const blocker = file('pas-un-dossier');
+			fs.writeFileSync(blocker, 'x');
+			const result = await runCli(
+				['export', 'structures', '--territory', DEMO_TERRITORY_ID],
+				{ DATA_DIR: path.join(blocker, 'data') },
+				30_000
+			);
+			expect(result.code).toBe(1);
+			expect(result.stderr).toContain('n’est pas utilisable');
+			expect(result.stderr).toContain('ENOTDIR');
+			expect(result.stderr).toContain('DATA_DIR');
+			expect(result.stderr).not.toMatch(/\n\s+at /);
+		});
 	} else {
 		it('ignores the embedded data dir lock: with DATABASE_URL, processes share the database', async () => {
 			const lock = acquireDataDirLock(file('data'), { role: 'server' });

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { readConfig } from '$lib/server/config';
 import { openDatabase, type Database } from '$lib/server/db/client';
-import { DataDirBusyError } from '$lib/server/db/lock';
+import { DataDirBusyError, DataDirUnwritableError } from '$lib/server/db/lock';
 import {
 	BoundaryImportError,
 	importBoundaries,
@@ -323,7 +323,8 @@ function report(error: unknown): number {
 		error instanceof BoundaryImportError ||
 		error instanceof TerritoryError ||
 		error instanceof AccountError ||
-		error instanceof DataDirBusyError
+		error instanceof DataDirBusyError ||
+		error instanceof DataDirUnwritableError
 	) {
 		log(`Erreur : ${error.message}`);
 		return 1;

@@ -8,7 +8,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
-import { acquireDataDirLock, type DataDirLock } from './lock';
+import { acquireDataDirLock, explainDataDirError, type DataDirLock } from './lock';
 import * as schema from './schema';
 
 /** The one database type the services see, whichever driver is behind it. */
@@ -67,7 +67,7 @@ async function openPglite(
 		};
 	} catch (error) {
 		lock?.release();
-		throw error;
+		throw explainDataDirError(error, dataDir);
 	}
 }
 

@@ -30,6 +30,38 @@ export class DataDirBusyError extends Error {
 	}
 }
 
+/** What the system said, in words for the person who set DATA_DIR. */
+const UNWRITABLE: Record<string, string> = {
+	EROFS: 'le système de fichiers est en lecture seule',
+	EACCES: 'les droits ne permettent pas d’y écrire',
+	EPERM: 'les droits ne permettent pas d’y écrire',
+	ENOSPC: 'le disque est plein',
+	EDQUOT: 'le quota du disque est atteint',
+	ENOTDIR: 'un élément du chemin est un fichier, pas un dossier',
+	EEXIST: 'un fichier porte déjà ce nom'
+};
+
+/** DATA_DIR cannot hold the embedded database: said plainly, without a stack trace. */
+export class DataDirUnwritableError extends Error {
+	constructor(
+		readonly dataDir: string,
+		readonly code: string
+	) {
+		super(
+			`Le dossier de données ${dataDir} n’est pas utilisable : ${UNWRITABLE[code] ?? code} (${code}). ` +
+				'Choisissez avec DATA_DIR un dossier où Bon Tiers peut écrire, ' +
+				'ou une base PostgreSQL avec DATABASE_URL.'
+		);
+		this.name = 'DataDirUnwritableError';
+	}
+}
+
+/** Turns a file-system refusal on the data dir into DataDirUnwritableError. */
+export function explainDataDirError(error: unknown, dataDir: string): unknown {
+	const code = (error as NodeJS.ErrnoException | null)?.code;
+	return code && code in UNWRITABLE ? new DataDirUnwritableError(dataDir, code) : error;
+}
+
 function isAlive(pid: number): boolean {
 	try {
 		process.kill(pid, 0);
@@ -49,7 +81,11 @@ export function acquireDataDirLock(
 	dataDir: string,
 	owner: { role: 'server' | 'cli'; url?: string }
 ): DataDirLock {
-	fs.mkdirSync(dataDir, { recursive: true });
+	try {
+		fs.mkdirSync(dataDir, { recursive: true });
+	} catch (error) {
+		throw explainDataDirError(error, dataDir);
+	}
 	const file = path.join(dataDir, 'bon-tiers.lock');
 	const content: LockContent = { pid: process.pid, ...owner, since: new Date().toISOString() };
 	for (let attempt = 0; attempt < 2; attempt++) {
@@ -64,7 +100,8 @@ export function acquireDataDirLock(
 				}
 			};
 		} catch (error) {
-			if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+			if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
+				throw explainDataDirError(error, dataDir);
 			let holder: LockContent | undefined;
 			try {
 				holder = JSON.parse(fs.readFileSync(file, 'utf8')) as LockContent;
