@@ -1,10 +1,19 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { publicOrigin } from './origin';
 
 /**
- * Runtime configuration from the environment (contract §6). Read with process.env rather than
- * $env/dynamic/private because the CLI and the benchmarks run the same code outside SvelteKit.
+ * Runtime configuration from the environment (contract §6), read here and nowhere else: every
+ * variable has its schema, its default and a French message when it is wrong. Read with
+ * process.env rather than $env/dynamic/private because the CLI and the benchmarks run the same
+ * code outside SvelteKit.
  */
+
+const minutesOrHours = (name: string) =>
+	z.coerce
+		.number({ error: `${name} : un nombre entier attendu` })
+		.int(`${name} : un nombre entier attendu`)
+		.positive(`${name} : un nombre positif attendu`);
 const EnvSchema = z.object({
 	DATABASE_URL: z
 		.string()
@@ -13,7 +22,14 @@ const EnvSchema = z.object({
 		.or(z.literal('').transform(() => undefined)),
 	DATA_DIR: z.string().min(1).default('./data'),
 	MIGRATIONS_DIR: z.string().min(1).default('drizzle'),
-	SEED_DEMO: z.enum(['true', 'false']).default('true')
+	SEED_DEMO: z.enum(['true', 'false']).default('true'),
+	SEED_DIR: z.string().min(1).default('src/lib/server/seed'),
+	MAP_STYLE_URL: z
+		.url({ error: 'MAP_STYLE_URL : une adresse http(s) attendue' })
+		.optional()
+		.or(z.literal('').transform(() => undefined)),
+	SESSION_IDLE_MINUTES: minutesOrHours('SESSION_IDLE_MINUTES').default(60),
+	SESSION_MAX_HOURS: minutesOrHours('SESSION_MAX_HOURS').default(12)
 });
 
 export type AppConfig = {
@@ -21,6 +37,13 @@ export type AppConfig = {
 	dataDir: string;
 	migrationsDir: string;
 	seedDemo: boolean;
+	/** Where the shipped seed files (demo territory, boundaries) are read from. */
+	seedDir: string;
+	/** A background map style, when the deployment has a tile server. */
+	mapStyleUrl: string | undefined;
+	session: { idleMinutes: number; maxHours: number };
+	/** The public address (ORIGIN, or its default): what the server prints and signs in on. */
+	origin: string;
 };
 
 export function readConfig(env: Record<string, string | undefined> = process.env): AppConfig {
@@ -33,6 +56,13 @@ export function readConfig(env: Record<string, string | undefined> = process.env
 		databaseUrl: parsed.data.DATABASE_URL,
 		dataDir: path.resolve(parsed.data.DATA_DIR),
 		migrationsDir: path.resolve(parsed.data.MIGRATIONS_DIR),
-		seedDemo: parsed.data.SEED_DEMO === 'true'
+		seedDemo: parsed.data.SEED_DEMO === 'true',
+		seedDir: path.resolve(parsed.data.SEED_DIR),
+		mapStyleUrl: parsed.data.MAP_STYLE_URL,
+		session: {
+			idleMinutes: parsed.data.SESSION_IDLE_MINUTES,
+			maxHours: parsed.data.SESSION_MAX_HOURS
+		},
+		origin: publicOrigin(env)
 	};
 }

@@ -1,12 +1,11 @@
 import { openDatabase, type Database } from './db/client';
 import { readConfig } from './config';
-import { publicOrigin } from './origin';
 import { purge } from './services/privacy';
 import { initializeInstance, type FirstAdmin } from './services/setup';
 
 let database: Promise<Database> | undefined;
 
-const serverUrl = () => publicOrigin(process.env);
+const serverUrl = () => readConfig().origin;
 
 /** The first administrator's one-time password, framed so that it cannot be missed. */
 export function firstAdminBanner(admin: FirstAdmin, url: string): string {

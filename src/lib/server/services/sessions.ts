@@ -5,16 +5,14 @@ import { randomSecret, sha256 } from '$lib/server/auth/crypto';
 import { verifyDecoy, verifyPassword } from '$lib/server/auth/password';
 import type { Principal } from '$lib/server/auth/principal';
 import { z } from '$lib/schemas/zod';
+import { readConfig } from '$lib/server/config';
 import { audit } from './audit';
 import { claimAttempt, clearFailures, releaseAttempt, retryAfter, throttleKey } from './throttle';
 import { findUserByEmail, getUser, userPrincipal } from './users';
 
 /** Session lifetimes: ended after this long without activity, and in any case after the maximum. */
 export function sessionPolicy(env: Record<string, string | undefined> = process.env) {
-	return {
-		idleMinutes: Number(env.SESSION_IDLE_MINUTES ?? 60),
-		maxHours: Number(env.SESSION_MAX_HOURS ?? 12)
-	};
+	return readConfig(env).session;
 }
 
 // Writing last_seen_at on every request would be a write per page view: once a minute is enough.
