@@ -1,9 +1,11 @@
-import { ROLE_CODES } from '$lib/domain/roles';
+import { ROLE_CODES, roleLabel } from '$lib/domain/roles';
 import { TerritoryIdSchema } from './territory';
 import { z } from './zod';
 
 const role = z.enum(ROLE_CODES, {
-	error: (issue) => `rôle inconnu « ${String(issue.input)} » (rôles : ${ROLE_CODES.join(', ')})`
+	// Codes are what the CLI and the API take; the labels say what each one is.
+	error: (issue) =>
+		`rôle inconnu « ${String(issue.input)} » (rôles : ${ROLE_CODES.map((r) => `${r} — ${roleLabel(r)}`).join(', ')})`
 });
 
 export const UserCreateSchema = z.strictObject({

@@ -1,3 +1,4 @@
+import { formatDate } from '$lib/format';
 import { randomUUID } from 'node:crypto';
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import type { Db } from '$lib/server/db/client';
@@ -168,7 +169,7 @@ export async function undoRuleEvent(
 			territoryId,
 			event.ruleId,
 			removing ? 'remove' : 'restore',
-			`annulation de la modification du ${event.at.toISOString().slice(0, 10)}`,
+			`annulation de la modification du ${formatDate(event.at)}`,
 			event.id
 		);
 	});
