@@ -220,3 +220,48 @@ export async function orphanProblems(
 	}
 	return found;
 }
+
+/**
+ * Everything the orientation tables and the audit log hold, as one text: a value refused must
+ * not be found in it (« never stored »).
+ */
+export async function storedText(db: Db): Promise<string> {
+	const rows = await queryRows<{ dump: string | null }>(
+		db,
+		sql`select concat_ws(' ',
+			(select string_agg(row_to_json(o)::text, ' ') from orientations o),
+			(select string_agg(row_to_json(e)::text, ' ') from orientation_events e),
+			(select string_agg(row_to_json(a)::text, ' ') from audit_log a),
+			(select string_agg(row_to_json(k)::text, ' ') from idempotency_keys k)) as dump`
+	);
+	return rows[0]?.dump ?? '';
+}
+
+/** How many rows each orientation table holds (a refused write changes none). */
+export async function orientationCounts(
+	db: Db
+): Promise<{ orientations: number; events: number; audit: number; keys: number }> {
+	const [row] = await queryRows<{
+		orientations: number;
+		events: number;
+		audit: number;
+		keys: number;
+	}>(
+		db,
+		sql`select (select count(*) from orientations)::int as orientations,
+			(select count(*) from orientation_events)::int as events,
+			(select count(*) from audit_log where action like 'orientation.%')::int as audit,
+			(select count(*) from idempotency_keys)::int as keys`
+	);
+	return row as { orientations: number; events: number; audit: number; keys: number };
+}
+
+/** The `orientation.create` audit entries of each orientation id. */
+export async function createAuditCounts(db: Db): Promise<Map<string, number>> {
+	const rows = await queryRows<{ target_id: string; n: number }>(
+		db,
+		sql`select target_id, count(*)::int as n from audit_log
+			where action = 'orientation.create' group by target_id`
+	);
+	return new Map(rows.map((r) => [r.target_id, r.n]));
+}

@@ -76,10 +76,12 @@ describe.each(DATABASES)('accounts: privacy on %s', (kind) => {
 		]);
 
 		const result = await purge(t.db);
-		expect(result).toMatchObject({
+		expect(result).toEqual({
 			retentionMonths: DEFAULT_RETENTION_MONTHS,
 			sessions: 2,
-			throttle: 1
+			throttle: 1,
+			orientations: 0,
+			idempotencyKeys: 0
 		});
 		expect(await sessionHashesOf(t.db, user.id)).toEqual([live.tokenHash]);
 		expect(await sessionHashesOf(t.db, user.id)).not.toContain(expired.tokenHash);
@@ -91,7 +93,13 @@ describe.each(DATABASES)('accounts: privacy on %s', (kind) => {
 			actorType: 'system',
 			action: 'privacy.purge',
 			outcome: 'success',
-			details: { retention_months: DEFAULT_RETENTION_MONTHS, sessions: 2, throttle: 1 }
+			details: {
+				retention_months: DEFAULT_RETENTION_MONTHS,
+				sessions: 2,
+				throttle: 1,
+				orientations: 0,
+				idempotency_keys: 0
+			}
 		});
 
 		// Nothing left to do the second time, and that run is logged too.
@@ -101,5 +109,62 @@ describe.each(DATABASES)('accounts: privacy on %s', (kind) => {
 			throttle: 0
 		});
 		expect((await listAudit(t.db, { action: 'privacy.purge' })).total).toBe(2);
+	});
+	it('purge forgets idempotency keys after 24 hours and anonymises old records, in one transaction', async () => {
+		const insertOrientation = (id: string, note: string, months: number) =>
+			t.db.execute(sql`insert into orientations (id, commune, problems, criteria, request_type,
+				computed_level, level, level_reason, consent, orphan, status, note, created_by,
+				created_by_type, age, status_changed_at)
+				values (${id}, '13204', '{medical}', '{}', 'accompagnement', 'simple', 'coordonnee',
+					'Motif du niveau.', true, false, 'refused', ${note}, 'u-1', 'user', 84,
+					now() - make_interval(months => ${months}))`);
+		await insertOrientation('vieille', 'Note ancienne.', 30);
+		await insertOrientation('recente', 'Note récente.', 1);
+		await t.db.execute(sql`insert into orientation_events (orientation_id, status, reason, actor_id)
+			values ('vieille', 'refused', 'Motif du refus.', 'u-2'), ('recente', 'refused', 'Motif.', 'u-2')`);
+		const key = (hash: string, orientation: string, hours: number) =>
+			t.db.execute(sql`insert into idempotency_keys (principal_type, principal_id, key_hash,
+				request_hash, orientation_id, response, created_at)
+				values ('user', 'u-1', ${hash}, 'r', ${orientation}, '{}'::jsonb,
+					now() - make_interval(hours => ${hours}))`);
+		await key('a', 'recente', 25);
+		await key('b', 'recente', 23);
+
+		const result = await purge(t.db);
+		expect(result).toMatchObject({ orientations: 1, idempotencyKeys: 1 });
+		const keys = await queryRows<{ key_hash: string }>(
+			t.db,
+			sql`select key_hash from idempotency_keys order by key_hash`
+		);
+		expect(keys.map((k) => k.key_hash)).toEqual(['b']);
+		const rows = await queryRows<Record<string, unknown>>(
+			t.db,
+			sql`select o.id, o.note, o.level_reason, o.created_by, o.age, o.age_band, e.reason, e.actor_id
+				from orientations o join orientation_events e on e.orientation_id = o.id order by o.id`
+		);
+		expect(rows).toEqual([
+			{
+				id: 'recente',
+				note: 'Note récente.',
+				level_reason: 'Motif du niveau.',
+				created_by: 'u-1',
+				age: 84,
+				age_band: null,
+				reason: 'Motif.',
+				actor_id: 'u-2'
+			},
+			{
+				id: 'vieille',
+				note: null,
+				level_reason: null,
+				created_by: null,
+				age: null,
+				age_band: null,
+				reason: null,
+				actor_id: null
+			}
+		]);
+		const { rows: logged } = await listAudit(t.db, { action: 'privacy.purge' });
+		expect(logged[0]?.details).toMatchObject({ orientations: 1, idempotency_keys: 1 });
 	});
 });

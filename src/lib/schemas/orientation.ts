@@ -1,3 +1,4 @@
+import { checkFreeText, type IdentifierMessageOptions } from '$lib/domain/identifiers';
 import { CRITERION_CODES, KINDS, LEVEL_CODES, PROBLEM_CODES } from '$lib/domain/taxonomy';
 import { INSEE_CODE } from '$lib/geo/places';
 import { TerritoryIdSchema } from './territory';
@@ -93,8 +94,41 @@ export const SOURCES = [
 export const SOURCE_CODES = SOURCES.map((s) => s.code) as [string, ...string[]];
 defineVocabulary(SOURCES, 'l’origine de la demande');
 
+/**
+ * Free text (a note, a reason) holding a direct identifier of the person — an e-mail address, a
+ * phone number, a NIR, a postal address (domain/identifiers) — is refused at its path, naming the
+ * field and what was found, never the value (contract §3): the value is neither stored nor part
+ * of any message, so it cannot reach a log. In the schema, so the form, the API and the CLI all
+ * get it.
+ */
+function withoutIdentifiers<T extends z.ZodType<string>>(
+	schema: T,
+	field: string,
+	options: IdentifierMessageOptions = {}
+) {
+	return schema.superRefine((text, ctx) => {
+		const message = checkFreeText(field, text, options);
+		if (message) ctx.addIssue({ code: 'custom', message });
+	});
+}
+
 /** Free text must not carry names: kept short, and the form says so. */
-const Note = z.string().trim().max(1000, '1 000 caractères au plus').optional();
+const Note = withoutIdentifiers(
+	z.string().trim().max(1000, '1 000 caractères au plus'),
+	'la note'
+).optional();
+
+const LevelReason = withoutIdentifiers(
+	z.string().trim().min(1, 'motivez le choix du niveau').max(500),
+	'le motif du niveau',
+	{ advice: 'motivez le niveau sans coordonnées de la personne' }
+).optional();
+
+const StatusReason = withoutIdentifiers(
+	z.string().trim().min(1).max(500, '500 caractères au plus'),
+	'le motif',
+	{ advice: 'aucune coordonnée de la personne n’est gardée dans le suivi' }
+).optional();
 
 export const OrientationCreateSchema = z
 	.strictObject({
@@ -107,7 +141,7 @@ export const OrientationCreateSchema = z
 			.max(100)
 			.nullable()
 			.default(null),
-		level_reason: z.string().trim().min(1, 'motivez le choix du niveau').max(500).optional(),
+		level_reason: LevelReason,
 		note: Note,
 		/** Where the request came from: a kind of structure, the person, or a relative. */
 		source: z.enum(SOURCE_CODES).optional()
@@ -122,7 +156,7 @@ export type OrientationCreateData = z.output<typeof OrientationCreateSchema>;
 export const StatusChangeSchema = z
 	.strictObject({
 		status: z.enum(ORIENTATION_STATUSES),
-		reason: z.string().trim().min(1).max(500, '500 caractères au plus').optional()
+		reason: StatusReason
 	})
 	.refine((s) => s.status !== 'refused' || s.reason !== undefined, {
 		message: 'un refus doit être motivé',

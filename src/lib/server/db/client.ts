@@ -1,8 +1,8 @@
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
-import type { SQL } from 'drizzle-orm';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { DrizzleQueryError, type SQL } from 'drizzle-orm';
+import { PgPreparedQuery, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
@@ -54,7 +54,7 @@ async function openPglite(
 		const client = await PGlite.create(inMemory ? undefined : dataDir, {
 			extensions: { pg_trgm, unaccent }
 		});
-		const db = drizzlePglite(client, { schema }) as unknown as Db;
+		const db = withSanitizedTransactions(drizzlePglite(client, { schema }) as unknown as Db);
 		await migratePglite(drizzlePglite(client, { schema }), { migrationsFolder: migrationsDir });
 		return {
 			db,
@@ -84,13 +84,164 @@ async function openPostgres(url: string, migrationsDir: string): Promise<Databas
 	}
 	const parsed = new URL(url);
 	return {
-		db: db as unknown as Db,
+		db: withSanitizedTransactions(db as unknown as Db),
 		driver: 'postgres',
 		location: `PostgreSQL ${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`,
 		async close() {
 			await client.end({ timeout: 5 });
 		}
 	};
+}
+
+/* --------------------------- Database errors, safe to print --------------------------- */
+
+/**
+ * A failed query as the rest of the app sees it: the SQLSTATE `code`, the `constraint`, `table`
+ * and `column` it names, and the statement's text (placeholders `$1`…, never their values), but
+ * neither the parameters nor the server's `detail` (« Failing row contains (…, <the note>) »,
+ * « Key (id)=(…) »), nor a message that may quote a value (« invalid input syntax for type
+ * integer: "…" »), nor the driver's error as `cause` (it carries all of them). Whatever prints it
+ * — handleError, the CLI, the daily purge's log — prints nothing the request brought.
+ */
+export class DatabaseQueryError extends Error {
+	/** SQLSTATE (`23505`), or the driver's code for a connection failure (`ECONNREFUSED`). */
+	readonly code: string | undefined;
+	readonly constraint: string | undefined;
+	readonly table: string | undefined;
+	readonly column: string | undefined;
+	readonly query: string | undefined;
+
+	constructor(fields: {
+		code?: string;
+		constraint?: string;
+		table?: string;
+		column?: string;
+		query?: string;
+		serverMessage?: string;
+	}) {
+		const said = [
+			fields.code && `SQLSTATE ${fields.code}`,
+			fields.constraint && `contrainte ${fields.constraint}`,
+			fields.table && `table ${fields.table}`,
+			fields.column && `colonne ${fields.column}`
+		].filter(Boolean);
+		super(
+			`Requête refusée par la base de données${said.length > 0 ? ` (${said.join(', ')})` : ''}` +
+				(fields.serverMessage ? ` : ${fields.serverMessage}` : '')
+		);
+		this.name = 'DatabaseQueryError';
+		this.code = fields.code;
+		this.constraint = fields.constraint;
+		this.table = fields.table;
+		this.column = fields.column;
+		this.query = fields.query;
+	}
+}
+
+/**
+ * SQLSTATE classes whose server message names objects only, never a value: connection (08),
+ * integrity constraints (23: « duplicate key value violates unique constraint "…" », the values
+ * being in `detail`), transaction rollback (40), syntax or access rule (42: it may quote the
+ * statement, which holds placeholders only), resources (53), object state (55), operator
+ * intervention (57), and P0, the RAISE of this project's own triggers (migrations), whose
+ * wording is constant (« audit_log is append-only ») — a trigger must never format a value into
+ * it. Any other class (22, data exceptions, quotes the value) keeps its code alone.
+ */
+const SAFE_MESSAGE_CLASSES = new Set(['08', '23', '40', '42', '53', '55', '57', 'P0']);
+
+const SQLSTATE = /^[0-9A-Z]{5}$/;
+
+function stringField(source: object, ...names: string[]): string | undefined {
+	for (const name of names) {
+		const value = (source as Record<string, unknown>)[name];
+		if (typeof value === 'string' && value !== '') return value;
+	}
+	return undefined;
+}
+
+/** Whether an error comes from a database driver (postgres.js, PGlite) or drizzle's wrapper. */
+function isDriverError(error: object): boolean {
+	if (error instanceof DrizzleQueryError) return true;
+	const e = error as Record<string, unknown>;
+	return (
+		typeof e.code === 'string' &&
+		('severity' in e || 'routine' in e || 'params' in e || 'parameters' in e || 'query' in e)
+	);
+}
+
+/**
+ * The error safe to print: a drizzle or driver error becomes a {@link DatabaseQueryError} (see
+ * there for what it keeps); any other error, the app's own included, is returned unchanged.
+ */
+export function sanitizeDatabaseError(error: unknown): unknown {
+	if (!error || typeof error !== 'object' || error instanceof DatabaseQueryError) return error;
+	if (!isDriverError(error)) return error;
+	const query = error instanceof DrizzleQueryError ? error.query : stringField(error, 'query');
+	// The driver's error: drizzle's cause, or the error itself.
+	let source: object = error;
+	const cause = (error as { cause?: unknown }).cause;
+	if (error instanceof DrizzleQueryError && cause && typeof cause === 'object') source = cause;
+	if (source instanceof DatabaseQueryError) return new DatabaseQueryError({ ...source, query });
+	const code = stringField(source, 'code');
+	const message = source instanceof Error ? source.message : undefined;
+	// A driver's own code (ECONNREFUSED, CONNECTION_CLOSED) comes with a message about the
+	// connection; drizzle's own message lists the parameters.
+	const safe =
+		code !== undefined &&
+		(SQLSTATE.test(code) ? SAFE_MESSAGE_CLASSES.has(code.slice(0, 2)) : true) &&
+		!(source instanceof DrizzleQueryError);
+	return new DatabaseQueryError({
+		code,
+		constraint: stringField(source, 'constraint', 'constraint_name'),
+		table: stringField(source, 'table', 'table_name'),
+		column: stringField(source, 'column', 'column_name'),
+		query,
+		serverMessage: safe ? message : undefined
+	});
+}
+
+/**
+ * Every query of either driver runs through drizzle's PgPreparedQuery.queryWithCache, which wraps
+ * a failure in a DrizzleQueryError whose message and `params` hold the parameters (a note
+ * included) and whose `cause` holds the driver's error (`detail`, `params`, `parameters`).
+ * Drizzle offers no hook on errors (its logger sees successful queries only), so the one method
+ * is wrapped here, once per process, to throw a {@link DatabaseQueryError} instead.
+ */
+const SANITIZED = Symbol.for('bon-tiers.sanitized-database-errors');
+
+function sanitizeQueryErrors(): void {
+	const prototype = PgPreparedQuery.prototype as unknown as Record<PropertyKey, unknown> & {
+		queryWithCache: (...args: unknown[]) => Promise<unknown>;
+	};
+	if (prototype[SANITIZED]) return;
+	const original = prototype.queryWithCache;
+	prototype.queryWithCache = async function (this: unknown, ...args: unknown[]) {
+		try {
+			return await original.apply(this, args);
+		} catch (error) {
+			throw sanitizeDatabaseError(error);
+		}
+	};
+	prototype[SANITIZED] = true;
+}
+
+sanitizeQueryErrors();
+
+/**
+ * A transaction's own failures (BEGIN, COMMIT, a deferred constraint) come from the driver
+ * without passing through queryWithCache: sanitised too. Errors thrown by the callback, the
+ * app's own included, pass unchanged (sanitizeDatabaseError leaves them alone).
+ */
+function withSanitizedTransactions(db: Db): Db {
+	const transaction = db.transaction.bind(db);
+	db.transaction = (async (...args: Parameters<Db['transaction']>) => {
+		try {
+			return await transaction(...args);
+		} catch (error) {
+			throw sanitizeDatabaseError(error);
+		}
+	}) as Db['transaction'];
+	return db;
 }
 
 /** Rows of a raw query, whichever driver ran it (PGlite returns {rows}, postgres.js an array). */

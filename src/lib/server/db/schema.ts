@@ -351,6 +351,37 @@ export const orientationEvents = pgTable(
 	(t) => [index('orientation_events_orientation').on(t.orientationId)]
 );
 
+/**
+ * `Idempotency-Key` of `POST /orientations` (contract §3): a retried create by the same principal
+ * with the same key returns the first answer instead of a second record. Written in the same
+ * transaction as the orientation, so a key is stored exactly when its orientation is. The key is
+ * kept as its SHA-256 (a client may put anything in a header, a name included), with the
+ * fingerprint of the request it came with (the same key with another request is refused) and the
+ * answer given. Purged after 24 hours (privacy.ts).
+ */
+export const idempotencyKeys = pgTable(
+	'idempotency_keys',
+	{
+		principalType: text('principal_type').notNull(),
+		principalId: text('principal_id').notNull(),
+		/** SHA-256 (hex) of the header's value. */
+		keyHash: text('key_hash').notNull(),
+		/** SHA-256 (hex) of the validated request, in a canonical form. */
+		requestHash: text('request_hash').notNull(),
+		orientationId: text('orientation_id')
+			.notNull()
+			.references(() => orientations.id, { onDelete: 'cascade' }),
+		/** The answer given the first time (the orientation's id, reference and recommendation). */
+		response: jsonb('response').$type<Record<string, unknown>>().notNull(),
+		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
+	},
+	(t) => [
+		primaryKey({ columns: [t.principalType, t.principalId, t.keyHash] }),
+		index('idempotency_keys_created').on(t.createdAt),
+		index('idempotency_keys_orientation').on(t.orientationId)
+	]
+);
+
 /* ------------------------------ The pilot's desk ------------------------------ */
 
 /**

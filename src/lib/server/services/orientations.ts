@@ -1,7 +1,13 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db } from '$lib/server/db/client';
-import { orientationEvents, orientations, structures } from '$lib/server/db/schema';
+import {
+	idempotencyKeys,
+	orientationEvents,
+	orientations,
+	structures,
+	territories
+} from '$lib/server/db/schema';
 import type { Principal } from '$lib/server/auth/principal';
 import { assessComplexity, type ComplexityAssessment } from '$lib/domain/complexity';
 import {
@@ -25,6 +31,7 @@ import {
 	REFERENCE_PATTERN,
 	STATUS_LABELS,
 	StatusChangeSchema,
+	type OrientationCreateData,
 	type OrientationStatus,
 	type RecommendationRequestData
 } from '$lib/schemas/orientation';
@@ -33,7 +40,6 @@ import { audit } from './audit';
 import { getPlaceCatalog, getPlaces, resolvePoint } from './geography';
 import { activeRules } from './rules';
 import { REMIT_COLUMNS, remitOf, type RemitRow } from './structures';
-import { territoryExists } from './territories';
 
 /** A request that cannot be answered: 422 (invalid) or 404 (unknown, or outside the scope). */
 export class OrientationError extends Error {
@@ -59,7 +65,7 @@ export interface RecommendationAnswer {
 	result: RecommendationResult;
 }
 
-/** Territories that contain the place, within the caller's scope. */
+/** Every territory that contains the place (the caller's scope is applied by the caller). */
 async function territoriesOfPlace(db: Db, place: string): Promise<string[]> {
 	const rows = await queryRows<{ territory_id: string }>(
 		db,
@@ -126,6 +132,75 @@ function validationError(issues: Issue[]): OrientationError {
 	return new OrientationError(422, 'Valeurs invalides.', issues);
 }
 
+/** A territory's name, or null when it does not exist. */
+async function territoryName(db: Db, id: string): Promise<string | null> {
+	const [row] = await db
+		.select({ name: territories.name })
+		.from(territories)
+		.where(eq(territories.id, id));
+	return row?.name ?? null;
+}
+
+/**
+ * The territory a request is answered in (contract §3), or null for an unscoped caller and a
+ * place no territory contains. The place must lie in the named territory (else 422 on
+ * `commune`, naming both) and in one of the caller's territories (else 404 naming the place, as
+ * for an unknown territory: a caller scoped to territories cannot orient a person who lives
+ * outside them). A named territory outside the caller's scope answers as an unknown one, so the
+ * ids of other territories do not leak; the place outside the scope is said before the place
+ * outside the named territory, for the same reason.
+ *
+ * This is also what keeps recommendations within what the caller may open. A recommendation
+ * weighs every structure that covers the place, whichever territory imported it (contract §2),
+ * plus the structures of the territory (imported into it, or covering part of it); the directory
+ * shows a scoped caller the structures imported into one of its territories or covering one of
+ * their places (structures.ts `visibleIn`, directory.ts). Once the place lies in one of the
+ * caller's territories, a structure covering the place covers a place of that territory, so every
+ * structure recommended or excluded is one `getStructure` opens for that caller: both rules hold
+ * as written, and neither needs to bend. Without this check, a place outside the caller's
+ * territories brought in structures the caller could not open, and recorded orientations there.
+ */
+async function territoryOfRequest(
+	db: Db,
+	caller: Caller,
+	place: { code: string; name: string },
+	named: string | null
+): Promise<string | null> {
+	const scope = caller.principal.territories;
+	const inScope = (t: string) => !scope || scope.includes(t);
+	if (named) {
+		const name = inScope(named) ? await territoryName(db, named) : null;
+		if (name === null) throw new OrientationError(404, `Territoire introuvable : ${named}`);
+		const containing = await territoriesOfPlace(db, place.code);
+		if (scope && !containing.some(inScope)) throw outsideScope(place);
+		if (!containing.includes(named)) {
+			throw validationError([
+				{
+					path: 'commune',
+					message: `${placeLabel(place)} n’appartient pas au territoire ${name} (${named}) : indiquez un lieu de ce territoire, ou le territoire qui le contient`
+				}
+			]);
+		}
+		return named;
+	}
+	const containing = (await territoriesOfPlace(db, place.code)).filter(inScope);
+	if (containing.length === 1) return containing[0] as string;
+	if (containing.length > 1) {
+		throw validationError([
+			{
+				path: 'territory',
+				message: `le lieu appartient à plusieurs territoires (${containing.join(', ')}) : précisez le territoire (territory)`
+			}
+		]);
+	}
+	if (scope) throw outsideScope(place);
+	return null;
+}
+
+function outsideScope(place: { code: string; name: string }): OrientationError {
+	return new OrientationError(404, `Aucun de vos territoires ne contient ${placeLabel(place)}`);
+}
+
 /** Said of any unknown field of a request: the most likely one is a name. */
 const UNKNOWN_FIELD =
 	'champ inconnu : aucun nom ni autre identifiant direct de la personne n’est accepté';
@@ -165,30 +240,7 @@ export async function answerRequest(
 		]);
 	}
 
-	const scope = caller.principal.territories;
-	let territory: string | null = request.territory ?? null;
-	if (territory) {
-		// Unknown and out of scope answer alike, so that the ids of other territories do not leak.
-		if ((scope && !scope.includes(territory)) || !(await territoryExists(db, territory))) {
-			throw new OrientationError(404, `Territoire introuvable : ${territory}`);
-		}
-	} else {
-		const containing = (await territoriesOfPlace(db, place.code)).filter(
-			(t) => !scope || scope.includes(t)
-		);
-		if (containing.length === 1) territory = containing[0] as string;
-		else if (containing.length > 1) {
-			throw validationError([
-				{
-					path: 'territory',
-					message: `le lieu appartient à plusieurs territoires (${containing.join(', ')}) : précisez le territoire (territory)`
-				}
-			]);
-		} else if (scope) {
-			throw new OrientationError(404, `Aucun de vos territoires ne contient ${placeLabel(place)}`);
-		}
-	}
-
+	const territory = await territoryOfRequest(db, caller, place, request.territory ?? null);
 	const complexity: ComplexityAssessment = assessComplexity({
 		problems: request.problems,
 		criteria: request.criteria,
@@ -245,23 +297,150 @@ export function toApiAnswer(answer: RecommendationAnswer) {
 	};
 }
 
+/**
+ * The reason of an orphan situation's only event: the instance's own words, not free text
+ * (anonymisation keeps it; migration 0006 says it too).
+ */
+export const ORPHAN_REASON = 'situation orpheline : aucune structure';
+
 function ageBand(age: number | null): number | null {
 	return age === null ? null : Math.floor(age / 5) * 5;
 }
 
+/* ------------------------------------ Idempotency ------------------------------------ */
+
+/** What the first `POST /orientations` answered, given again to a retry with the same key. */
+export interface CreatedOrientation {
+	id: string;
+	reference: string;
+	answer: RecommendationAnswer;
+	/** True when this is the answer of an earlier request with the same `Idempotency-Key`. */
+	replayed: boolean;
+}
+
+export interface CreateOrientationOptions {
+	/**
+	 * The request's `Idempotency-Key` header (contract §3): a retry with the same key by the same
+	 * principal returns the first answer instead of a second record.
+	 */
+	idempotencyKey?: string;
+}
+
+/** Visible ASCII, as a header value and an opaque id (a UUID, a counter, a hash) are. */
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** JSON with object keys sorted, so that two requests saying the same thing hash alike. */
+function canonicalJson(value: unknown): string {
+	if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+	if (value && typeof value === 'object') {
+		const entries = Object.entries(value as Record<string, unknown>)
+			.filter(([, v]) => v !== undefined)
+			.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+		return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+	}
+	return JSON.stringify(value ?? null);
+}
+
+/**
+ * The key as stored: its SHA-256, with the fingerprint of the validated request (defaults
+ * applied, keys sorted: `{"criteria": []}` and no `criteria` are the same request).
+ */
+function idempotencyOf(key: string | undefined, data: OrientationCreateData) {
+	if (key === undefined) return null;
+	if (!IDEMPOTENCY_KEY.test(key)) {
+		throw validationError([
+			{
+				path: 'Idempotency-Key',
+				message:
+					'la clé d’idempotence (en-tête Idempotency-Key) : de 1 à 255 caractères visibles, sans espace (un UUID par exemple)'
+			}
+		]);
+	}
+	return { keyHash: sha256(key), requestHash: sha256(canonicalJson(data)) };
+}
+
+type Idempotency = NonNullable<ReturnType<typeof idempotencyOf>>;
+
+/** Thrown inside the transaction when another request with the key committed first. */
+class KeyTaken extends Error {}
+
+/**
+ * The first answer given for this key by this principal, or null when the key is new. The same
+ * key with another request is refused (422: the contract's status for invalid values; 409 would
+ * suggest that retrying later could succeed, and it never will).
+ */
+async function replay(
+	db: Db,
+	caller: Caller,
+	key: Idempotency
+): Promise<CreatedOrientation | null> {
+	const [row] = await db
+		.select({
+			requestHash: idempotencyKeys.requestHash,
+			orientationId: idempotencyKeys.orientationId,
+			response: idempotencyKeys.response
+		})
+		.from(idempotencyKeys)
+		.where(
+			and(
+				eq(idempotencyKeys.principalType, caller.principal.type),
+				eq(idempotencyKeys.principalId, caller.principal.id),
+				eq(idempotencyKeys.keyHash, key.keyHash)
+			)
+		);
+	if (!row) return null;
+	if (row.requestHash !== key.requestHash) {
+		throw validationError([
+			{
+				path: 'Idempotency-Key',
+				message:
+					'cette clé d’idempotence (Idempotency-Key) a déjà servi pour une autre demande : une nouvelle orientation prend une nouvelle clé'
+			}
+		]);
+	}
+	const first = row.response as unknown as Omit<CreatedOrientation, 'replayed'>;
+	// Nothing is written but the trace: the answer names the orientation, as a read does.
+	await audit(db, {
+		actor: caller.principal,
+		action: 'orientation.replay',
+		outcome: 'success',
+		target: { type: 'orientation', id: row.orientationId },
+		territoryId: first.answer.territory,
+		ip: caller.ip,
+		details: { reference: first.reference }
+	});
+	return { ...first, replayed: true };
+}
+
 /**
  * Records an orientation: the same answer as `answerRequest`, then the chosen structure (one of
- * the recommendations) or none for an orphan situation. Audited.
+ * the recommendations) or none for an orphan situation. The orientation, its first event, its
+ * audit entry and its idempotency key (if given) are written in one transaction: none exists
+ * without the others.
+ *
+ * With `options.idempotencyKey`, a retry by the same principal (same key, same request) returns
+ * the first answer, `replayed: true`, and writes nothing but an `orientation.replay` audit entry —
+ * also when the two arrive at once: on PostgreSQL the second waits on the key's row until the
+ * first commits, then answers as a replay. The same key with another request is refused (422).
  */
 export async function createOrientation(
 	db: Db,
 	caller: Caller,
 	input: unknown,
-	today = new Date()
-): Promise<{ id: string; reference: string; answer: RecommendationAnswer }> {
+	today = new Date(),
+	options: CreateOrientationOptions = {}
+): Promise<CreatedOrientation> {
 	const parsed = OrientationCreateSchema.safeParse(input);
 	if (!parsed.success) throw validationError(issuesOf(parsed.error, UNKNOWN_FIELD));
 	const data = parsed.data;
+	const key = idempotencyOf(options.idempotencyKey, data);
+	if (key) {
+		// Before answering again: the first answer stands even if the directory changed since.
+		const first = await replay(db, caller, key);
+		if (first) return first;
+	}
 	const answer = await answerRequest(db, caller, data, today);
 	const issues: Issue[] = [];
 	if (data.level !== null && data.level !== answer.complexity.computed && !data.level_reason) {
@@ -289,57 +468,81 @@ export async function createOrientation(
 
 	const id = randomUUID();
 	const status: OrientationStatus = data.structure ? 'sent' : 'closed';
-	// The reference is drawn by the database within this transaction (schema: `reference`).
-	const reference = await db.transaction(async (tx) => {
-		const [row] = await tx
-			.insert(orientations)
-			.values({
-				id,
-				territoryId: answer.territory,
-				commune: answer.place.code,
-				age: data.age,
-				ageBand: ageBand(data.age),
-				apa: data.apa,
-				problems: data.problems,
-				criteria: data.criteria,
-				requestType: data.request_type,
-				computedLevel: answer.complexity.computed,
-				level: answer.complexity.level,
-				levelReason: data.level_reason ?? null,
-				consent: data.consent,
-				structureId: data.structure,
-				orphan: answer.result.orphan,
-				status,
-				note: data.note ?? null,
-				source: data.source ?? null,
-				createdByType: caller.principal.type,
-				createdBy: caller.principal.id
-			})
-			.returning({ reference: orientations.reference });
-		await tx.insert(orientationEvents).values({
-			orientationId: id,
-			status,
-			reason: data.structure ? null : 'situation orpheline : aucune structure',
-			actorId: caller.principal.id
-		});
-		const drawn = (row as { reference: string }).reference;
-		await audit(tx, {
-			actor: caller.principal,
-			action: 'orientation.create',
-			outcome: 'success',
-			target: { type: 'orientation', id },
-			territoryId: answer.territory,
-			ip: caller.ip,
-			details: {
-				reference: drawn,
-				orphan: answer.result.orphan,
-				level: answer.complexity.level,
-				structure: data.structure
+	try {
+		// The reference is drawn by the database within this transaction (schema: `reference`).
+		const reference = await db.transaction(async (tx) => {
+			const [row] = await tx
+				.insert(orientations)
+				.values({
+					id,
+					territoryId: answer.territory,
+					commune: answer.place.code,
+					age: data.age,
+					ageBand: ageBand(data.age),
+					apa: data.apa,
+					problems: data.problems,
+					criteria: data.criteria,
+					requestType: data.request_type,
+					computedLevel: answer.complexity.computed,
+					level: answer.complexity.level,
+					levelReason: data.level_reason ?? null,
+					consent: data.consent,
+					structureId: data.structure,
+					orphan: answer.result.orphan,
+					status,
+					note: data.note ?? null,
+					source: data.source ?? null,
+					createdByType: caller.principal.type,
+					createdBy: caller.principal.id
+				})
+				.returning({ reference: orientations.reference });
+			const drawn = (row as { reference: string }).reference;
+			if (key) {
+				// A concurrent request with the same key waits here until the other commits; then
+				// nothing is inserted and this transaction is given up (its reference given back).
+				const claimed = await tx
+					.insert(idempotencyKeys)
+					.values({
+						principalType: caller.principal.type,
+						principalId: caller.principal.id,
+						keyHash: key.keyHash,
+						requestHash: key.requestHash,
+						orientationId: id,
+						response: { id, reference: drawn, answer } as unknown as Record<string, unknown>
+					})
+					.onConflictDoNothing()
+					.returning({ keyHash: idempotencyKeys.keyHash });
+				if (claimed.length === 0) throw new KeyTaken();
 			}
+			await tx.insert(orientationEvents).values({
+				orientationId: id,
+				status,
+				reason: data.structure ? null : ORPHAN_REASON,
+				actorId: caller.principal.id
+			});
+			await audit(tx, {
+				actor: caller.principal,
+				action: 'orientation.create',
+				outcome: 'success',
+				target: { type: 'orientation', id },
+				territoryId: answer.territory,
+				ip: caller.ip,
+				details: {
+					reference: drawn,
+					orphan: answer.result.orphan,
+					level: answer.complexity.level,
+					structure: data.structure
+				}
+			});
+			return drawn;
 		});
-		return drawn;
-	});
-	return { id, reference, answer };
+		return { id, reference, answer, replayed: false };
+	} catch (error) {
+		if (!(error instanceof KeyTaken) || !key) throw error;
+		const first = await replay(db, caller, key);
+		if (first) return first;
+		throw error;
+	}
 }
 
 export interface OrientationDetail {
@@ -559,11 +762,16 @@ export async function changeStatus(
 			{ path: 'status', message: transitionMessage(current.reference, current.status, next) }
 		]);
 	}
-	await db.transaction(async (tx) => {
-		await tx
+	// The change applies only to the status it was checked against: of two answers crossing (the
+	// structure accepts while the agent closes), the second finds the status moved and is told
+	// so, instead of writing a transition NEXT_STATUSES does not allow.
+	const applied = await db.transaction(async (tx) => {
+		const moved = await tx
 			.update(orientations)
 			.set({ status: next, statusChangedAt: new Date() })
-			.where(eq(orientations.id, current.id));
+			.where(and(eq(orientations.id, current.id), eq(orientations.status, current.status)))
+			.returning({ id: orientations.id });
+		if (moved.length === 0) return false;
 		await tx.insert(orientationEvents).values({
 			orientationId: current.id,
 			status: next,
@@ -579,7 +787,15 @@ export async function changeStatus(
 			ip: caller.ip,
 			details: { reference: current.reference, from: current.status, to: next }
 		});
+		return true;
 	});
+	if (!applied) {
+		const now = await loadOrientation(db, caller.principal, current.id);
+		const from = now?.status ?? current.status;
+		throw validationError([
+			{ path: 'status', message: transitionMessage(current.reference, from, next) }
+		]);
+	}
 	return (await loadOrientation(db, caller.principal, current.id)) as OrientationDetail;
 }
 
