@@ -23,6 +23,7 @@ import { compile } from 'svelte/compiler';
 import { coverageGrid, summarize, type CoverageFilter } from '$lib/domain/coverage';
 import { layoutChart, type ChartLayout } from '$lib/components/axes/layout';
 import { openDatabase } from '$lib/server/db/client';
+import { systemCaller } from '$lib/server/auth/principal';
 import { territoryAxes } from '$lib/server/services/axes';
 import type { ChartStructure } from '$lib/server/services/coverage';
 import { ensureGeography } from '$lib/server/services/setup';
@@ -216,8 +217,13 @@ export async function chart(): Promise<BenchResult> {
 			['territoire', undefined],
 			[`commune ${ONE_COMMUNE}`, ONE_COMMUNE]
 		] as const) {
-			const answer = await territoryAxes(db, TERRITORY, { type: [], commune });
-			const stats = await measure(() => territoryAxes(db, TERRITORY, { type: [], commune }));
+			const answer = await territoryAxes(db, systemCaller('bench'), TERRITORY, {
+				type: [],
+				commune
+			});
+			const stats = await measure(() =>
+				territoryAxes(db, systemCaller('bench'), TERRITORY, { type: [], commune })
+			);
 			rows.push(
 				row('territoryAxes (PGlite)', scope, stats, { structures: answer.structures.length })
 			);

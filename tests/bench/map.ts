@@ -22,6 +22,7 @@ import zlib from 'node:zlib';
 import { sql } from 'drizzle-orm';
 import * as devalue from 'devalue';
 import { openDatabase, queryRows } from '$lib/server/db/client';
+import { systemCaller } from '$lib/server/auth/principal';
 import { territoryMap } from '$lib/server/services/map';
 import { ensureGeography } from '$lib/server/services/setup';
 import { importStructures } from '$lib/server/services/structures';
@@ -86,11 +87,12 @@ export async function map(): Promise<BenchResult> {
 			['case medical × simple', { type: [], probleme: 'medical', niveau: 'simple' }]
 		];
 		for (const [scope, query] of scenarios) {
-			for (let i = 0; i < WARMUP; i++) await territoryMap(db, TERRITORY, query);
+			for (let i = 0; i < WARMUP; i++)
+				await territoryMap(db, systemCaller('bench'), TERRITORY, query);
 			const times: number[] = [];
 			let answer: Awaited<ReturnType<typeof territoryMap>> | undefined;
 			for (let i = 0; i < RUNS; i++) {
-				const run = await timed(() => territoryMap(db, TERRITORY, query));
+				const run = await timed(() => territoryMap(db, systemCaller('bench'), TERRITORY, query));
 				times.push(run.ms);
 				answer = run.value;
 			}

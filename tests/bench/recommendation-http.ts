@@ -15,6 +15,7 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { openDatabase } from '$lib/server/db/client';
 import { settings, territories } from '$lib/server/db/schema';
+import { systemCaller } from '$lib/server/auth/principal';
 import { createApiToken } from '$lib/server/services/api-tokens';
 import { importBoundaries, readGeojsonFile } from '$lib/server/services/geography';
 import { ensureGeography } from '$lib/server/services/setup';
@@ -70,7 +71,9 @@ export async function recommendationHttp(): Promise<BenchResult> {
 				await db
 					.insert(settings)
 					.values({ key: 'initialized_at', value: new Date().toISOString() });
-				return (await createApiToken(db, { name: 'banc d’essai', role: 'agent' }, null)).token;
+				return (
+					await createApiToken(db, systemCaller('bench'), { name: 'banc d’essai', role: 'agent' })
+				).token;
 			} finally {
 				await database.close();
 			}

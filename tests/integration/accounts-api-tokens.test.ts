@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '$lib/server/db/client';
 import { sha256 } from '$lib/server/auth/crypto';
+import { systemCaller, type Caller } from '$lib/server/auth/principal';
 import {
 	authenticateApiToken,
 	createApiToken,
@@ -12,26 +13,34 @@ import { AccountError } from '$lib/server/services/users';
 import { DATABASES, useTestDatabase } from '../helpers/databases';
 import { insertTerritory, insertUser, rejectionOf, tableText } from '../factories/accounts';
 
+const SYSTEM = systemCaller();
+
 async function tokenCount(db: Parameters<typeof listApiTokens>[0]): Promise<number> {
-	return (await listApiTokens(db)).length;
+	return (await listApiTokens(db, SYSTEM)).length;
 }
 
 describe.each(DATABASES)('accounts: API tokens on %s', (kind) => {
 	const t = useTestDatabase(kind);
 	let adminId = '';
+	/** An unscoped administrator, signed in. */
+	let admin: Caller = SYSTEM;
 
 	beforeAll(async () => {
 		await insertTerritory(t.db, 'marseille-4-12');
 		await insertTerritory(t.db, 'pays-aixois');
 		adminId = (await insertUser(t.db, { role: 'admin', password: false })).id;
+		admin = {
+			principal: { type: 'user', id: adminId, label: 'admin', role: 'admin', territories: null },
+			ip: '203.0.113.7'
+		};
 	});
 
 	it('returns a bt_ token once, and keeps only its SHA-256', async () => {
-		const { token, summary } = await createApiToken(
-			t.db,
-			{ name: 'Import nocturne', role: 'pilot', territories: ['pays-aixois', 'marseille-4-12'] },
-			adminId
-		);
+		const { token, summary } = await createApiToken(t.db, admin, {
+			name: 'Import nocturne',
+			role: 'pilot',
+			territories: ['pays-aixois', 'marseille-4-12']
+		});
 		expect(token).toMatch(/^bt_[A-Za-z0-9_-]{43}$/);
 		expect(summary).toMatchObject({
 			name: 'Import nocturne',
@@ -50,15 +59,15 @@ describe.each(DATABASES)('accounts: API tokens on %s', (kind) => {
 		expect(stored).not.toContain(token);
 		expect(stored).not.toContain(token.slice(3));
 		// Not listed again either.
-		expect(JSON.stringify(await listApiTokens(t.db))).not.toContain(token.slice(3));
+		expect(JSON.stringify(await listApiTokens(t.db, SYSTEM))).not.toContain(token.slice(3));
 	});
 
 	it('authenticates a token as its role and territories, and records when it was used', async () => {
-		const { token, summary } = await createApiToken(
-			t.db,
-			{ name: 'Tableau de bord', role: 'partner', territories: ['marseille-4-12'] },
-			null
-		);
+		const { token, summary } = await createApiToken(t.db, SYSTEM, {
+			name: 'Tableau de bord',
+			role: 'partner',
+			territories: ['marseille-4-12']
+		});
 		const before = Date.now();
 		expect(await authenticateApiToken(t.db, token)).toEqual({
 			type: 'token',
@@ -67,14 +76,14 @@ describe.each(DATABASES)('accounts: API tokens on %s', (kind) => {
 			role: 'partner',
 			territories: ['marseille-4-12']
 		});
-		const used = (await listApiTokens(t.db)).find((s) => s.id === summary.id)?.lastUsedAt;
+		const used = (await listApiTokens(t.db, SYSTEM)).find((s) => s.id === summary.id)?.lastUsedAt;
 		expect(used).toBeInstanceOf(Date);
 		expect(used?.getTime()).toBeGreaterThanOrEqual(before - 1000);
 		expect(used?.getTime()).toBeLessThanOrEqual(Date.now() + 1000);
 	});
 
 	it('gives a token without territories every territory (null)', async () => {
-		const { token } = await createApiToken(t.db, { name: 'Instance', role: 'admin' }, adminId);
+		const { token } = await createApiToken(t.db, admin, { name: 'Instance', role: 'admin' });
 		expect(await authenticateApiToken(t.db, token)).toMatchObject({
 			type: 'token',
 			role: 'admin',
@@ -83,24 +92,27 @@ describe.each(DATABASES)('accounts: API tokens on %s', (kind) => {
 	});
 
 	it('refuses a revoked token', async () => {
-		const { token, summary } = await createApiToken(
-			t.db,
-			{ name: 'À révoquer', role: 'agent', territories: ['pays-aixois'] },
-			adminId
-		);
+		const { token, summary } = await createApiToken(t.db, admin, {
+			name: 'À révoquer',
+			role: 'agent',
+			territories: ['pays-aixois']
+		});
 		expect(await authenticateApiToken(t.db, token)).not.toBeNull();
-		expect(await revokeApiToken(t.db, summary.id)).toBe(true);
+		await revokeApiToken(t.db, admin, summary.id);
 		expect(await authenticateApiToken(t.db, token)).toBeNull();
-		expect((await listApiTokens(t.db)).find((s) => s.id === summary.id)?.revokedAt).toBeInstanceOf(
-			Date
-		);
+		expect(
+			(await listApiTokens(t.db, SYSTEM)).find((s) => s.id === summary.id)?.revokedAt
+		).toBeInstanceOf(Date);
 		// Once is enough; an unknown id revokes nothing.
-		expect(await revokeApiToken(t.db, summary.id)).toBe(false);
-		expect(await revokeApiToken(t.db, 'no-such-token')).toBe(false);
+		for (const id of [summary.id, 'no-such-token']) {
+			const error = await rejectionOf(revokeApiToken(t.db, admin, id));
+			expect(error).toBeInstanceOf(AccountError);
+			expect(error).toMatchObject({ kind: 'not_found', issues: [{ path: 'id' }] });
+		}
 	});
 
 	it('refuses unknown, altered and malformed tokens', async () => {
-		const { token } = await createApiToken(t.db, { name: 'Témoin', role: 'partner' }, adminId);
+		const { token } = await createApiToken(t.db, admin, { name: 'Témoin', role: 'partner' });
 		const last = token.at(-1) === 'A' ? 'B' : 'A';
 		for (const candidate of [
 			`bt_${'A'.repeat(43)}`,
@@ -121,7 +133,7 @@ describe.each(DATABASES)('accounts: API tokens on %s', (kind) => {
 	it('refuses an unknown territory, an unknown role, an empty name and an unknown field', async () => {
 		const before = await tokenCount(t.db);
 		const paths = async (input: unknown) => {
-			const error = await rejectionOf(createApiToken(t.db, input, adminId));
+			const error = await rejectionOf(createApiToken(t.db, admin, input));
 			expect(error).toBeInstanceOf(AccountError);
 			return (error as AccountError).issues.map((i) => i.path);
 		};

@@ -11,6 +11,7 @@ import {
 	validateSession
 } from '$lib/server/services/sessions';
 import { THROTTLE_RULES, recordFailure, throttleKey } from '$lib/server/services/throttle';
+import { systemCaller } from '$lib/server/auth/principal';
 import { getUser, setUserDisabled } from '$lib/server/services/users';
 import { DATABASES, useTestDatabase } from '../helpers/databases';
 import { openSecondConnection } from '../helpers/second-connection';
@@ -384,7 +385,7 @@ describe.each(DATABASES)('accounts: sign-in and sessions on %s', (kind) => {
 			await t.db.execute(sql`update users set disabled_at = now() where id = ${user.id}`);
 			expect(await validateSession(t.db, token)).toBeNull();
 			expect(await sessionHashesOf(t.db, user.id)).toEqual([]);
-			await setUserDisabled(t.db, user.id, false);
+			await setUserDisabled(t.db, systemCaller(), user.id, false);
 			expect(await validateSession(t.db, token)).toBeNull();
 		});
 

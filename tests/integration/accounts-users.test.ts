@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '$lib/server/db/client';
 import { verifyPassword } from '$lib/server/auth/password';
+import { systemCaller, type Caller } from '$lib/server/auth/principal';
 import { login, validateSession } from '$lib/server/services/sessions';
 import {
 	AccountError,
@@ -32,6 +33,17 @@ async function accountError(promise: Promise<unknown>): Promise<AccountError> {
 	return error as AccountError;
 }
 
+/** The command line: an unscoped administrator. */
+const SYSTEM = systemCaller();
+
+/** The account itself, as its own page calls the services. */
+function self(user: { id: string; email: string }): Caller {
+	return {
+		principal: { type: 'user', id: user.id, label: user.email, role: 'agent', territories: null },
+		ip: null
+	};
+}
+
 async function userCount(db: Parameters<typeof getUser>[0]): Promise<number> {
 	const [row] = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from users`);
 	return row?.n ?? -1;
@@ -48,7 +60,7 @@ describe.each(DATABASES)('accounts: users on %s', (kind) => {
 	describe('createUser', () => {
 		it('without a password: returns a one-time password, to be changed at first sign-in', async () => {
 			const email = uniqueEmail('pilote');
-			const { user, oneTimePassword } = await createUser(t.db, {
+			const { user, oneTimePassword } = await createUser(t.db, SYSTEM, {
 				email,
 				role: 'pilot',
 				territories: ['pays-aixois', 'marseille-4-12']
@@ -72,7 +84,7 @@ describe.each(DATABASES)('accounts: users on %s', (kind) => {
 
 		it('with a password: no one-time password, nothing to change', async () => {
 			const email = uniqueEmail('Agent.Majuscules');
-			const { user, oneTimePassword } = await createUser(t.db, {
+			const { user, oneTimePassword } = await createUser(t.db, SYSTEM, {
 				email,
 				role: 'agent',
 				password: PASSWORD
@@ -98,7 +110,11 @@ describe.each(DATABASES)('accounts: users on %s', (kind) => {
 			async (_, password, message) => {
 				const before = await userCount(t.db);
 				const error = await accountError(
-					createUser(t.db, { email: 'martine.dupont@ccas.example.fr', role: 'agent', password })
+					createUser(t.db, SYSTEM, {
+						email: 'martine.dupont@ccas.example.fr',
+						role: 'agent',
+						password
+					})
 				);
 				expect(error.issues.length).toBeGreaterThan(0);
 				expect(error.issues.every((issue) => issue.path === 'password')).toBe(true);
@@ -112,7 +128,7 @@ describe.each(DATABASES)('accounts: users on %s', (kind) => {
 			await insertUser(t.db, { email });
 			const before = await userCount(t.db);
 			const error = await accountError(
-				createUser(t.db, { email: email.toUpperCase(), role: 'partner' })
+				createUser(t.db, SYSTEM, { email: email.toUpperCase(), role: 'partner' })
 			);
 			expect(error.issues).toEqual([
 				{ path: 'email', message: expect.stringContaining('existe déjà') }
@@ -123,8 +139,8 @@ describe.each(DATABASES)('accounts: users on %s', (kind) => {
 		it('refuses the second of two simultaneous creations of one email with an AccountError', async () => {
 			const email = uniqueEmail('simultane');
 			const results = await Promise.allSettled([
-				createUser(t.db, { email, role: 'agent', password: PASSWORD }),
-				createUser(t.db, { email: email.toUpperCase(), role: 'agent', password: PASSWORD })
+				createUser(t.db, SYSTEM, { email, role: 'agent', password: PASSWORD }),
+				createUser(t.db, SYSTEM, { email: email.toUpperCase(), role: 'agent', password: PASSWORD })
 			]);
 			expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
 			const failed = results.find((r) => r.status === 'rejected');
@@ -140,7 +156,7 @@ describe.each(DATABASES)('accounts: users on %s', (kind) => {
 		it('refuses an unknown territory and writes nothing', async () => {
 			const before = await userCount(t.db);
 			const error = await accountError(
-				createUser(t.db, {
+				createUser(t.db, SYSTEM, {
 					email: uniqueEmail(),
 					role: 'agent',
 					territories: ['marseille-4-12', 'atlantide']
@@ -155,7 +171,7 @@ describe.each(DATABASES)('accounts: users on %s', (kind) => {
 		it('refuses an unknown role, a malformed email and an unknown field', async () => {
 			const before = await userCount(t.db);
 			const paths = async (input: unknown) =>
-				(await accountError(createUser(t.db, input))).issues.map((i) => i.path);
+				(await accountError(createUser(t.db, SYSTEM, input))).issues.map((i) => i.path);
 			expect(await paths({ email: uniqueEmail(), role: 'superuser' })).toEqual(['role']);
 			expect(await paths({ email: 'pas-une-adresse', role: 'agent' })).toEqual(['email']);
 			expect(await paths({ email: uniqueEmail(), role: 'agent', admin: true })).toEqual(['admin']);
@@ -166,7 +182,7 @@ describe.each(DATABASES)('accounts: users on %s', (kind) => {
 	describe('updateUser', () => {
 		it('replaces the role and the territories', async () => {
 			const user = await insertUser(t.db, { role: 'partner', territories: ['pays-aixois'] });
-			const updated = await updateUser(t.db, user.id, {
+			const updated = await updateUser(t.db, SYSTEM, user.id, {
 				role: 'pilot',
 				territories: ['marseille-4-12']
 			});
@@ -176,7 +192,7 @@ describe.each(DATABASES)('accounts: users on %s', (kind) => {
 				territories: ['marseille-4-12']
 			});
 			expect(await getUser(t.db, user.id)).toEqual(updated);
-			expect(await updateUser(t.db, user.id, { role: 'agent' })).toMatchObject({
+			expect(await updateUser(t.db, SYSTEM, user.id, { role: 'agent' })).toMatchObject({
 				role: 'agent',
 				territories: []
 			});
@@ -186,17 +202,17 @@ describe.each(DATABASES)('accounts: users on %s', (kind) => {
 			const user = await insertUser(t.db, { role: 'agent', territories: ['pays-aixois'] });
 			const before = await getUser(t.db, user.id);
 			const unknownTerritory = await accountError(
-				updateUser(t.db, user.id, { role: 'admin', territories: ['atlantide'] })
+				updateUser(t.db, SYSTEM, user.id, { role: 'admin', territories: ['atlantide'] })
 			);
 			expect(unknownTerritory.issues).toEqual([
 				{ path: 'territories', message: expect.stringContaining('atlantide') }
 			]);
-			const unknownRole = await accountError(updateUser(t.db, user.id, { role: 'root' }));
+			const unknownRole = await accountError(updateUser(t.db, SYSTEM, user.id, { role: 'root' }));
 			expect(unknownRole.issues.map((i) => i.path)).toEqual(['role']);
 			expect(await getUser(t.db, user.id)).toEqual(before);
 
 			const missing = await accountError(
-				updateUser(t.db, 'no-such-account', { role: 'agent', territories: ['pays-aixois'] })
+				updateUser(t.db, SYSTEM, 'no-such-account', { role: 'agent', territories: ['pays-aixois'] })
 			);
 			expect(missing.issues).toEqual([{ path: 'id', message: 'compte introuvable' }]);
 		});
@@ -211,7 +227,7 @@ describe.each(DATABASES)('accounts: users on %s', (kind) => {
 			const others = await insertSession(t.db, other.id);
 			expect(await validateSession(t.db, first.token)).not.toBeNull();
 
-			await setUserDisabled(t.db, user.id, true);
+			await setUserDisabled(t.db, SYSTEM, user.id, true);
 			expect(await sessionHashesOf(t.db, user.id)).toEqual([]);
 			expect(await validateSession(t.db, first.token)).toBeNull();
 			expect(await validateSession(t.db, second.token)).toBeNull();
@@ -219,7 +235,7 @@ describe.each(DATABASES)('accounts: users on %s', (kind) => {
 			expect(await sessionHashesOf(t.db, other.id)).toEqual([others.tokenHash]);
 
 			// Re-enabled: the account may sign in again, the old sessions stay ended.
-			await setUserDisabled(t.db, user.id, false);
+			await setUserDisabled(t.db, SYSTEM, user.id, false);
 			expect((await getUser(t.db, user.id))?.disabledAt).toBeNull();
 			expect(await validateSession(t.db, first.token)).toBeNull();
 		});
@@ -232,7 +248,12 @@ describe.each(DATABASES)('accounts: users on %s', (kind) => {
 			const ended = [await insertSession(t.db, user.id), await insertSession(t.db, user.id)];
 			await t.db.execute(sql`update users set must_change_password = true where id = ${user.id}`);
 
-			await changePassword(t.db, user.id, OTHER_PASSWORD, kept.tokenHash);
+			await changePassword(
+				t.db,
+				self(user),
+				{ current: PASSWORD, password: OTHER_PASSWORD },
+				kept.tokenHash
+			);
 			expect(await sessionHashesOf(t.db, user.id)).toEqual([kept.tokenHash]);
 			for (const session of ended) expect(await validateSession(t.db, session.token)).toBeNull();
 			expect((await validateSession(t.db, kept.token))?.principal).toMatchObject({
@@ -254,7 +275,7 @@ describe.each(DATABASES)('accounts: users on %s', (kind) => {
 			const user = await insertUser(t.db);
 			await insertSession(t.db, user.id);
 			await insertSession(t.db, user.id);
-			await changePassword(t.db, user.id, OTHER_PASSWORD);
+			await changePassword(t.db, self(user), { current: PASSWORD, password: OTHER_PASSWORD });
 			expect(await sessionHashesOf(t.db, user.id)).toEqual([]);
 		});
 
@@ -262,26 +283,35 @@ describe.each(DATABASES)('accounts: users on %s', (kind) => {
 			const user = await insertUser(t.db);
 			const session = await insertSession(t.db, user.id);
 			const before = (await findUserByEmail(t.db, user.email))?.passwordHash;
-			const error = await accountError(changePassword(t.db, user.id, 'qwerty123456'));
+			const error = await accountError(
+				changePassword(t.db, self(user), { current: PASSWORD, password: 'qwerty123456' })
+			);
 			expect(error.issues.map((i) => i.path)).toEqual(['password']);
 			expect((await findUserByEmail(t.db, user.email))?.passwordHash).toBe(before);
 			expect(await sessionHashesOf(t.db, user.id)).toEqual([session.tokenHash]);
-			const missing = await accountError(changePassword(t.db, 'no-such-account', OTHER_PASSWORD));
+			const missing = await accountError(
+				changePassword(t.db, self({ id: 'no-such-account', email: 'personne@example.fr' }), {
+					current: PASSWORD,
+					password: OTHER_PASSWORD
+				})
+			);
 			expect(missing.issues.map((i) => i.path)).toEqual(['id']);
 		});
 	});
 
 	describe('countActiveAdmins', () => {
 		it('counts the admins that are not disabled, and only them', async () => {
+			// Another active admin, so that the one below is never the last (which keeps its role).
+			await insertUser(t.db, { role: 'admin' });
 			const base = await countActiveAdmins(t.db);
 			const admin = await insertUser(t.db, { role: 'admin' });
 			await insertUser(t.db, { role: 'admin', disabled: true });
 			await insertUser(t.db, { role: 'pilot' });
 			expect(await countActiveAdmins(t.db)).toBe(base + 1);
-			await setUserDisabled(t.db, admin.id, true);
+			await setUserDisabled(t.db, SYSTEM, admin.id, true);
 			expect(await countActiveAdmins(t.db)).toBe(base);
-			await setUserDisabled(t.db, admin.id, false);
-			await updateUser(t.db, admin.id, { role: 'pilot' });
+			await setUserDisabled(t.db, SYSTEM, admin.id, false);
+			await updateUser(t.db, SYSTEM, admin.id, { role: 'pilot' });
 			expect(await countActiveAdmins(t.db)).toBe(base);
 		});
 	});

@@ -548,7 +548,9 @@ const isoDay = (d: string | Date | null) => (d instanceof Date ? d.toISOString()
 
 describe.each(DATABASES)('the pilot’s desk on %s', (kind) => {
 	const t = useTestDatabase(kind, { demo: true });
-	const pilot = agentCaller([DEMO_TERRITORY_ID], 'pilot');
+	// A pilot of both territories: the walls between territories are tested in pilot-walls.test.ts;
+	// here, that a service keeps to the territory it is given.
+	const pilot = agentCaller([DEMO_TERRITORY_ID, OTHER], 'pilot');
 	let refs: RefStructure[];
 	let history: GenOrientation[];
 
@@ -578,7 +580,7 @@ describe.each(DATABASES)('the pilot’s desk on %s', (kind) => {
 			['the period', PERIOD],
 			['a narrower period', NARROW]
 		])('by cell, trend and gaps match the reference over %s', async (_, period) => {
-			const got = await orphanSituations(t.db, DEMO_TERRITORY_ID, period);
+			const got = await orphanSituations(t.db, pilot, DEMO_TERRITORY_ID, period);
 			const want = expectedOrphans(history, refs, period);
 			const key = (r: { problem: string; level: string; commune: string }) =>
 				`${r.problem}|${r.level}|${r.commune}`;
@@ -623,7 +625,7 @@ describe.each(DATABASES)('the pilot’s desk on %s', (kind) => {
 		});
 
 		it('the generated history exercises every case: counts over and under 5, asked and unasked gaps', async () => {
-			const got = await orphanSituations(t.db, DEMO_TERRITORY_ID, PERIOD);
+			const got = await orphanSituations(t.db, pilot, DEMO_TERRITORY_ID, PERIOD);
 			expect(got.byCell.some((r) => r.count === null)).toBe(true);
 			expect(got.byCell.some((r) => r.count !== null)).toBe(true);
 			expect(got.trend.length).toBeGreaterThanOrEqual(6);
@@ -633,7 +635,7 @@ describe.each(DATABASES)('the pilot’s desk on %s', (kind) => {
 
 		it('the period is inclusive of from and exclusive of to, and other territories never count', async () => {
 			const totalOf = async (period: Period, territory = DEMO_TERRITORY_ID) =>
-				(await orphanSituations(t.db, territory, period)).total;
+				(await orphanSituations(t.db, pilot, territory, period)).total;
 			const count = (period: Period, territory = DEMO_TERRITORY_ID) =>
 				history.filter((o) => o.orphan && inPeriod(o, period, territory)).length;
 			const base = await totalOf(PERIOD);
@@ -661,7 +663,7 @@ describe.each(DATABASES)('the pilot’s desk on %s', (kind) => {
 			expect(await totalOf(PERIOD, OTHER)).toBe(suppress(count(PERIOD, OTHER)));
 			expect(count(PERIOD, OTHER)).toBeGreaterThanOrEqual(5);
 			// An empty period.
-			const empty = await orphanSituations(t.db, DEMO_TERRITORY_ID, {
+			const empty = await orphanSituations(t.db, pilot, DEMO_TERRITORY_ID, {
 				from: new Date('2020-01-01T00:00:00Z'),
 				to: new Date('2020-02-01T00:00:00Z')
 			});
@@ -692,7 +694,7 @@ describe.each(DATABASES)('the pilot’s desk on %s', (kind) => {
 			['a narrower period', NARROW]
 		])('pairs, shared cells and places, where orientations went over %s', async (_, period) => {
 			const want = expectedOverlaps(history, refs, period);
-			const got = await overlaps(t.db, DEMO_TERRITORY_ID, period, 10_000);
+			const got = await overlaps(t.db, pilot, DEMO_TERRITORY_ID, period, 10_000);
 			const key = (p: { a: string; b: string }) => `${p.a}|${p.b}`;
 			expect(
 				got
@@ -726,7 +728,7 @@ describe.each(DATABASES)('the pilot’s desk on %s', (kind) => {
 			expect(surfaces).toEqual([...surfaces].sort((x, y) => y - x));
 			const names = new Map(refs.map((s) => [s.id, s.name]));
 			for (const p of got) expect([p.nameA, p.nameB]).toEqual([names.get(p.a), names.get(p.b)]);
-			const top = await overlaps(t.db, DEMO_TERRITORY_ID, period);
+			const top = await overlaps(t.db, pilot, DEMO_TERRITORY_ID, period);
 			expect(top).toHaveLength(Math.min(30, want.length));
 			expect(top.map(key)).toEqual(got.slice(0, 30).map(key));
 		});
@@ -765,7 +767,7 @@ describe.each(DATABASES)('the pilot’s desk on %s', (kind) => {
 			['a narrower period', NARROW]
 		])('by source, outcomes, delays and refusal reasons over %s', async (_, period) => {
 			const want = expectedFlows(history, refs, period);
-			const got = await flows(t.db, DEMO_TERRITORY_ID, period);
+			const got = await flows(t.db, pilot, DEMO_TERRITORY_ID, period);
 			const sourceKey = (r: { source: string | null; structure_id: string }) =>
 				`${r.source}|${r.structure_id}`;
 			expect([...got.bySource].sort(byKey(sourceKey))).toEqual(
@@ -787,7 +789,7 @@ describe.each(DATABASES)('the pilot’s desk on %s', (kind) => {
 
 		it('no raw count under 5 leaves the service, and the history exercises every case', async () => {
 			const want = expectedFlows(history, refs, PERIOD);
-			const got = await flows(t.db, DEMO_TERRITORY_ID, PERIOD);
+			const got = await flows(t.db, pilot, DEMO_TERRITORY_ID, PERIOD);
 			expect(want.outcomes.some((o) => o.raw.sent < 5)).toBe(true);
 			expect(want.outcomes.some((o) => o.raw.sent >= 5 && o.raw.accepted < 5)).toBe(true);
 			expect(want.outcomes.some((o) => o.medianHours !== null)).toBe(true);
@@ -807,7 +809,7 @@ describe.each(DATABASES)('the pilot’s desk on %s', (kind) => {
 			}
 			for (const r of got.reasons) expect(r.count).toBeGreaterThanOrEqual(SMALL_COUNT);
 			// Another territory's flows are its own.
-			const other = await flows(t.db, OTHER, PERIOD);
+			const other = await flows(t.db, pilot, OTHER, PERIOD);
 			expect(other.outcomes.map((o) => o.structure_id)).toEqual([OTHER_STRUCTURE]);
 			expect(other.outcomes[0]?.refusedRate).toBe(1);
 		});
@@ -838,7 +840,7 @@ describe.each(DATABASES)('the pilot’s desk on %s', (kind) => {
 
 		it('refuses an unknown structure, a missing reason or effect, with the field named', async () => {
 			const unknown = await ruleRejection(
-				addRule(t.db, pilot.principal, DEMO_TERRITORY_ID, {
+				addRule(t.db, pilot, DEMO_TERRITORY_ID, {
 					effect: 'prefer',
 					structure: 'demo:inconnue',
 					reason: 'concertation de mars'
@@ -846,11 +848,11 @@ describe.each(DATABASES)('the pilot’s desk on %s', (kind) => {
 			);
 			expect(unknown.issues.map((i) => i.path)).toEqual(['structure']);
 			const noReason = await ruleRejection(
-				addRule(t.db, pilot.principal, DEMO_TERRITORY_ID, { effect: 'prefer', structure: first })
+				addRule(t.db, pilot, DEMO_TERRITORY_ID, { effect: 'prefer', structure: first })
 			);
 			expect(noReason.issues.map((i) => i.path)).toEqual(['reason']);
 			const blank = await ruleRejection(
-				addRule(t.db, pilot.principal, DEMO_TERRITORY_ID, {
+				addRule(t.db, pilot, DEMO_TERRITORY_ID, {
 					effect: 'never',
 					structure: first,
 					reason: '  '
@@ -858,7 +860,7 @@ describe.each(DATABASES)('the pilot’s desk on %s', (kind) => {
 			);
 			expect(blank.issues.map((i) => i.path)).toEqual(['reason']);
 			const effect = await ruleRejection(
-				addRule(t.db, pilot.principal, DEMO_TERRITORY_ID, {
+				addRule(t.db, pilot, DEMO_TERRITORY_ID, {
 					effect: 'toujours',
 					structure: first,
 					reason: 'concertation'
@@ -866,7 +868,7 @@ describe.each(DATABASES)('the pilot’s desk on %s', (kind) => {
 			);
 			expect(effect.issues.map((i) => i.path)).toEqual(['effect']);
 			const place = await ruleRejection(
-				addRule(t.db, pilot.principal, DEMO_TERRITORY_ID, {
+				addRule(t.db, pilot, DEMO_TERRITORY_ID, {
 					effect: 'prefer',
 					structure: first,
 					commune: 'Marseille',
@@ -880,7 +882,7 @@ describe.each(DATABASES)('the pilot’s desk on %s', (kind) => {
 		});
 
 		it('a prefer rule puts the structure first, with the rule among its reasons; undone, it is gone', async () => {
-			const id = await addRule(t.db, pilot.principal, DEMO_TERRITORY_ID, {
+			const id = await addRule(t.db, pilot, DEMO_TERRITORY_ID, {
 				effect: 'prefer',
 				structure: preferred,
 				problem: 'medical',
@@ -930,12 +932,12 @@ describe.each(DATABASES)('the pilot’s desk on %s', (kind) => {
 				territoryId: DEMO_TERRITORY_ID,
 				undoes: null
 			});
-			const listed = await listRules(t.db, DEMO_TERRITORY_ID);
+			const listed = (await listRules(t.db, pilot, DEMO_TERRITORY_ID)).items;
 			expect(listed.map((r) => [r.rule.id, r.structureName, r.rule.agreedOn])).toEqual([
 				[id, demo.find((s) => s.id === preferred)?.name, '2026-03-12']
 			]);
 
-			await undoRuleEvent(t.db, pilot.principal, DEMO_TERRITORY_ID, (added as { id: number }).id);
+			await undoRuleEvent(t.db, pilot, DEMO_TERRITORY_ID, (added as { id: number }).id);
 			expect(await activeRules(t.db, DEMO_TERRITORY_ID)).toEqual([]);
 			const events = await eventsOf(id);
 			expect(events.map((e) => [e.action, e.undoes])).toEqual([
@@ -945,26 +947,26 @@ describe.each(DATABASES)('the pilot’s desk on %s', (kind) => {
 			expect((await ask(t.db, pilot, REQUEST)).result).toEqual(baseline.result);
 			// Undoing it twice is refused: the rule is already removed.
 			await ruleRejection(
-				undoRuleEvent(t.db, pilot.principal, DEMO_TERRITORY_ID, (added as { id: number }).id)
+				undoRuleEvent(t.db, pilot, DEMO_TERRITORY_ID, (added as { id: number }).id)
 			);
 			// A form field that is no number (`event=abc`) is refused as such, not a crash.
 			for (const bad of [Number('abc'), -1, 0, 1.5]) {
-				await ruleRejection(undoRuleEvent(t.db, pilot.principal, DEMO_TERRITORY_ID, bad));
+				await ruleRejection(undoRuleEvent(t.db, pilot, DEMO_TERRITORY_ID, bad));
 			}
 			// The rule is kept, removed.
-			const [kept] = await listRules(t.db, DEMO_TERRITORY_ID);
+			const [kept] = (await listRules(t.db, pilot, DEMO_TERRITORY_ID)).items;
 			expect(kept?.rule.removedAt).toBeInstanceOf(Date);
 		});
 
 		it('a rule limited to another level or place does not apply', async () => {
-			const level = await addRule(t.db, pilot.principal, DEMO_TERRITORY_ID, {
+			const level = await addRule(t.db, pilot, DEMO_TERRITORY_ID, {
 				effect: 'prefer',
 				structure: preferred,
 				problem: 'medical',
 				level: 'information',
 				reason: 'Information seulement'
 			});
-			const place = await addRule(t.db, pilot.principal, DEMO_TERRITORY_ID, {
+			const place = await addRule(t.db, pilot, DEMO_TERRITORY_ID, {
 				effect: 'never',
 				structure: first,
 				commune: '13212',
@@ -975,12 +977,12 @@ describe.each(DATABASES)('the pilot’s desk on %s', (kind) => {
 			const twelfth = await ask(t.db, pilot, { ...REQUEST, commune: '13212' });
 			expect(twelfth.result.recommendations.map((r) => r.structure.id)).not.toContain(first);
 			for (const id of [level, place])
-				await removeRule(t.db, pilot.principal, DEMO_TERRITORY_ID, id, 'essai terminé');
+				await removeRule(t.db, pilot, DEMO_TERRITORY_ID, id, 'essai terminé');
 			expect(await activeRules(t.db, DEMO_TERRITORY_ID)).toEqual([]);
 		});
 
 		it('a never rule excludes the structure with code rule; removing needs a reason; undoing the removal restores it', async () => {
-			const id = await addRule(t.db, pilot.principal, DEMO_TERRITORY_ID, {
+			const id = await addRule(t.db, pilot, DEMO_TERRITORY_ID, {
 				effect: 'never',
 				structure: first,
 				reason: 'Convention non renouvelée'
@@ -997,26 +999,18 @@ describe.each(DATABASES)('the pilot’s desk on %s', (kind) => {
 			);
 
 			for (const reason of ['', '  ', 'ok']) {
-				const error = await ruleRejection(
-					removeRule(t.db, pilot.principal, DEMO_TERRITORY_ID, id, reason)
-				);
+				const error = await ruleRejection(removeRule(t.db, pilot, DEMO_TERRITORY_ID, id, reason));
 				expect(error.issues.map((i) => i.path)).toEqual(['reason']);
 			}
 			expect((await activeRules(t.db, DEMO_TERRITORY_ID)).map((r) => r.id)).toEqual([id]);
-			await removeRule(
-				t.db,
-				pilot.principal,
-				DEMO_TERRITORY_ID,
-				id,
-				'Convention renouvelée en juin'
-			);
+			await removeRule(t.db, pilot, DEMO_TERRITORY_ID, id, 'Convention renouvelée en juin');
 			expect(await activeRules(t.db, DEMO_TERRITORY_ID)).toEqual([]);
 			expect((await ask(t.db, pilot, REQUEST)).result).toEqual(baseline.result);
-			await ruleRejection(removeRule(t.db, pilot.principal, DEMO_TERRITORY_ID, id, 'encore'));
+			await ruleRejection(removeRule(t.db, pilot, DEMO_TERRITORY_ID, id, 'encore'));
 
 			const [, removed] = await eventsOf(id);
 			expect(removed).toMatchObject({ action: 'remove', reason: 'Convention renouvelée en juin' });
-			await undoRuleEvent(t.db, pilot.principal, DEMO_TERRITORY_ID, (removed as { id: number }).id);
+			await undoRuleEvent(t.db, pilot, DEMO_TERRITORY_ID, (removed as { id: number }).id);
 			expect((await activeRules(t.db, DEMO_TERRITORY_ID)).map((r) => r.id)).toEqual([id]);
 			expect(
 				(await ask(t.db, pilot, REQUEST)).result.excluded.find((e) => e.structure.id === first)
@@ -1029,32 +1023,25 @@ describe.each(DATABASES)('the pilot’s desk on %s', (kind) => {
 				['restore', (removed as { id: number }).id]
 			]);
 			// Undoing the restoration removes it again.
-			await undoRuleEvent(
-				t.db,
-				pilot.principal,
-				DEMO_TERRITORY_ID,
-				(events[2] as { id: number }).id
-			);
+			await undoRuleEvent(t.db, pilot, DEMO_TERRITORY_ID, (events[2] as { id: number }).id);
 			expect(await activeRules(t.db, DEMO_TERRITORY_ID)).toEqual([]);
 			expect((await ask(t.db, pilot, REQUEST)).result).toEqual(baseline.result);
 		});
 
 		it('another territory’s change cannot be undone from here; every change has its event and its audit row', async () => {
-			const elsewhere = await addRule(t.db, pilot.principal, OTHER, {
+			const elsewhere = await addRule(t.db, pilot, OTHER, {
 				effect: 'never',
 				structure: OTHER_STRUCTURE,
 				reason: 'Autre concertation'
 			});
 			const [event] = await eventsOf(elsewhere);
 			const error = await ruleRejection(
-				undoRuleEvent(t.db, pilot.principal, DEMO_TERRITORY_ID, (event as { id: number }).id)
+				undoRuleEvent(t.db, pilot, DEMO_TERRITORY_ID, (event as { id: number }).id)
 			);
 			expect(error.issues.map((i) => i.path)).toEqual(['event']);
-			await ruleRejection(
-				removeRule(t.db, pilot.principal, DEMO_TERRITORY_ID, elsewhere, 'pas ici')
-			);
+			await ruleRejection(removeRule(t.db, pilot, DEMO_TERRITORY_ID, elsewhere, 'pas ici'));
 			expect((await activeRules(t.db, OTHER)).map((r) => r.id)).toEqual([elsewhere]);
-			await removeRule(t.db, pilot.principal, OTHER, elsewhere, 'fin de l’essai');
+			await removeRule(t.db, pilot, OTHER, elsewhere, 'fin de l’essai');
 
 			const events = await t.db.select().from(ruleEvents).orderBy(ruleEvents.id);
 			const audits = await auditRows(t.db, 'rule.');
@@ -1073,7 +1060,7 @@ describe.each(DATABASES)('the pilot’s desk on %s', (kind) => {
 			expect(audits.map((a) => (a.details as { undoes: number | null }).undoes)).toEqual(
 				events.map((e) => e.undoes)
 			);
-			const history = await ruleHistory(t.db, DEMO_TERRITORY_ID);
+			const history = (await ruleHistory(t.db, pilot, DEMO_TERRITORY_ID)).items;
 			expect(history.map((e) => e.id)).toEqual(
 				events
 					.filter((e) => e.territoryId === DEMO_TERRITORY_ID)
@@ -1099,7 +1086,7 @@ describe.each(DATABASES)('the pilot’s desk on %s', (kind) => {
 		}
 
 		it('lists the services with a maximum caseload covering the territory, most loaded first', async () => {
-			const got = await capacity(t.db, DEMO_TERRITORY_ID);
+			const got = (await capacity(t.db, pilot, DEMO_TERRITORY_ID)).items;
 			const want = withMax
 				.map((s) => ({
 					id: s.id,
@@ -1143,9 +1130,7 @@ describe.each(DATABASES)('the pilot’s desk on %s', (kind) => {
 				[network.caseload_max, network.caseload_max, 'import']
 			]);
 
-			expect(await updateCaseload(t.db, pilot.principal, DEMO_TERRITORY_ID, cases.id, 60)).toBe(
-				true
-			);
+			expect(await updateCaseload(t.db, pilot, DEMO_TERRITORY_ID, cases.id, 60)).toBe(true);
 			expect(await historyRows(cases.id)).toEqual([
 				[cases.caseload_current, cases.caseload_max, 'import'],
 				[60, cases.caseload_max, 'pilotage']
@@ -1169,9 +1154,7 @@ describe.each(DATABASES)('the pilot’s desk on %s', (kind) => {
 				[OTHER_STRUCTURE, 20],
 				['demo:inconnue', 3]
 			] as const) {
-				expect(await updateCaseload(t.db, pilot.principal, DEMO_TERRITORY_ID, id, current)).toBe(
-					false
-				);
+				expect(await updateCaseload(t.db, pilot, DEMO_TERRITORY_ID, id, current)).toBe(false);
 			}
 			expect(await historyRows(OTHER_STRUCTURE)).toEqual([[12, 40, 'import']]);
 			// Nor a service another territory imported, even one that covers this territory: its
@@ -1195,15 +1178,13 @@ describe.each(DATABASES)('the pilot’s desk on %s', (kind) => {
 				],
 				'upsert'
 			);
-			expect(await updateCaseload(t.db, pilot.principal, DEMO_TERRITORY_ID, visitor, 9)).toBe(
-				false
-			);
+			expect(await updateCaseload(t.db, pilot, DEMO_TERRITORY_ID, visitor, 9)).toBe(false);
 			expect(await historyRows(visitor)).toEqual([[5, 30, 'import']]);
 			await t.db.execute(sql`delete from caseload_history where structure_id = ${visitor}`);
 			await t.db.execute(sql`delete from structures where id = ${visitor}`);
 			expect(await auditRows(t.db, 'structure.caseload')).toHaveLength(1);
 
-			const got = await capacity(t.db, DEMO_TERRITORY_ID);
+			const got = (await capacity(t.db, pilot, DEMO_TERRITORY_ID)).items;
 			expect(got.map((c) => [c.id, c.current, c.max, c.share, c.saturated])).toEqual([
 				[network.id, network.caseload_max, network.caseload_max, 1, true],
 				[cases.id, 60, cases.caseload_max, 60 / (cases.caseload_max as number), false]
@@ -1238,41 +1219,37 @@ describe.each(DATABASES)('the pilot’s desk on %s', (kind) => {
 				.filter((s) => !s.updated_at || s.updated_at < limit)
 				.map((s) => s.id)
 				.sort();
-			const got = await staleStructures(t.db, DEMO_TERRITORY_ID);
+			const got = (await staleStructures(t.db, pilot, DEMO_TERRITORY_ID)).items;
 			expect(got.map((s) => s.id).sort()).toEqual(want);
 			expect(want.length).toBeGreaterThan(3);
 			const dates = got.map((s) => isoDay(s.updated_at) ?? '');
 			expect(dates).toEqual([...dates].sort());
 			// The other territory's stale structure is its own.
-			expect((await staleStructures(t.db, OTHER)).map((s) => s.id)).toEqual([OTHER_STRUCTURE]);
+			expect((await staleStructures(t.db, pilot, OTHER)).items.map((s) => s.id)).toEqual([
+				OTHER_STRUCTURE
+			]);
 		});
 
 		it('« verified today » sets today, only for the territory’s own structures, and is audited', async () => {
 			const day = await today();
-			const [stale] = await staleStructures(t.db, DEMO_TERRITORY_ID);
-			expect(
-				await markVerified(t.db, pilot.principal, DEMO_TERRITORY_ID, stale?.id as string)
-			).toBe(true);
+			const [stale] = (await staleStructures(t.db, pilot, DEMO_TERRITORY_ID)).items;
+			expect(await markVerified(t.db, pilot, DEMO_TERRITORY_ID, stale?.id as string)).toBe(true);
 			const [row] = await t.db
 				.select({ updatedAt: structures.updatedAt })
 				.from(structures)
 				.where(eq(structures.id, stale?.id as string));
 			expect(row?.updatedAt).toBe(day);
-			expect((await staleStructures(t.db, DEMO_TERRITORY_ID)).map((s) => s.id)).not.toContain(
-				stale?.id
-			);
+			expect(
+				(await staleStructures(t.db, pilot, DEMO_TERRITORY_ID)).items.map((s) => s.id)
+			).not.toContain(stale?.id);
 			const audits = await auditRows(t.db, 'structure.verified');
 			expect(audits.map((a) => [a.targetId, a.territoryId, a.actorId])).toEqual([
 				[stale?.id, DEMO_TERRITORY_ID, pilot.principal.id]
 			]);
 
 			// Not another territory's structure, nor an unknown one.
-			expect(await markVerified(t.db, pilot.principal, DEMO_TERRITORY_ID, OTHER_STRUCTURE)).toBe(
-				false
-			);
-			expect(await markVerified(t.db, pilot.principal, DEMO_TERRITORY_ID, 'demo:inconnue')).toBe(
-				false
-			);
+			expect(await markVerified(t.db, pilot, DEMO_TERRITORY_ID, OTHER_STRUCTURE)).toBe(false);
+			expect(await markVerified(t.db, pilot, DEMO_TERRITORY_ID, 'demo:inconnue')).toBe(false);
 			const [other] = await t.db
 				.select({ updatedAt: structures.updatedAt })
 				.from(structures)

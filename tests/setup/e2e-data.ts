@@ -10,6 +10,7 @@
  */
 import { readConfig } from '$lib/server/config';
 import { openDatabase } from '$lib/server/db/client';
+import { systemCaller } from '$lib/server/auth/principal';
 import { createApiToken } from '$lib/server/services/api-tokens';
 import { initializeInstance, seedDemo } from '$lib/server/services/setup';
 import { importStructures } from '$lib/server/services/structures';
@@ -52,7 +53,7 @@ async function main(): Promise<void> {
 			AccountName,
 			(typeof ACCOUNT_SPECS)[AccountName]
 		][]) {
-			const { user } = await createUser(db, {
+			const { user } = await createUser(db, systemCaller('e2e'), {
 				email: emailOf(name),
 				role: spec.role,
 				territories: [...spec.territories],
@@ -71,11 +72,11 @@ async function main(): Promise<void> {
 			TokenName,
 			(typeof TOKEN_SPECS)[TokenName]
 		][]) {
-			const { token, summary } = await createApiToken(
-				db,
-				{ name: `e2e ${name}`, role: spec.role, territories: [...spec.territories] },
-				null
-			);
+			const { token, summary } = await createApiToken(db, systemCaller('e2e'), {
+				name: `e2e ${name}`,
+				role: spec.role,
+				territories: [...spec.territories]
+			});
 			tokens[name] = {
 				id: summary.id,
 				token,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { coverageGrid } from '$lib/domain/coverage';
-import { assignLanes, layoutChart, type ChartInput } from './layout';
+import { assignLanes, layoutChart, MAX_LANES, type ChartInput } from './layout';
 
 const s = (id: string, overrides: Partial<ChartInput> = {}): ChartInput => ({
 	id,
@@ -45,6 +45,15 @@ describe('chart layout', () => {
 		const lanes = assignLanes([s('a'), s('b'), s('c', { problems: ['logement'] })]);
 		expect(lanes.get('a')).not.toBe(lanes.get('b'));
 		expect(lanes.get('c')).toBe(0);
+	});
+
+	it('keeps the first lanes as they were, and stacks zones past MAX_LANES in the innermost', () => {
+		const many = Array.from({ length: 40 }, (_, i) => s(`s${String(i).padStart(2, '0')}`));
+		const lanes = assignLanes(many);
+		// Same remit for all: larger first, then by name, each on the next lane, up to the last one.
+		expect(many.map((x) => lanes.get(x.id))).toEqual(
+			many.map((_, i) => Math.min(i, MAX_LANES - 1))
+		);
 	});
 
 	it('draws prestation structures in light grey and tailor-made ones dashed', () => {

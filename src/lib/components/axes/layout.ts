@@ -46,10 +46,13 @@ export interface StructureShape {
 	dash: string | null;
 }
 
+/** A cell of the grid; `count`, when its `structures` are only the first of them (a page's). */
+export type ChartCell = CoverageCell & { count?: number };
+
 export interface CellShape extends Rect {
 	problem: ProblemCode;
 	level: LevelCode;
-	cell: CoverageCell;
+	cell: ChartCell;
 }
 
 export interface ChartLayout {
@@ -95,24 +98,36 @@ function cellsOf(s: ChartInput): string[] {
 	return s.problems.flatMap((p) => levels.map((l) => `${p}|${l}`));
 }
 
+/**
+ * Lanes beyond this many would be under 2 px apart (a cell is 76 px wide): the zones past it share
+ * the innermost lane. It bounds the work too: the lanes grew with the structures (522 lanes for
+ * 5 000 structures on one commune), and each zone scanned every lane of its cells.
+ */
+export const MAX_LANES = 16;
+
+const collator = new Intl.Collator('fr');
+
 /** Greedy lanes: larger zones first, each takes the lowest lane free among its overlaps. */
 export function assignLanes(structures: readonly ChartInput[]): Map<string, number> {
-	const order = [...structures].sort(
-		(a, b) => cellsOf(b).length - cellsOf(a).length || a.name.localeCompare(b.name, 'fr')
-	);
-	const lanesByCell = new Map<string, Set<number>>();
+	const order = structures
+		.map((s) => ({ s, cells: cellsOf(s) }))
+		.sort((a, b) => b.cells.length - a.cells.length || collator.compare(a.s.name, b.s.name));
+	const lanesByCell = new Map<string, Uint8Array>();
 	const lanes = new Map<string, number>();
-	for (const s of order) {
-		const cells = cellsOf(s);
-		const taken = new Set<number>();
-		for (const c of cells) for (const lane of lanesByCell.get(c) ?? []) taken.add(lane);
+	const taken = new Uint8Array(MAX_LANES);
+	for (const { s, cells } of order) {
+		taken.fill(0);
+		for (const c of cells) {
+			const used = lanesByCell.get(c);
+			if (used) for (let l = 0; l < MAX_LANES; l++) if (used[l]) taken[l] = 1;
+		}
 		let lane = 0;
-		while (taken.has(lane)) lane++;
+		while (lane < MAX_LANES - 1 && taken[lane]) lane++;
 		lanes.set(s.id, lane);
 		for (const c of cells) {
-			const set = lanesByCell.get(c) ?? new Set<number>();
-			set.add(lane);
-			lanesByCell.set(c, set);
+			let used = lanesByCell.get(c);
+			if (!used) lanesByCell.set(c, (used = new Uint8Array(MAX_LANES)));
+			used[lane] = 1;
 		}
 	}
 	return lanes;
@@ -141,7 +156,7 @@ function truncate(text: string, width: number): string {
 
 export function layoutChart(
 	structures: readonly ChartInput[],
-	cells: readonly CoverageCell[]
+	cells: readonly ChartCell[]
 ): ChartLayout {
 	const columns = PROBLEMS.length;
 	const rows = LEVEL_CODES.length;

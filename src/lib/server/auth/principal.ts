@@ -1,8 +1,9 @@
 import type { Role } from '$lib/domain/roles';
 
-/** Who is acting: a signed-in user or an API token. */
+/** Who is acting: a signed-in user, an API token, or the instance itself (the command line). */
 export interface Principal {
-	type: 'user' | 'token';
+	/** `system`: the command line or the instance's own setup, run on the server's machine. */
+	type: 'user' | 'token' | 'system';
 	id: string;
 	/** Email or token name, for the audit log and the UI. */
 	label: string;
@@ -10,6 +11,44 @@ export interface Principal {
 	/** The territories it may act on; `null` = every territory of the instance (contract §5). */
 	territories: string[] | null;
 	mustChangePassword?: boolean;
+}
+
+/**
+ * The caller of a service: who acts and from which address. Every service that reads or writes
+ * takes it right after the db, checks the scope itself and writes its audit entry with it
+ * (style.md, « Services own the caller »).
+ */
+export interface Caller {
+	principal: Principal;
+	/** The client address, for the audit log; `null` off the network (command line, setup). */
+	ip: string | null;
+}
+
+/**
+ * The command line, and the instance's own setup: an unscoped administrator, as whoever runs a
+ * command on the server's machine already is (contract §5). Audited as `system`.
+ */
+export function systemCaller(label = 'cli'): Caller {
+	return {
+		principal: { type: 'system', id: label, label, role: 'admin', territories: null },
+		ip: null
+	};
+}
+
+/** The caller of a page, an action or an endpoint (the authorization handle set the principal). */
+export function requestCaller(event: {
+	locals: App.Locals;
+	getClientAddress: () => string;
+}): Caller {
+	const principal = event.locals.principal;
+	// Never expected behind the authorization handle; nothing is in scope of an empty one.
+	if (!principal) {
+		return {
+			principal: { type: 'user', id: '', label: '', role: 'partner', territories: [] },
+			ip: event.getClientAddress()
+		};
+	}
+	return { principal, ip: event.getClientAddress() };
 }
 
 /** Whether the principal may act on this territory. */

@@ -22,10 +22,12 @@ import {
 } from '$lib/server/services/structure-files';
 import { ImportError, exportStructures, importStructures } from '$lib/server/services/structures';
 import { TerritoryError, putTerritory, territoryExists } from '$lib/server/services/territories';
+import { systemCaller } from '$lib/server/auth/principal';
 import { createApiToken } from '$lib/server/services/api-tokens';
 import { audit } from '$lib/server/services/audit';
+import { ServiceError, issuesMessage } from '$lib/server/services/errors';
 import { purge } from '$lib/server/services/privacy';
-import { AccountError, createUser } from '$lib/server/services/users';
+import { createUser } from '$lib/server/services/users';
 
 /** A mistake in the command line itself: the usage is printed after it. */
 class UsageError extends Error {}
@@ -55,7 +57,12 @@ Base : DATABASE_URL (PostgreSQL) ou, sinon, la base embarquée dans DATA_DIR (d�
 
 const log = (message: string) => console.error(message);
 
-/** The audit log's "who" for the command line: whoever runs it on the server's machine. */
+/**
+ * The command line's caller: whoever runs it on the server's machine, an unscoped administrator
+ * (contract §5). The services check and audit with it as with any other caller.
+ */
+const CLI = systemCaller('cli');
+/** The audit log's "who" for the commands whose services do not audit yet. */
 const CLI_ACTOR = { type: 'system', label: 'cli' } as const;
 
 async function withDatabase<T>(run: (database: Database) => Promise<T>): Promise<T> {
@@ -252,18 +259,11 @@ export async function main(argv: string[]): Promise<number> {
 			const email = required(values.email, '--email');
 			const role = required(values.role, '--role');
 			return withDatabase(async ({ db }) => {
-				const { user, oneTimePassword } = await createUser(db, {
+				const { user, oneTimePassword } = await createUser(db, CLI, {
 					email,
 					role,
 					territories: values.territory ?? [],
 					password: values.password
-				});
-				await audit(db, {
-					actor: CLI_ACTOR,
-					action: 'admin.user_create',
-					outcome: 'success',
-					target: { type: 'user', id: user.id },
-					details: { role: user.role, territories: user.territories.join(',') || null }
 				});
 				log(
 					`Compte ${user.email} créé (${user.role}${user.territories.length > 0 ? `, ${user.territories.join(', ')}` : ', tous les territoires'}).`
@@ -280,17 +280,10 @@ export async function main(argv: string[]): Promise<number> {
 			const role = required(values.role, '--role');
 			const name = required(values.name, '--name');
 			return withDatabase(async ({ db }) => {
-				const { token, summary } = await createApiToken(
-					db,
-					{ name, role, territories: values.territory ?? [] },
-					null
-				);
-				await audit(db, {
-					actor: CLI_ACTOR,
-					action: 'admin.token_create',
-					outcome: 'success',
-					target: { type: 'token', id: summary.id },
-					details: { role: summary.role, territories: summary.territories.join(',') || null }
+				const { token, summary } = await createApiToken(db, CLI, {
+					name,
+					role,
+					territories: values.territory ?? []
 				});
 				log(`Jeton « ${summary.name} » créé (${summary.role}). Il ne sera plus affiché :`);
 				console.log(token);
@@ -317,12 +310,19 @@ function report(error: unknown): number {
 		log(`Erreur : ${error.message}\n\n${USAGE}`);
 		return 2;
 	}
+	if (error instanceof ServiceError) {
+		// An AccountError's message is its issues already; another refusal says both.
+		const issues = issuesMessage(error.issues);
+		log(
+			`Erreur : ${error.message === issues || !issues ? error.message : `${error.message}\n${issues}`}`
+		);
+		return 1;
+	}
 	if (
 		error instanceof CliError ||
 		error instanceof ImportError ||
 		error instanceof BoundaryImportError ||
 		error instanceof TerritoryError ||
-		error instanceof AccountError ||
 		error instanceof DataDirBusyError ||
 		error instanceof DataDirUnwritableError
 	) {

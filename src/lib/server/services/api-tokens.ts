@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { desc, eq, inArray, isNull, and } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, type SQL } from 'drizzle-orm';
 import type { Db } from '$lib/server/db/client';
-import { apiTokenTerritories, apiTokens, territories } from '$lib/server/db/schema';
+import { apiTokenTerritories, apiTokens } from '$lib/server/db/schema';
 import { randomSecret, sha256 } from '$lib/server/auth/crypto';
-import type { Principal } from '$lib/server/auth/principal';
-import { isRole, type Role } from '$lib/domain/roles';
+import type { Caller, Principal } from '$lib/server/auth/principal';
+import { hasRole, isRole, type Role } from '$lib/domain/roles';
 import { TokenCreateSchema } from '$lib/schemas/account';
 import { issuesOf } from '$lib/schemas/zod';
+import { audit } from './audit';
+import { checkGrant, requireRole, withinScope } from './grants';
 import { AccountError } from './users';
 
 /** Prefix so a leaked token is recognisable (secret scanners, logs). */
@@ -22,75 +24,111 @@ export interface TokenSummary {
 	revokedAt: Date | null;
 }
 
-/** Creates an API token; the token itself is returned once and only its hash is kept. */
+/**
+ * Creates an API token, on behalf of an administrator (or the command line); the token itself is
+ * returned once and only its hash is kept. The caller gives no more than it holds (a role up to its
+ * own, territories among its own: a scoped caller cannot mint one for every territory). Audited in
+ * the same transaction.
+ */
 export async function createApiToken(
 	db: Db,
-	input: unknown,
-	createdBy: string | null
+	caller: Caller,
+	input: unknown
 ): Promise<{ token: string; summary: TokenSummary }> {
+	requireRole(caller, 'admin');
 	const parsed = TokenCreateSchema.safeParse(input);
 	if (!parsed.success) throw new AccountError(issuesOf(parsed.error));
-	const ids = parsed.data.territories;
-	if (ids.length > 0) {
-		const found = new Set(
-			(
-				await db
-					.select({ id: territories.id })
-					.from(territories)
-					.where(inArray(territories.id, ids))
-			).map((t) => t.id)
-		);
-		const unknown = ids.filter((t) => !found.has(t));
-		if (unknown.length > 0) {
-			throw new AccountError(
-				unknown.map((t) => ({ path: 'territories', message: `territoire inconnu : ${t}` }))
-			);
-		}
-	}
+	const { name, role, territories: ids } = parsed.data;
+	await checkGrant(db, caller, role, ids, (kind, issues) => new AccountError(issues, kind));
 	const token = PREFIX + randomSecret(32);
 	const id = randomUUID();
 	await db.transaction(async (tx) => {
 		await tx.insert(apiTokens).values({
 			id,
-			name: parsed.data.name,
+			name,
 			tokenHash: sha256(token),
-			role: parsed.data.role,
-			createdBy
+			role,
+			createdBy: caller.principal.type === 'system' ? null : caller.principal.id
 		});
 		if (ids.length > 0) {
 			await tx
 				.insert(apiTokenTerritories)
 				.values(ids.map((territoryId) => ({ tokenId: id, territoryId })));
 		}
+		await audit(tx as unknown as Db, {
+			actor: caller.principal,
+			action: 'admin.token_create',
+			outcome: 'success',
+			target: { type: 'token', id },
+			ip: caller.ip,
+			details: { role, territories: [...ids].sort().join(',') || null }
+		});
 	});
-	const summary = (await listApiTokens(db)).find((t) => t.id === id) as TokenSummary;
-	return { token, summary };
+	const [summary] = await tokenSummaries(db, eq(apiTokens.id, id));
+	return { token, summary: summary as TokenSummary };
 }
 
-export async function listApiTokens(db: Db): Promise<TokenSummary[]> {
-	const rows = await db.select().from(apiTokens).orderBy(desc(apiTokens.createdAt));
-	const links = await db.select().from(apiTokenTerritories);
+async function tokenSummaries(db: Db, where?: SQL): Promise<TokenSummary[]> {
+	const rows = await db.select().from(apiTokens).where(where).orderBy(desc(apiTokens.createdAt));
+	const links =
+		rows.length === 0
+			? []
+			: await db
+					.select()
+					.from(apiTokenTerritories)
+					.where(
+						where
+							? inArray(
+									apiTokenTerritories.tokenId,
+									rows.map((r) => r.id)
+								)
+							: undefined
+					);
+	const byToken = new Map<string, string[]>();
+	for (const l of links) byToken.set(l.tokenId, [...(byToken.get(l.tokenId) ?? []), l.territoryId]);
 	return rows.map((t) => ({
 		id: t.id,
 		name: t.name,
 		role: isRole(t.role) ? t.role : 'partner',
-		territories: links
-			.filter((l) => l.tokenId === t.id)
-			.map((l) => l.territoryId)
-			.sort(),
+		territories: (byToken.get(t.id) ?? []).sort(),
 		createdAt: t.createdAt,
 		lastUsedAt: t.lastUsedAt,
 		revokedAt: t.revokedAt
 	}));
 }
 
-export async function revokeApiToken(db: Db, id: string): Promise<boolean> {
-	const revoked = await db
-		.update(apiTokens)
-		.set({ revokedAt: new Date() })
-		.where(and(eq(apiTokens.id, id), isNull(apiTokens.revokedAt)))
-		.returning({ id: apiTokens.id });
-	return revoked.length > 0;
+/** The tokens the caller administers: all for an unscoped admin, else those within its territories. */
+export async function listApiTokens(db: Db, caller: Caller): Promise<TokenSummary[]> {
+	requireRole(caller, 'admin');
+	return (await tokenSummaries(db)).filter((t) => withinScope(caller, t.territories));
+}
+
+/**
+ * Revokes a token the caller administers. Unknown, outside its scope (the same answer) or already
+ * revoked: `not_found`, nothing written. Audited in the same transaction.
+ */
+export async function revokeApiToken(db: Db, caller: Caller, id: string): Promise<void> {
+	requireRole(caller, 'admin');
+	const gone = () =>
+		new AccountError([{ path: 'id', message: 'jeton introuvable ou déjà révoqué' }], 'not_found');
+	const [token] = await tokenSummaries(db, eq(apiTokens.id, id));
+	if (!token || !withinScope(caller, token.territories)) throw gone();
+	if (!hasRole(caller.principal.role, token.role)) throw gone();
+	await db.transaction(async (tx) => {
+		const revoked = await tx
+			.update(apiTokens)
+			.set({ revokedAt: new Date() })
+			.where(and(eq(apiTokens.id, id), isNull(apiTokens.revokedAt)))
+			.returning({ id: apiTokens.id });
+		if (revoked.length === 0) throw gone();
+		await audit(tx as unknown as Db, {
+			actor: caller.principal,
+			action: 'admin.token_revoke',
+			outcome: 'success',
+			target: { type: 'token', id },
+			ip: caller.ip
+		});
+	});
 }
 
 /** The principal behind a bearer token, or null when unknown or revoked. */

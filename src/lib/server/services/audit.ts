@@ -1,7 +1,8 @@
 import { and, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '$lib/server/db/client';
 import { auditLog } from '$lib/server/db/schema';
-import type { Principal } from '$lib/server/auth/principal';
+import type { Caller, Principal } from '$lib/server/auth/principal';
+import { requireRole } from './grants';
 
 export type AuditOutcome = 'success' | 'failure' | 'denied';
 
@@ -22,7 +23,8 @@ export interface AuditEntry {
 export async function audit(db: Db, entry: AuditEntry): Promise<void> {
 	await db.insert(auditLog).values({
 		actorType: entry.actor.type,
-		actorId: entry.actor.id ?? null,
+		// The command line is `system`, as it always was: no account or token id behind it.
+		actorId: entry.actor.type === 'system' ? null : (entry.actor.id ?? null),
 		actorLabel: entry.actor.label ?? null,
 		action: entry.action,
 		outcome: entry.outcome,
@@ -52,8 +54,38 @@ function likeLiteral(text: string): string {
 	return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-export async function listAudit(db: Db, filters: AuditFilters) {
-	const where: SQL[] = [];
+/**
+ * What a scoped administrator may read of the log: the entries of its territories, and those by or
+ * about the accounts and tokens it administers (all of their territories within its own).
+ */
+function withinScope(scope: readonly string[]): SQL {
+	if (scope.length === 0) return sql`false`;
+	const administered = (links: 'user_territories' | 'api_token_territories', key: string) =>
+		sql`select l.${sql.identifier(key)} from ${sql.identifier(links)} l
+			group by l.${sql.identifier(key)}
+			having bool_and(l.territory_id in ${scope})`;
+	const users = administered('user_territories', 'user_id');
+	const tokens = administered('api_token_territories', 'token_id');
+	return sql`(${auditLog.territoryId} in ${scope}
+		or (${auditLog.targetType} = 'user' and ${auditLog.targetId} in (${users}))
+		or (${auditLog.actorType} = 'user' and ${auditLog.actorId} in (${users}))
+		or (${auditLog.targetType} = 'token' and ${auditLog.targetId} in (${tokens}))
+		or (${auditLog.actorType} = 'token' and ${auditLog.actorId} in (${tokens})))`;
+}
+
+/** The log as an administrator reads it: within its scope, a page at a time (at most 1 000). */
+export async function readAudit(db: Db, caller: Caller, filters: AuditFilters) {
+	requireRole(caller, 'admin');
+	const scope = caller.principal.territories;
+	return listAudit(db, filters, scope === null ? undefined : withinScope(scope));
+}
+
+/**
+ * The whole log, newest first, a page at a time (100 by default, at most 1 000): for the instance
+ * itself and the tests. Pages read it through `readAudit`, which applies the caller's scope.
+ */
+export async function listAudit(db: Db, filters: AuditFilters, scope?: SQL) {
+	const where: SQL[] = scope ? [scope] : [];
 	if (filters.action) where.push(sql`${auditLog.action} like ${likeLiteral(filters.action) + '%'}`);
 	if (filters.actor)
 		where.push(sql`${auditLog.actorLabel} ilike ${'%' + likeLiteral(filters.actor) + '%'}`);
@@ -70,7 +102,7 @@ export async function listAudit(db: Db, filters: AuditFilters) {
 		.from(auditLog)
 		.where(condition)
 		.orderBy(desc(auditLog.at), desc(auditLog.id))
-		.limit(filters.limit ?? 100)
+		.limit(Math.min(filters.limit ?? 100, 1000))
 		.offset(filters.offset ?? 0);
 	return { total: count?.total ?? 0, rows };
 }

@@ -1,10 +1,36 @@
 import type { Db } from '$lib/server/db/client';
+import type { Caller } from '$lib/server/auth/principal';
+import type { CoverageCell } from '$lib/domain/coverage';
 import type { AxesQuery } from '$lib/schemas/axes';
+import { EXPORT_LIMIT } from './bounds';
 import { territoryCoverage, orphanCounts } from './coverage';
 import { resolvePlaceInput, type PlaceResolution } from './directory';
+import { requireTerritory } from './scope';
 
-/** Everything the chart page needs, from its URL filters. */
-export async function territoryAxes(db: Db, territoryId: string, query: AxesQuery) {
+/** The structures a cell of the chart's table names; beyond, « N de plus » (and the directory). */
+export const CELL_NAMES = 20;
+
+/** A cell as a page shows it: its first structures (by id) and how many it counts in all. */
+export interface AxesCell extends CoverageCell {
+	count: number;
+}
+
+/**
+ * Everything the chart page needs, from its URL filters, for a caller of the territory (another
+ * territory, or an unknown one, is `not_found`). Bounded: the 64 cells, each naming at most
+ * `cellLimit` structures (CELL_NAMES for the page, EXPORT_LIMIT at most for the CSV) with their
+ * count; the structures the chart draws, those covering the territory (or the commune); the
+ * orphan counts, one per cell at most.
+ */
+export async function territoryAxes(
+	db: Db,
+	caller: Caller,
+	territoryId: string,
+	query: AxesQuery,
+	options: { cellLimit?: number } = {}
+) {
+	await requireTerritory(db, caller, territoryId);
+	const cellLimit = Math.max(1, Math.min(options.cellLimit ?? CELL_NAMES, EXPORT_LIMIT));
 	const place: PlaceResolution = await resolvePlaceInput(db, query.commune);
 	const commune = place.status === 'found' ? place.place.code : undefined;
 	const coverage = await territoryCoverage(db, territoryId, {
@@ -14,8 +40,13 @@ export async function territoryAxes(db: Db, territoryId: string, query: AxesQuer
 		kinds: query.type,
 		coordinationOnly: query.coordination === 'oui'
 	});
+	const cells: AxesCell[] = coverage.cells.map((c) => ({
+		...c,
+		structures: c.structures.slice(0, cellLimit),
+		count: c.structures.length
+	}));
 	const orphans = Object.fromEntries(
 		(await orphanCounts(db, territoryId, commune)).map((o) => [`${o.problem}|${o.level}`, o.count])
 	);
-	return { place, commune, ...coverage, orphans };
+	return { place, commune, structures: coverage.structures, cells, orphans };
 }

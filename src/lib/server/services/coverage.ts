@@ -7,7 +7,9 @@ import {
 	type CoverageStructure
 } from '$lib/domain/coverage';
 import type { LevelCode, ProblemCode } from '$lib/domain/taxonomy';
+import type { Caller } from '$lib/server/auth/principal';
 import { getPlaceCatalog } from './geography';
+import { requireTerritory } from './scope';
 import { REMIT_COLUMNS, remitOf, type RemitRow } from './structures';
 
 export interface ChartStructure extends CoverageStructure {
@@ -39,7 +41,10 @@ export interface CoverageOptions extends Omit<CoverageFilter, 'places'> {
 	commune?: string;
 }
 
-/** The grid of a territory (or of one of its communes), with the structures it counts. */
+/**
+ * The grid of a territory (or of one of its communes), with the structures it counts. No caller:
+ * for the services that checked it already, and the API (which checks its own; see territoryGrid).
+ */
 export async function territoryCoverage(
 	db: Db,
 	territoryId: string,
@@ -53,6 +58,21 @@ export async function territoryCoverage(
 	const cells = coverageGrid(all, filter);
 	const counted = new Set(cells.flatMap((c) => c.structures));
 	return { structures: all.filter((s) => counted.has(s.id)), cells };
+}
+
+/**
+ * The grid of a territory, for a caller: a territory outside its scope (or unknown) is
+ * `not_found`. Bounded: 64 cells (16 problems × 4 levels), each listing the structures it counts —
+ * at most those covering the territory, each once — computed in one pass per cell.
+ */
+export async function territoryGrid(
+	db: Db,
+	caller: Caller,
+	territoryId: string,
+	options: CoverageOptions = {}
+): Promise<{ structures: ChartStructure[]; cells: CoverageCell[] }> {
+	await requireTerritory(db, caller, territoryId);
+	return territoryCoverage(db, territoryId, options);
 }
 
 /**

@@ -7,7 +7,9 @@ import type { KindCode, LevelCode, ProblemCode } from '$lib/domain/taxonomy';
 import { displayGeometry } from '$lib/geo/simplify';
 import { isAreal } from '$lib/geo/place-index';
 import type { MapQuery } from '$lib/schemas/map';
+import type { Caller } from '$lib/server/auth/principal';
 import { territoryStructures } from './coverage';
+import { requireTerritory } from './scope';
 
 /** Properties of a place on the map: what the layers and the text alternative need, no more. */
 export interface PlaceProperties {
@@ -115,11 +117,17 @@ async function positions(db: Db, ids: readonly string[]) {
 }
 
 /**
- * Everything the map page needs: the places, the structures (points), and, for the chosen cell
- * and public, how many structures cover each place (the chart's coverage function, per place),
- * and the orphan orientations per place over the chosen period.
+ * Everything the map page needs, for a caller of the territory (another territory, or an unknown
+ * one, is `not_found`): the places, the structures (points), and, for the chosen cell and public,
+ * which structures cover each place (the chart's coverage function, per place), and the orphan
+ * orientations per place over the chosen period.
+ *
+ * Bounded by what the map draws: the territory's places; the structures covering it, each once
+ * (a point carries only its id and kind; the page lists the first of them); per place, the ids
+ * of the structures covering it for the chosen cell; one orphan count per place.
  */
-export async function territoryMap(db: Db, territoryId: string, query: MapQuery) {
+export async function territoryMap(db: Db, caller: Caller, territoryId: string, query: MapQuery) {
+	await requireTerritory(db, caller, territoryId);
 	const [places, all] = await Promise.all([
 		territoryPlaceShapes(db, territoryId),
 		territoryStructures(db, territoryId)

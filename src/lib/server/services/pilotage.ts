@@ -1,16 +1,27 @@
 import { and, eq, isNotNull, sql } from 'drizzle-orm';
 import { queryRows, type Db } from '$lib/server/db/client';
 import { caseloadHistory, structures } from '$lib/server/db/schema';
-import type { Principal } from '$lib/server/auth/principal';
+import type { Caller } from '$lib/server/auth/principal';
 import { overlapPairs, suppressed, SMALL_COUNT, type OverlapPair } from '$lib/domain/overlaps';
 import type { LevelCode, ProblemCode } from '$lib/domain/taxonomy';
 import { audit } from './audit';
+import { PAGE_LIMIT, cappedRows, clampLimit, type Capped } from './bounds';
 import { territoryCoverage, territoryStructures } from './coverage';
+import { requireTerritory } from './scope';
 
 /**
  * The pilot's desk: aggregates of a territory's orientations, computed in SQL (indexed on the
  * territory and the date), never a single person's record — counts under 5 are suppressed.
+ *
+ * Each function takes the caller: a pilot (or above) of the territory; another territory, or an
+ * unknown one, is `not_found`. Every list is bounded (bounds.ts): the tables at PAGE_LIMIT lines
+ * by default (an export asks for more, up to EXPORT_LIMIT), with how many more there are.
  */
+
+/** Options of the desk's lists: how many lines (PAGE_LIMIT by default, EXPORT_LIMIT at most). */
+export interface ListOptions {
+	limit?: number;
+}
 
 export interface Period {
 	from: Date;
@@ -25,18 +36,42 @@ const inPeriod = (territoryId: string, period: Period) =>
 const inPeriodOf = (alias: 'o', territoryId: string, period: Period) =>
 	sql`${sql.raw(alias)}.territory_id = ${territoryId} and ${sql.raw(alias)}.created_at >= ${period.from.toISOString()}::timestamptz and ${sql.raw(alias)}.created_at < ${period.to.toISOString()}::timestamptz`;
 
-export async function orphanSituations(db: Db, territoryId: string, period: Period) {
-	const byCell = await queryRows<{
+/**
+ * Orphan orientations of the period: by (dominant problem, level, commune) — at most `limit`
+ * lines, largest first, and `more` —, by month (one line a month of the period), and the chart's
+ * gaps (at most the 64 cells).
+ */
+export async function orphanSituations(
+	db: Db,
+	caller: Caller,
+	territoryId: string,
+	period: Period,
+	options: ListOptions = {}
+) {
+	await requireTerritory(db, caller, territoryId, 'pilot');
+	const limit = clampLimit(options.limit, PAGE_LIMIT);
+	const cellRows = await queryRows<{
 		problem: ProblemCode;
 		level: LevelCode;
 		commune: string;
 		count: number;
+		total: number;
+		orphans: number;
 	}>(
 		db,
-		sql`select problems[1] as problem, level, commune, count(*)::int as count from orientations
+		sql`select problems[1] as problem, level, commune, count(*)::int as count,
+				(count(*) over ())::int as total, (sum(count(*)) over ())::int as orphans
+			from orientations
 			where ${inPeriod(territoryId, period)} and orphan
-			group by 1, 2, 3 order by count desc, 1, 2, 3`
+			group by 1, 2, 3 order by count desc, 1, 2, 3
+			limit ${limit}`
 	);
+	const orphanTotal = cellRows[0]?.orphans ?? 0;
+	const capped = cappedRows(
+		cellRows.map(({ orphans: _orphans, ...r }) => r),
+		limit
+	);
+	const byCell = capped.items;
 	const trend = await queryRows<{ month: string; count: number }>(
 		db,
 		sql`select to_char(date_trunc('month', created_at at time zone 'UTC'), 'YYYY-MM') as month, count(*)::int as count
@@ -76,14 +111,30 @@ export async function orphanSituations(db: Db, territoryId: string, period: Peri
 			orphans: suppressed(g.orphans),
 			received: g.requests > 0
 		})),
-		total: suppressed(byCell.reduce((sum, r) => sum + r.count, 0))
+		total: suppressed(orphanTotal),
+		/** Lines of `byCell` beyond the cap. */
+		more: { byCell: capped.more }
 	};
 }
 
-export async function overlaps(db: Db, territoryId: string, period: Period, limit = 30) {
+/**
+ * The `limit` largest overlaps (30 by default, EXPORT_LIMIT at most), whatever the number of
+ * structures (overlapPairs keeps only those), and where the orientations of their shared cells
+ * went: counted for the structures of those pairs only.
+ */
+export async function overlaps(
+	db: Db,
+	caller: Caller,
+	territoryId: string,
+	period: Period,
+	limit = 30
+) {
+	await requireTerritory(db, caller, territoryId, 'pilot');
 	const all = await territoryStructures(db, territoryId);
 	const names = new Map(all.map((s) => [s.id, s.name]));
-	const pairs = overlapPairs(all, limit);
+	const pairs = overlapPairs(all, clampLimit(limit, 30));
+	const paired = [...new Set(pairs.flatMap((p) => [p.a, p.b]))];
+	if (paired.length === 0) return [];
 	const sent = await queryRows<{
 		problem: string;
 		level: string;
@@ -93,7 +144,7 @@ export async function overlaps(db: Db, territoryId: string, period: Period, limi
 	}>(
 		db,
 		sql`select problems[1] as problem, level, commune, structure_id, count(*)::int as count from orientations
-			where ${inPeriod(territoryId, period)} and structure_id is not null group by 1, 2, 3, 4`
+			where ${inPeriod(territoryId, period)} and structure_id in ${paired} group by 1, 2, 3, 4`
 	);
 	const toStructureInCell = new Map<string, Map<string, number>>();
 	for (const r of sent) {
@@ -126,25 +177,46 @@ export async function overlaps(db: Db, territoryId: string, period: Period, limi
 	});
 }
 
-export async function flows(db: Db, territoryId: string, period: Period) {
-	const bySource = await queryRows<{
-		source: string | null;
-		structure_id: string;
-		name: string;
-		count: number;
-	}>(
-		db,
-		sql`select o.source, o.structure_id, s.name, count(*)::int as count from orientations o
-			join structures s on s.id = o.structure_id
-			where ${inPeriodOf('o', territoryId, period)} group by 1, 2, 3 order by count desc`
+/**
+ * Where the period's orientations went: by source and structure, each structure's outcomes, and
+ * the refusal reasons given 5 times or more — each list at most `limit` lines (largest first),
+ * with `more`.
+ */
+export async function flows(
+	db: Db,
+	caller: Caller,
+	territoryId: string,
+	period: Period,
+	options: ListOptions = {}
+) {
+	await requireTerritory(db, caller, territoryId, 'pilot');
+	const limit = clampLimit(options.limit, PAGE_LIMIT);
+	const bySource = cappedRows(
+		await queryRows<{
+			source: string | null;
+			structure_id: string;
+			name: string;
+			count: number;
+			total: number;
+		}>(
+			db,
+			sql`select o.source, o.structure_id, s.name, count(*)::int as count,
+					(count(*) over ())::int as total
+				from orientations o
+				join structures s on s.id = o.structure_id
+				where ${inPeriodOf('o', territoryId, period)} group by 1, 2, 3
+				order by count desc, 2, 1 limit ${limit}`
+		),
+		limit
 	);
-	const outcomes = await queryRows<{
+	const outcomeRows = await queryRows<{
 		structure_id: string;
 		name: string;
 		sent: number;
 		accepted: number;
 		refused: number;
 		median_hours: number | null;
+		total: number;
 	}>(
 		db,
 		// The events of the period's orientations are grouped once (first acceptance, first
@@ -163,24 +235,32 @@ export async function flows(db: Db, territoryId: string, period: Period) {
 			select p.structure_id, s.name, count(*)::int as sent,
 				count(x.accepted_at)::int as accepted,
 				count(x.refused_at)::int as refused,
-				percentile_cont(0.5) within group (order by extract(epoch from (x.accepted_at - p.created_at)) / 3600.0) as median_hours
+				percentile_cont(0.5) within group (order by extract(epoch from (x.accepted_at - p.created_at)) / 3600.0) as median_hours,
+				(count(*) over ())::int as total
 			from period p
 			join structures s on s.id = p.structure_id
 			left join outcome x on x.orientation_id = p.id
-			group by 1, 2 order by sent desc`
+			group by 1, 2 order by sent desc, 1 limit ${limit}`
 	);
-	const reasons = await queryRows<{ structure_id: string; reason: string; count: number }>(
-		db,
-		sql`select o.structure_id, coalesce(e.reason, 'sans motif') as reason, count(*)::int as count
-			from orientation_events e join orientations o on o.id = e.orientation_id
-			where e.status = 'refused' and ${inPeriodOf('o', territoryId, period)}
-			group by 1, 2 order by count desc`
+	const outcomes = cappedRows(outcomeRows, limit);
+	// Only reasons given 5 times or more leave the server (a rarer one could point at a person).
+	const reasons = cappedRows(
+		await queryRows<{ structure_id: string; reason: string; count: number; total: number }>(
+			db,
+			sql`select o.structure_id, coalesce(e.reason, 'sans motif') as reason, count(*)::int as count,
+					(count(*) over ())::int as total
+				from orientation_events e join orientations o on o.id = e.orientation_id
+				where e.status = 'refused' and ${inPeriodOf('o', territoryId, period)}
+				group by 1, 2 having count(*) >= ${SMALL_COUNT}
+				order by count desc, 1, 2 limit ${limit}`
+		),
+		limit
 	);
 	return {
-		bySource: bySource.map((r) => ({ ...r, count: suppressed(r.count) })),
+		bySource: bySource.items.map((r) => ({ ...r, count: suppressed(r.count) })),
 		// Rates only over 5 orientations or more, and the raw counts never leave the server: the
 		// page's data reach the browser whole.
-		outcomes: outcomes.map((r) => ({
+		outcomes: outcomes.items.map((r) => ({
 			structure_id: r.structure_id,
 			name: r.name,
 			sent: suppressed(r.sent),
@@ -192,25 +272,59 @@ export async function flows(db: Db, territoryId: string, period: Period) {
 					? Math.round(Number(r.median_hours) * 10) / 10
 					: null
 		})),
-		reasons: reasons.filter((r) => r.count >= SMALL_COUNT)
+		reasons: reasons.items,
+		/** Lines of each list beyond the cap. */
+		more: { bySource: bySource.more, outcomes: outcomes.more, reasons: reasons.more }
 	};
 }
 
-/** Services with a maximum caseload covering the territory, and their recorded history. */
-export async function capacity(db: Db, territoryId: string) {
-	const rows = await queryRows<{
-		id: string;
-		name: string;
-		kind: string;
-		current: number | null;
-		max: number;
-	}>(
-		db,
-		sql`select s.id, s.name, s.kind, s.caseload_current as current, s.caseload_max as max from structures s
-			where s.caseload_max is not null and exists (select 1 from structure_communes sc
-				join territory_communes tc on tc.commune_code = sc.commune_code
-				where sc.structure_id = s.id and tc.territory_id = ${territoryId})
-			order by (s.caseload_current::float / nullif(s.caseload_max, 0)) desc nulls last, s.name`
+/** Past figures shown beside a service's caseload (the page shows the last 6). */
+export const CASELOAD_HISTORY = 12;
+
+export interface CapacityLine {
+	id: string;
+	name: string;
+	kind: string;
+	current: number | null;
+	max: number;
+	share: number | null;
+	saturated: boolean;
+	/** The last CASELOAD_HISTORY figures, oldest first. */
+	history: { at: Date; current: number | null; max: number | null; source: string }[];
+}
+
+/**
+ * Services with a maximum caseload covering the territory, most loaded first: at most `limit`
+ * (PAGE_LIMIT by default), with `more`, each with its last CASELOAD_HISTORY figures.
+ */
+export async function capacity(
+	db: Db,
+	caller: Caller,
+	territoryId: string,
+	options: ListOptions = {}
+): Promise<Capped<CapacityLine>> {
+	await requireTerritory(db, caller, territoryId, 'pilot');
+	const limit = clampLimit(options.limit, PAGE_LIMIT);
+	const { items: rows, more } = cappedRows(
+		await queryRows<{
+			id: string;
+			name: string;
+			kind: string;
+			current: number | null;
+			max: number;
+			total: number;
+		}>(
+			db,
+			sql`select s.id, s.name, s.kind, s.caseload_current as current, s.caseload_max as max,
+					(count(*) over ())::int as total
+				from structures s
+				where s.caseload_max is not null and exists (select 1 from structure_communes sc
+					join territory_communes tc on tc.commune_code = sc.commune_code
+					where sc.structure_id = s.id and tc.territory_id = ${territoryId})
+				order by (s.caseload_current::float / nullif(s.caseload_max, 0)) desc nulls last, s.name, s.id
+				limit ${limit}`
+		),
+		limit
 	);
 	const history = rows.length
 		? await queryRows<{
@@ -221,61 +335,106 @@ export async function capacity(db: Db, territoryId: string) {
 				source: string;
 			}>(
 				db,
-				sql`select structure_id, at, current, max, source from caseload_history
-					where structure_id in ${rows.map((r) => r.id)} order by at`
+				sql`select structure_id, at, current, max, source from (
+						select structure_id, at, current, max, source, id,
+							row_number() over (partition by structure_id order by at desc, id desc) as n
+						from caseload_history where structure_id in ${rows.map((r) => r.id)}
+					) h where n <= ${CASELOAD_HISTORY} order by at, id`
 			)
 		: [];
-	return rows.map((r) => ({
-		...r,
-		share: r.current !== null && r.max > 0 ? r.current / r.max : null,
-		saturated: r.current !== null && r.current >= r.max,
-		history: history
-			.filter((h) => h.structure_id === r.id)
-			.map((h) => ({ at: new Date(h.at), current: h.current, max: h.max, source: h.source }))
-	}));
+	const byStructure = new Map<string, typeof history>();
+	for (const h of history) {
+		byStructure.set(h.structure_id, [...(byStructure.get(h.structure_id) ?? []), h]);
+	}
+	return {
+		items: rows.map((r) => ({
+			...r,
+			share: r.current !== null && r.max > 0 ? r.current / r.max : null,
+			saturated: r.current !== null && r.current >= r.max,
+			history: (byStructure.get(r.id) ?? []).map((h) => ({
+				at: new Date(h.at),
+				current: h.current,
+				max: h.max,
+				source: h.source
+			}))
+		})),
+		more
+	};
 }
 
-/** Structures the territory declared whose data were not verified for 12 months (or never). */
-export async function staleStructures(db: Db, territoryId: string) {
-	return queryRows<{ id: string; name: string; kind: string; updated_at: string | Date | null }>(
-		db,
-		sql`select id, name, kind, updated_at from structures
-			where territory_id = ${territoryId} and (updated_at is null or updated_at < current_date - 365)
-			order by updated_at nulls first, name`
+/**
+ * Structures the territory declared whose data were not verified for 12 months (or never), the
+ * oldest first: at most `limit` (PAGE_LIMIT by default), with `more`.
+ */
+export async function staleStructures(
+	db: Db,
+	caller: Caller,
+	territoryId: string,
+	options: ListOptions = {}
+): Promise<Capped<{ id: string; name: string; kind: string; updated_at: string | Date | null }>> {
+	await requireTerritory(db, caller, territoryId, 'pilot');
+	const limit = clampLimit(options.limit, PAGE_LIMIT);
+	return cappedRows(
+		await queryRows<{
+			id: string;
+			name: string;
+			kind: string;
+			updated_at: string | Date | null;
+			total: number;
+		}>(
+			db,
+			sql`select id, name, kind, updated_at, (count(*) over ())::int as total from structures
+				where territory_id = ${territoryId} and (updated_at is null or updated_at < current_date - 365)
+				order by updated_at nulls first, name, id
+				limit ${limit}`
+		),
+		limit
 	);
 }
 
-/** "Verified today" by an editor (a pilot of the structure's territory). */
+/**
+ * "Verified today" by an editor (a pilot of the structure's territory): only a structure imported
+ * into this territory. False when there is none; audited in the same transaction.
+ */
 export async function markVerified(
 	db: Db,
-	actor: Principal,
+	caller: Caller,
 	territoryId: string,
 	structureId: string
-) {
-	const done = await db
-		.update(structures)
-		.set({ updatedAt: sql`current_date` })
-		.where(and(eq(structures.id, structureId), eq(structures.territoryId, territoryId)))
-		.returning({ id: structures.id });
-	if (done.length === 0) return false;
-	await audit(db, {
-		actor,
-		action: 'structure.verified',
-		outcome: 'success',
-		target: { type: 'structure', id: structureId },
-		territoryId
+): Promise<boolean> {
+	await requireTerritory(db, caller, territoryId, 'pilot');
+	return db.transaction(async (tx) => {
+		const done = await tx
+			.update(structures)
+			.set({ updatedAt: sql`current_date` })
+			.where(and(eq(structures.id, structureId), eq(structures.territoryId, territoryId)))
+			.returning({ id: structures.id });
+		if (done.length === 0) return false;
+		await audit(tx as unknown as Db, {
+			actor: caller.principal,
+			action: 'structure.verified',
+			outcome: 'success',
+			target: { type: 'structure', id: structureId },
+			territoryId,
+			ip: caller.ip
+		});
+		return true;
 	});
-	return true;
 }
 
-/** A service's caseload, updated by a pilot (or by the service through an import). */
+/**
+ * A service's caseload, updated by a pilot of the territory it was imported into (or by the
+ * service through an import). False for a figure that is not a whole number of situations, or a
+ * structure of another territory; audited in the same transaction.
+ */
 export async function updateCaseload(
 	db: Db,
-	actor: Principal,
+	caller: Caller,
 	territoryId: string,
 	structureId: string,
 	current: number
-) {
+): Promise<boolean> {
+	await requireTerritory(db, caller, territoryId, 'pilot');
 	if (!Number.isInteger(current) || current < 0 || current > 100_000) return false;
 	return db.transaction(async (tx) => {
 		const done = await tx
@@ -296,11 +455,12 @@ export async function updateCaseload(
 			.insert(caseloadHistory)
 			.values({ structureId, current, max: done[0]?.max ?? null, source: 'pilotage' });
 		await audit(tx as unknown as Db, {
-			actor,
+			actor: caller.principal,
 			action: 'structure.caseload',
 			outcome: 'success',
 			target: { type: 'structure', id: structureId },
 			territoryId,
+			ip: caller.ip,
 			details: { current }
 		});
 		return true;

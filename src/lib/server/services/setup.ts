@@ -3,10 +3,11 @@ import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import type { Db } from '$lib/server/db/client';
 import { settings } from '$lib/server/db/schema';
+import { systemCaller } from '$lib/server/auth/principal';
 import { countPlaces, loadShippedBoundaries, seedDir, seedPlaces } from './geography';
 import { importStructures, type ImportResult } from './structures';
 import { putTerritory } from './territories';
-import { createUser, listUsers } from './users';
+import { createUser, hasUsers } from './users';
 
 export const DEMO_TERRITORY = {
 	id: 'marseille-4-12',
@@ -70,10 +71,10 @@ export async function initializeInstance(
 		progress(`${result.total} structures chargées.`);
 	}
 	let firstAdmin: FirstAdmin | null = null;
-	if ((await listUsers(db)).length === 0) {
+	if (!(await hasUsers(db))) {
 		// Nobody can sign in yet: open the first administrator account with a one-time password,
 		// shown once by the caller (it must be changed at first sign-in).
-		const { user, oneTimePassword } = await createUser(db, {
+		const { user, oneTimePassword } = await createUser(db, systemCaller('setup'), {
 			email: FIRST_ADMIN_EMAIL,
 			role: 'admin'
 		});

@@ -1,9 +1,10 @@
 import { error, fail, redirect } from '@sveltejs/kit';
 import { clearSessionCookie } from '$lib/server/auth/cookies';
-import { verifyPassword } from '$lib/server/auth/password';
+import { requestCaller } from '$lib/server/auth/principal';
+import { serviceFail } from '$lib/server/forms';
 import { audit } from '$lib/server/services/audit';
 import { endAllSessions } from '$lib/server/services/sessions';
-import { AccountError, changePassword, findUserByEmail, getUser } from '$lib/server/services/users';
+import { changePassword, getUser } from '$lib/server/services/users';
 import type { Actions, PageServerLoad } from './$types';
 
 function currentUser(locals: App.Locals) {
@@ -20,31 +21,26 @@ export const load: PageServerLoad = async ({ locals, url }) => {
 };
 
 export const actions: Actions = {
-	password: async ({ request, locals, getClientAddress }) => {
-		const principal = currentUser(locals);
+	password: async (event) => {
+		const { request, locals } = event;
+		currentUser(locals);
 		const form = await request.formData();
 		const current = String(form.get('current') ?? '');
 		const next = String(form.get('password') ?? '');
 		const confirm = String(form.get('confirm') ?? '');
-		const row = await findUserByEmail(locals.db, principal.label);
-		if (!row?.passwordHash || !(await verifyPassword(row.passwordHash, current))) {
-			return fail(400, { issues: [{ path: 'current', message: 'mot de passe actuel incorrect' }] });
-		}
 		if (next !== confirm) {
 			return fail(400, { issues: [{ path: 'confirm', message: 'les deux saisies diffèrent' }] });
 		}
 		try {
-			await changePassword(locals.db, principal.id, next, locals.sessionHash ?? undefined);
+			await changePassword(
+				locals.db,
+				requestCaller(event),
+				{ current, password: next },
+				locals.sessionHash ?? undefined
+			);
 		} catch (e) {
-			if (e instanceof AccountError) return fail(400, { issues: e.issues });
-			throw e;
+			return serviceFail(e, {});
 		}
-		await audit(locals.db, {
-			actor: principal,
-			action: 'auth.password_change',
-			outcome: 'success',
-			ip: getClientAddress()
-		});
 		redirect(303, '/compte?modifie=1');
 	},
 	everywhere: async ({ locals, cookies, getClientAddress }) => {

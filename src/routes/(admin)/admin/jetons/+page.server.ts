@@ -1,56 +1,44 @@
-import { fail, redirect } from '@sveltejs/kit';
+import { redirect } from '@sveltejs/kit';
+import { requestCaller } from '$lib/server/auth/principal';
+import { serviceFail } from '$lib/server/forms';
 import { createApiToken, listApiTokens, revokeApiToken } from '$lib/server/services/api-tokens';
-import { audit } from '$lib/server/services/audit';
-import { listTerritories } from '$lib/server/services/territories';
-import { AccountError } from '$lib/server/services/users';
+import { grantable } from '$lib/server/services/users';
 import type { Actions, PageServerLoad } from './$types';
 
-export const load: PageServerLoad = async ({ locals }) => ({
-	tokens: await listApiTokens(locals.db),
-	territories: await listTerritories(locals.db)
-});
+export const load: PageServerLoad = async (event) => {
+	const caller = requestCaller(event);
+	return {
+		tokens: await listApiTokens(event.locals.db, caller),
+		...(await grantable(event.locals.db, caller))
+	};
+};
 
 export const actions: Actions = {
-	create: async ({ request, locals, getClientAddress }) => {
-		const principal = locals.principal as NonNullable<App.Locals['principal']>;
-		const form = await request.formData();
+	create: async (event) => {
+		const form = await event.request.formData();
 		const values = {
 			name: String(form.get('name') ?? ''),
 			role: String(form.get('role') ?? ''),
 			territories: form.getAll('territories').map(String)
 		};
 		try {
-			const { token, summary } = await createApiToken(locals.db, values, principal.id);
-			await audit(locals.db, {
-				actor: principal,
-				action: 'admin.token_create',
-				outcome: 'success',
-				target: { type: 'token', id: summary.id },
-				ip: getClientAddress(),
-				details: { role: summary.role, territories: summary.territories.join(',') || null }
-			});
+			const { token, summary } = await createApiToken(
+				event.locals.db,
+				requestCaller(event),
+				values
+			);
 			return { created: { name: summary.name, token } };
 		} catch (e) {
-			if (e instanceof AccountError) return fail(400, { values, issues: e.issues });
-			throw e;
+			return serviceFail(e, { values });
 		}
 	},
-	revoke: async ({ request, locals, getClientAddress }) => {
-		const principal = locals.principal as NonNullable<App.Locals['principal']>;
-		const id = String((await request.formData()).get('id') ?? '');
-		if (!(await revokeApiToken(locals.db, id))) {
-			return fail(404, {
-				values: null,
-				issues: [{ path: 'id', message: 'jeton introuvable ou déjà révoqué' }]
-			});
+	revoke: async (event) => {
+		const id = String((await event.request.formData()).get('id') ?? '');
+		try {
+			await revokeApiToken(event.locals.db, requestCaller(event), id);
+		} catch (e) {
+			return serviceFail(e, { values: null });
 		}
-		await audit(locals.db, {
-			actor: principal,
-			action: 'admin.token_revoke',
-			outcome: 'success',
-			target: { type: 'token', id },
-			ip: getClientAddress()
-		});
 		redirect(303, '/admin/jetons');
 	}
 };

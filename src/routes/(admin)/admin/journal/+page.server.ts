@@ -1,16 +1,18 @@
 import { AuditQuerySchema } from '$lib/schemas/audit';
 import { issuesOf } from '$lib/schemas/zod';
-import { listAudit } from '$lib/server/services/audit';
+import { requestCaller } from '$lib/server/auth/principal';
+import { readAudit } from '$lib/server/services/audit';
 import type { PageServerLoad } from './$types';
 
 const PAGE = 100;
 
-export const load: PageServerLoad = async ({ locals, url }) => {
+export const load: PageServerLoad = async (event) => {
+	const { locals, url } = event;
 	const parsed = AuditQuerySchema.safeParse(Object.fromEntries(url.searchParams));
 	if (!parsed.success)
 		return { query: null, invalid: issuesOf(parsed.error), total: 0, rows: [], pages: 1 };
 	const q = parsed.data;
-	const { total, rows } = await listAudit(locals.db, {
+	const { total, rows } = await readAudit(locals.db, requestCaller(event), {
 		action: q.action,
 		actor: q.qui,
 		outcome: q.resultat,

@@ -1,16 +1,17 @@
-import { error } from '@sveltejs/kit';
 import { hasRole } from '$lib/domain/roles';
-import { scopeOf } from '$lib/server/auth/principal';
+import { requestCaller } from '$lib/server/auth/principal';
+import { orErrorPage } from '$lib/server/forms';
+import { openTerritory } from '$lib/server/services/scope';
 import { countStructuresByKind } from '$lib/server/services/structures';
-import { getTerritory } from '$lib/server/services/territories';
 import type { PageServerLoad } from './$types';
 
-export const load: PageServerLoad = async ({ params, locals }) => {
-	const territory = await getTerritory(locals.db, params.id, scopeOf(locals.principal));
-	if (!territory) error(404, `Territoire introuvable : ${params.id}`);
-	return {
-		territory,
-		kinds: await countStructuresByKind(locals.db, params.id),
-		canPilot: !!locals.principal && hasRole(locals.principal.role, 'pilot')
-	};
-};
+export const load: PageServerLoad = (event) =>
+	orErrorPage(async () => {
+		const { params, locals } = event;
+		const territory = await openTerritory(locals.db, requestCaller(event), params.id);
+		return {
+			territory,
+			kinds: await countStructuresByKind(locals.db, params.id),
+			canPilot: !!locals.principal && hasRole(locals.principal.role, 'pilot')
+		};
+	});

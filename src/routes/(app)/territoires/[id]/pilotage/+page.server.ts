@@ -1,6 +1,6 @@
-import { error, fail, redirect } from '@sveltejs/kit';
-import { scopeOf } from '$lib/server/auth/principal';
-import { territoryStructures } from '$lib/server/services/coverage';
+import { fail, redirect } from '@sveltejs/kit';
+import { requestCaller } from '$lib/server/auth/principal';
+import { orErrorPage, serviceFail } from '$lib/server/forms';
 import {
 	capacity,
 	flows,
@@ -11,103 +11,107 @@ import {
 	updateCaseload
 } from '$lib/server/services/pilotage';
 import {
-	RuleError,
 	addRule,
 	listRules,
 	removeRule,
 	ruleHistory,
+	ruleStructures,
 	undoRuleEvent
 } from '$lib/server/services/rules';
-import { getTerritory } from '$lib/server/services/territories';
+import { openTerritory } from '$lib/server/services/scope';
 import { readPeriod } from './period';
 import type { Actions, PageServerLoad } from './$types';
 
-async function territoryOf(locals: App.Locals, id: string) {
-	const territory = await getTerritory(locals.db, id, scopeOf(locals.principal));
-	if (!territory) error(404, `Territoire introuvable : ${id}`);
-	return territory;
-}
-
-export const load: PageServerLoad = async ({ locals, params, url }) => {
-	const territory = await territoryOf(locals, params.id);
-	const { period, du, au, invalid } = readPeriod(url.searchParams);
-	const [orphans, pairs, flow, caseloads, stale, rules, history, structures] = await Promise.all([
-		orphanSituations(locals.db, params.id, period),
-		overlaps(locals.db, params.id, period),
-		flows(locals.db, params.id, period),
-		capacity(locals.db, params.id),
-		staleStructures(locals.db, params.id),
-		listRules(locals.db, params.id),
-		ruleHistory(locals.db, params.id),
-		territoryStructures(locals.db, params.id)
-	]);
-	return {
-		territory: { id: territory.id, name: territory.name, places: territory.places },
-		du,
-		au,
-		invalidPeriod: invalid,
-		orphans,
-		pairs,
-		flow,
-		caseloads,
-		stale: stale.map((s) => ({
-			...s,
-			updated_at:
-				s.updated_at instanceof Date ? s.updated_at.toISOString().slice(0, 10) : s.updated_at
-		})),
-		rules,
-		history,
-		structures: structures.map((s) => ({ id: s.id, name: s.name }))
-	};
-};
-
-const actor = (locals: App.Locals) => locals.principal as NonNullable<App.Locals['principal']>;
+export const load: PageServerLoad = (event) =>
+	orErrorPage(async () => {
+		const { locals, params, url } = event;
+		const caller = requestCaller(event);
+		const territory = await openTerritory(locals.db, caller, params.id, 'pilot');
+		const { period, du, au, invalid } = readPeriod(url.searchParams);
+		const [orphans, pairs, flow, caseloads, stale, rules, history, structures] = await Promise.all([
+			orphanSituations(locals.db, caller, params.id, period),
+			overlaps(locals.db, caller, params.id, period),
+			flows(locals.db, caller, params.id, period),
+			capacity(locals.db, caller, params.id),
+			staleStructures(locals.db, caller, params.id),
+			listRules(locals.db, caller, params.id),
+			ruleHistory(locals.db, caller, params.id),
+			ruleStructures(locals.db, caller, params.id)
+		]);
+		return {
+			territory: { id: territory.id, name: territory.name, places: territory.places },
+			du,
+			au,
+			invalidPeriod: invalid,
+			orphans,
+			pairs,
+			flow,
+			caseloads,
+			stale: {
+				items: stale.items.map((s) => ({
+					...s,
+					updated_at:
+						s.updated_at instanceof Date ? s.updated_at.toISOString().slice(0, 10) : s.updated_at
+				})),
+				more: stale.more
+			},
+			rules,
+			history,
+			structures
+		};
+	});
 
 export const actions: Actions = {
-	ajouterRegle: async ({ locals, params, request, url }) => {
-		await territoryOf(locals, params.id);
+	ajouterRegle: async (event) => {
+		const { locals, params, request, url } = event;
 		const form = Object.fromEntries(await request.formData());
+		// Beyond the listed structures, the form takes a structure's id typed in.
+		const typed = typeof form.structureId === 'string' ? form.structureId.trim() : '';
+		const { structureId: _typed, ...input } = form;
+		if (typed) input.structure = typed;
 		try {
-			await addRule(locals.db, actor(locals), params.id, form);
+			await addRule(locals.db, requestCaller(event), params.id, input);
 		} catch (e) {
-			if (e instanceof RuleError)
-				return fail(400, { action: 'ajouterRegle', values: form, issues: e.issues });
-			throw e;
+			return serviceFail(e, { action: 'ajouterRegle', values: form });
 		}
 		redirect(303, `${url.pathname}?${url.searchParams}#regles`);
 	},
-	retirerRegle: async ({ locals, params, request, url }) => {
-		await territoryOf(locals, params.id);
+	retirerRegle: async (event) => {
+		const { locals, params, request, url } = event;
 		const form = await request.formData();
 		try {
 			await removeRule(
 				locals.db,
-				actor(locals),
+				requestCaller(event),
 				params.id,
 				String(form.get('rule') ?? ''),
 				String(form.get('reason') ?? '')
 			);
 		} catch (e) {
-			if (e instanceof RuleError) return fail(400, { action: 'retirerRegle', issues: e.issues });
-			throw e;
+			return serviceFail(e, { action: 'retirerRegle' });
 		}
 		redirect(303, `${url.pathname}#regles`);
 	},
-	annuler: async ({ locals, params, request, url }) => {
-		await territoryOf(locals, params.id);
-		const event = Number((await request.formData()).get('event'));
+	annuler: async (event) => {
+		const { locals, params, request, url } = event;
+		const eventId = Number((await request.formData()).get('event'));
 		try {
-			await undoRuleEvent(locals.db, actor(locals), params.id, event);
+			await undoRuleEvent(locals.db, requestCaller(event), params.id, eventId);
 		} catch (e) {
-			if (e instanceof RuleError) return fail(400, { action: 'annuler', issues: e.issues });
-			throw e;
+			return serviceFail(e, { action: 'annuler' });
 		}
 		redirect(303, `${url.pathname}#regles`);
 	},
-	verifier: async ({ locals, params, request, url }) => {
-		await territoryOf(locals, params.id);
+	verifier: async (event) => {
+		const { locals, params, request, url } = event;
 		const id = String((await request.formData()).get('structure') ?? '');
-		if (!(await markVerified(locals.db, actor(locals), params.id, id))) {
+		let done: boolean;
+		try {
+			done = await markVerified(locals.db, requestCaller(event), params.id, id);
+		} catch (e) {
+			return serviceFail(e, { action: 'verifier' });
+		}
+		if (!done) {
 			return fail(400, {
 				action: 'verifier',
 				issues: [{ path: 'structure', message: 'structure introuvable dans ce territoire' }]
@@ -115,19 +119,23 @@ export const actions: Actions = {
 		}
 		redirect(303, `${url.pathname}#fraicheur`);
 	},
-	capacite: async ({ locals, params, request, url }) => {
-		await territoryOf(locals, params.id);
+	capacite: async (event) => {
+		const { locals, params, request, url } = event;
 		const form = await request.formData();
 		const current = Number(form.get('current'));
-		if (
-			!(await updateCaseload(
+		let done: boolean;
+		try {
+			done = await updateCaseload(
 				locals.db,
-				actor(locals),
+				requestCaller(event),
 				params.id,
 				String(form.get('structure') ?? ''),
 				current
-			))
-		) {
+			);
+		} catch (e) {
+			return serviceFail(e, { action: 'capacite' });
+		}
+		if (!done) {
 			return fail(400, {
 				action: 'capacite',
 				issues: [{ path: 'current', message: 'un nombre entier de situations suivies est attendu' }]

@@ -1,21 +1,24 @@
-import { error } from '@sveltejs/kit';
 import { levelLabel, problemLabel } from '$lib/domain/taxonomy';
 import { readAxesQuery } from '$lib/schemas/axes';
-import { scopeOf } from '$lib/server/auth/principal';
+import { requestCaller } from '$lib/server/auth/principal';
 import { peopleCsv } from '$lib/server/csv';
+import { orErrorPage } from '$lib/server/forms';
 import { territoryAxes } from '$lib/server/services/axes';
-import { getTerritory } from '$lib/server/services/territories';
+import { EXPORT_LIMIT } from '$lib/server/services/bounds';
 import type { RequestHandler } from './$types';
 
 /** The grid of the chart as CSV, with the same filters, for concertation meetings. */
-export const GET: RequestHandler = async ({ locals, params, url }) => {
-	const territory = await getTerritory(locals.db, params.id, scopeOf(locals.principal));
-	if (!territory) error(404, `Territoire introuvable : ${params.id}`);
+export const GET: RequestHandler = async (event) => {
+	const { locals, params, url } = event;
 	const parsed = readAxesQuery(url.searchParams);
-	const axes = await territoryAxes(
-		locals.db,
-		params.id,
-		parsed.success ? parsed.data : { type: [] }
+	const axes = await orErrorPage(() =>
+		territoryAxes(
+			locals.db,
+			requestCaller(event),
+			params.id,
+			parsed.success ? parsed.data : { type: [] },
+			{ cellLimit: EXPORT_LIMIT }
+		)
 	);
 	const names = new Map(axes.structures.map((s) => [s.id, s.name]));
 	const csv = peopleCsv(
@@ -25,7 +28,7 @@ export const GET: RequestHandler = async ({ locals, params, url }) => {
 			c.level,
 			levelLabel(c.level),
 			c.status,
-			c.structures.length,
+			c.count,
 			c.structures.map((id) => names.get(id) ?? id).join(' | '),
 			axes.orphans[`${c.problem}|${c.level}`] ?? 0
 		]),

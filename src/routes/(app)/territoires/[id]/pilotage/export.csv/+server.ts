@@ -1,7 +1,9 @@
 import { error } from '@sveltejs/kit';
 import { levelLabel, problemLabel } from '$lib/domain/taxonomy';
-import { scopeOf } from '$lib/server/auth/principal';
+import { requestCaller } from '$lib/server/auth/principal';
 import { peopleCsv } from '$lib/server/csv';
+import { orErrorPage } from '$lib/server/forms';
+import { EXPORT_LIMIT } from '$lib/server/services/bounds';
 import {
 	capacity,
 	flows,
@@ -9,23 +11,32 @@ import {
 	overlaps,
 	staleStructures
 } from '$lib/server/services/pilotage';
-import { getTerritory } from '$lib/server/services/territories';
 import { readPeriod } from '../period';
 import type { RequestHandler } from './$types';
 
 const shown = (n: number | null) => (n === null ? '< 5' : n);
 
-/** Every dashboard of the desk as CSV, for concertation meetings (`?tableau=` and the period). */
-export const GET: RequestHandler = async ({ locals, params, url }) => {
-	const territory = await getTerritory(locals.db, params.id, scopeOf(locals.principal));
-	if (!territory) error(404, `Territoire introuvable : ${params.id}`);
+/**
+ * Every dashboard of the desk as CSV, for concertation meetings (`?tableau=` and the period): each
+ * table whole, up to EXPORT_LIMIT lines.
+ */
+export const GET: RequestHandler = (event) => orErrorPage(() => exportTable(event));
+
+async function exportTable({
+	locals,
+	params,
+	url,
+	getClientAddress
+}: Parameters<RequestHandler>[0]): Promise<Response> {
+	const caller = requestCaller({ locals, getClientAddress });
+	const all = { limit: EXPORT_LIMIT };
 	const { period, du, au } = readPeriod(url.searchParams);
 	const table = url.searchParams.get('tableau') ?? '';
 	let header: string[];
 	let rows: (string | number | null)[][];
 	switch (table) {
 		case 'orphelines': {
-			const o = await orphanSituations(locals.db, params.id, period);
+			const o = await orphanSituations(locals.db, caller, params.id, period, all);
 			header = ['probleme', 'niveau', 'commune', 'orientations_orphelines'];
 			rows = o.byCell.map((r) => [
 				problemLabel(r.problem),
@@ -36,7 +47,7 @@ export const GET: RequestHandler = async ({ locals, params, url }) => {
 			break;
 		}
 		case 'trous': {
-			const o = await orphanSituations(locals.db, params.id, period);
+			const o = await orphanSituations(locals.db, caller, params.id, period, all);
 			header = ['probleme', 'niveau', 'demandes', 'orphelines'];
 			rows = o.gaps.map((g) => [
 				problemLabel(g.problem),
@@ -47,7 +58,7 @@ export const GET: RequestHandler = async ({ locals, params, url }) => {
 			break;
 		}
 		case 'chevauchements': {
-			const pairs = await overlaps(locals.db, params.id, period);
+			const pairs = await overlaps(locals.db, caller, params.id, period, EXPORT_LIMIT);
 			header = [
 				'structure_a',
 				'structure_b',
@@ -71,7 +82,7 @@ export const GET: RequestHandler = async ({ locals, params, url }) => {
 			break;
 		}
 		case 'flux': {
-			const f = await flows(locals.db, params.id, period);
+			const f = await flows(locals.db, caller, params.id, period, all);
 			header = [
 				'structure',
 				'orientations',
@@ -89,15 +100,21 @@ export const GET: RequestHandler = async ({ locals, params, url }) => {
 			break;
 		}
 		case 'capacite': {
-			const c = await capacity(locals.db, params.id);
+			const c = await capacity(locals.db, caller, params.id, all);
 			header = ['structure', 'file_active', 'maximum', 'taux', 'sature'];
-			rows = c.map((s) => [s.name, s.current, s.max, s.share ?? '', s.saturated ? 'oui' : 'non']);
+			rows = c.items.map((s) => [
+				s.name,
+				s.current,
+				s.max,
+				s.share ?? '',
+				s.saturated ? 'oui' : 'non'
+			]);
 			break;
 		}
 		case 'fraicheur': {
-			const stale = await staleStructures(locals.db, params.id);
+			const stale = await staleStructures(locals.db, caller, params.id, all);
 			header = ['structure', 'type', 'derniere_verification'];
-			rows = stale.map((s) => [
+			rows = stale.items.map((s) => [
 				s.name,
 				s.kind,
 				s.updated_at instanceof Date
@@ -115,4 +132,4 @@ export const GET: RequestHandler = async ({ locals, params, url }) => {
 			'Content-Disposition': `attachment; filename="${table}-${params.id}-${du}-${au}.csv"`
 		}
 	});
-};
+}
