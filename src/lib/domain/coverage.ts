@@ -1,3 +1,4 @@
+import type { RemitCore } from './remit';
 import {
 	LEVEL_CODES,
 	PROBLEM_CODES,
@@ -15,16 +16,7 @@ import {
  * used by the API and by the chart.
  */
 
-export interface CoverageStructure {
-	id: string;
-	kind: KindCode;
-	problems: readonly ProblemCode[];
-	levelMin: LevelCode;
-	levelMax: LevelCode;
-	coordination: boolean;
-	ageMin: number | null;
-	ageMax: number | null;
-	apa: 'any' | 'required' | 'excluded';
+export interface CoverageStructure extends RemitCore {
 	/** The places (communes, arrondissements) it covers among those considered. */
 	places: readonly string[];
 }

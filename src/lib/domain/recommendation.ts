@@ -1,3 +1,4 @@
+import type { Remit } from './remit';
 import { isStale } from './freshness';
 import {
 	kindLabel,
@@ -42,18 +43,7 @@ import {
  * dominant problem, a level and a place.
  */
 
-export interface CandidateStructure {
-	id: string;
-	name: string;
-	kind: KindCode;
-	problems: readonly ProblemCode[];
-	levelMin: LevelCode;
-	levelMax: LevelCode;
-	coordination: boolean;
-	mode: 'masse' | 'sur_mesure' | null;
-	ageMin: number | null;
-	ageMax: number | null;
-	apa: 'any' | 'required' | 'excluded';
+export interface CandidateStructure extends Remit {
 	caseloadMax: number | null;
 	caseloadCurrent: number | null;
 	/** ISO date of the last verification of its data. */

@@ -1,3 +1,4 @@
+import type { Apa, Mode, Remit } from '$lib/domain/remit';
 import { and, asc, eq, getTableColumns, inArray, notInArray, sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db } from '$lib/server/db/client';
 import { caseloadHistory, structureCommunes, structures, territories } from '$lib/server/db/schema';
@@ -295,10 +296,10 @@ export interface RemitRow {
 	level_min: LevelCode;
 	level_max: LevelCode;
 	coordination: boolean;
-	mode: 'masse' | 'sur_mesure' | null;
+	mode: Mode | null;
 	age_min: number | null;
 	age_max: number | null;
-	apa: 'any' | 'required' | 'excluded';
+	apa: Apa;
 }
 
 /** Columns of `RemitRow`, for raw queries on `structures s`. */
@@ -307,7 +308,7 @@ export const REMIT_COLUMNS = sql.raw(
 );
 
 /** A structure's remit (what the engine, the grid and the chart read), from a raw row. */
-export function remitOf(r: RemitRow) {
+export function remitOf(r: RemitRow): Remit {
 	return {
 		id: r.id,
 		name: r.name,
@@ -340,20 +341,12 @@ export interface StructureFilters {
 	offset?: number;
 }
 
-export interface StructureListItem {
-	id: string;
-	name: string;
-	kind: KindCode;
+/** A structure in a list (directory, card): its remit, where it is and how to reach it. */
+export interface StructureListItem extends Omit<Remit, 'mode' | 'problems'> {
+	problems: ProblemCode[];
 	territoryId: string;
 	address: string | null;
 	commune: string | null;
-	problems: ProblemCode[];
-	levelMin: LevelCode;
-	levelMax: LevelCode;
-	coordination: boolean;
-	ageMin: number | null;
-	ageMax: number | null;
-	apa: string;
 	phone: string | null;
 	updatedAt: string | null;
 	lon: number | null;
