@@ -12,8 +12,10 @@ const config = {
 		adapter: adapter({ out: 'build', precompress: false }),
 		// src/instrumentation.server.ts sets ORIGIN's default before adapter-node reads it.
 		experimental: { instrumentation: { server: true } },
-		// The origin check of form posts stays on (CSRF protection); ORIGIN sets the origin behind a proxy.
-		csrf: { trustedOrigins: [] },
+		// The origin check of form posts (CSRF protection) is done by the `checkOrigin` handle of
+		// src/hooks.server.ts instead of here, so that the API (bearer tokens only, no CSRF to fear)
+		// answers its own error JSON to any content type; ORIGIN sets the origin behind a proxy.
+		csrf: { trustedOrigins: ['*'] },
 		// Scripts only from this site or with the per-response nonce SvelteKit adds to its own
 		// inline bootstrap. maplibre builds its workers from blob: URLs (worker-src) and loads
 		// tiles and glyphs through fetch (connect-src), both allowed here for the map pages.

@@ -1,7 +1,9 @@
 import { building } from '$app/environment';
 import {
 	error,
+	json,
 	redirect,
+	text,
 	type Handle,
 	type HandleServerError,
 	type ServerInit
@@ -11,6 +13,8 @@ import { hasRole } from '$lib/domain/roles';
 import { actionName, hasMethodRule, requiredAccess } from '$lib/server/auth/access';
 import { SESSION_COOKIE } from '$lib/server/auth/cookies';
 import { API_ERRORS, apiError } from '$lib/server/api';
+import { apiAccess, findOperation, roleRefusal, unmatched } from '$lib/server/api-endpoints';
+import { API_BASE } from '$lib/server/api-operation';
 import { DataDirBusyError, DataDirUnwritableError } from '$lib/server/db/lock';
 import { closeDatabase, getDatabase, startHousekeeping } from '$lib/server/runtime';
 import { authenticateApiToken } from '$lib/server/services/api-tokens';
@@ -38,6 +42,37 @@ export const init: ServerInit = async () => {
 };
 
 const isApi = (pathname: string) => pathname.startsWith('/api/');
+
+/** What a cross-site `<form>` can send (SvelteKit's list, runtime/server/respond.js). */
+const FORM_CONTENT_TYPES = [
+	'application/x-www-form-urlencoded',
+	'multipart/form-data',
+	'text/plain',
+	'application/x-sveltekit-formdata'
+];
+
+/**
+ * CSRF: a form posted to a page from another origin is refused (403) — SvelteKit's own origin
+ * check, done here instead (svelte.config.js turns SvelteKit's off) so that it can leave the API
+ * out. SvelteKit's runs before the hooks and answers in plain text, so a `text/plain` POST to the
+ * API got a page-style 403 instead of the API's 415 in its error JSON. The API needs no origin
+ * check: it is opened by a bearer token only, which a cross-site form cannot send (a session
+ * cookie does not open it, see `authenticate`).
+ */
+const checkOrigin: Handle = async ({ event, resolve }) => {
+	const { request, url } = event;
+	if (!isApi(url.pathname) && ['POST', 'PUT', 'PATCH', 'DELETE'].includes(request.method)) {
+		const type = request.headers.get('content-type')?.split(';', 1)[0]?.trim().toLowerCase();
+		if (FORM_CONTENT_TYPES.includes(type ?? '') && request.headers.get('origin') !== url.origin) {
+			const message =
+				'Envoi refusé : ce formulaire ne vient pas de ce site (protection CSRF). Rechargez la page et réessayez.';
+			return request.headers.get('accept') === 'application/json'
+				? json({ message }, { status: 403 })
+				: text(message, { status: 403 });
+		}
+	}
+	return resolve(event);
+};
 
 const requestId: Handle = async ({ event, resolve }) => {
 	event.locals.requestId = crypto.randomUUID();
@@ -133,27 +168,50 @@ const authenticate: Handle = async ({ event, resolve }) => {
 	return resolve(event);
 };
 
+/**
+ * The API's rules come from its endpoint table (api-endpoints.ts), for every /api path: the
+ * operation's role, else 404 or 405 (with `Allow`) in the API's error JSON — never a page.
+ */
+const authorizeApi: Handle = async ({ event, resolve }) => {
+	const { method } = event.request;
+	const { pathname } = event.url;
+	const access = apiAccess(method, pathname);
+	if (access === 'not_found' || access === 'method_not_allowed') {
+		return unmatched(method, pathname, findOperation(method, pathname)).toResponse();
+	}
+	const { principal } = event.locals;
+	const refusal = roleRefusal(access, principal);
+	if (refusal && principal && access !== 'public') {
+		const match = findOperation(method, pathname);
+		await audit(event.locals.db, {
+			actor: principal,
+			action: 'authz.denied',
+			outcome: 'denied',
+			ip: event.getClientAddress(),
+			details: {
+				route: match && 'operation' in match ? `${API_BASE}${match.operation.path}` : pathname,
+				method,
+				action: null,
+				required: access
+			}
+		});
+	}
+	return refusal ? refusal.toResponse() : resolve(event);
+};
+
 /** Every route's rule comes from one table (auth/access.ts); no rule ⇒ refused. */
 const authorize: Handle = async ({ event, resolve }) => {
+	if (isApi(event.url.pathname)) return authorizeApi({ event, resolve });
 	const routeId = event.route.id;
 	if (routeId === null) return resolve(event); // no such route: SvelteKit answers 404
-	const api = isApi(event.url.pathname);
 	const method = event.request.method;
 	// A page's POST is a form action unless its rule names POST itself (a +server endpoint).
 	const formAction =
-		!api && method === 'POST' && !hasMethodRule(routeId, 'POST')
-			? actionName(event.url.search)
-			: undefined;
+		method === 'POST' && !hasMethodRule(routeId, 'POST') ? actionName(event.url.search) : undefined;
 	const access = requiredAccess(routeId, method, formAction);
 	const { principal } = event.locals;
 	if (access === 'public') return resolve(event);
 	if (!principal) {
-		if (api)
-			return apiError(
-				401,
-				API_ERRORS[401],
-				'Authentification requise (Authorization: Bearer <jeton>).'
-			);
 		if (method === 'GET') {
 			redirect(
 				303,
@@ -170,41 +228,15 @@ const authorize: Handle = async ({ event, resolve }) => {
 			ip: event.getClientAddress(),
 			details: { route: routeId, method, action: formAction ?? null, required: access ?? 'none' }
 		});
-		if (api) {
-			return access === undefined
-				? apiError(405, 'method_not_allowed', `Méthode ${method} non prise en charge ici.`)
-				: apiError(403, API_ERRORS[403], `Rôle « ${access} » requis.`);
-		}
 		error(403, 'Votre rôle ne donne pas accès à cette page.');
 	}
 	// A one-time password must be replaced before anything else.
 	if (
 		principal.mustChangePassword &&
-		!api &&
 		routeId !== '/(app)/compte' &&
 		routeId !== '/(app)/deconnexion'
 	) {
 		redirect(303, '/compte?premiere=1');
-	}
-	return resolve(event);
-};
-
-// Request bodies: small for the JSON API, larger for an import file.
-const MAX_BODY = { default: 1_000_000, import: 20_000_000 };
-
-const bodyLimit: Handle = async ({ event, resolve }) => {
-	if (isApi(event.url.pathname) && event.request.body) {
-		const limit =
-			event.route.id === '/api/v1/territories/[id]/structures' ? MAX_BODY.import : MAX_BODY.default;
-		const length = Number(event.request.headers.get('content-length') ?? NaN);
-		if (Number.isFinite(length) && length > limit) {
-			return apiError(
-				413,
-				API_ERRORS[413],
-				`Corps de requête trop grand (${length} octets, ${limit} au plus).`
-			);
-		}
-		event.locals.bodyLimit = limit;
 	}
 	return resolve(event);
 };
@@ -232,12 +264,12 @@ const securityHeaders: Handle = async ({ event, resolve }) => {
 
 export const handle = sequence(
 	securityHeaders,
+	checkOrigin,
 	requestId,
 	refuseBadInput,
 	database,
 	authenticate,
-	authorize,
-	bodyLimit
+	authorize
 );
 
 export const handleError: HandleServerError = ({ error, event, status, message }) => {

@@ -1,5 +1,6 @@
 import { KIND_CODES, LEVEL_CODES, PROBLEM_CODES } from '$lib/domain/taxonomy';
 import { INSEE_CODE } from '$lib/geo/places';
+import { ORIENTATION_STATUSES } from './orientation';
 import { StructureImportSchema } from './structure';
 import { TerritoryIdSchema, TerritoryPutSchema } from './territory';
 import { z } from './zod';
@@ -62,12 +63,101 @@ export const ImportResultSchema = z.object({
 	deleted: z.int()
 });
 
+/**
+ * The API's error (contract §3). An import's issues also carry the `row` (1-based; 0 for the file
+ * as a whole) and the `field` they are about.
+ */
 export const ErrorSchema = z.object({
 	error: z.object({
 		code: z.string(),
 		message: z.string(),
-		issues: z.array(z.object({ path: z.string(), message: z.string() }))
+		issues: z.array(
+			z.object({
+				path: z.string(),
+				message: z.string(),
+				row: z.int().min(0).optional(),
+				field: z.string().optional()
+			})
+		)
 	})
+});
+
+/** A structure named in an answer or a record. */
+const StructureRefSchema = z.object({
+	id: z.string(),
+	name: z.string(),
+	kind: z.enum(KIND_CODES)
+});
+
+/**
+ * The answer of `POST /recommendations` (contract §3), as `toApiAnswer` builds it: the place and
+ * territory it was answered for, the complexity assessment, the ranked structures and those ruled
+ * out with why.
+ */
+export const RecommendationAnswerSchema = z.object({
+	territory: z.string().nullable(),
+	commune: z.string(),
+	complexity: z.object({
+		computed: z.enum(LEVEL_CODES),
+		level: z.enum(LEVEL_CODES),
+		reasons: z.array(z.string())
+	}),
+	recommendations: z.array(
+		z.object({
+			structure: StructureRefSchema,
+			score: z.number().min(0).max(1),
+			reasons: z.array(z.string()),
+			warnings: z.array(z.string())
+		})
+	),
+	excluded: z.array(z.object({ structure: StructureRefSchema, reasons: z.array(z.string()) })),
+	orphan: z.boolean()
+});
+
+/** The answer of `POST /orientations`: the record's `id` and `reference`, and the same answer. */
+export const OrientationCreatedSchema = z.object({
+	id: z.string(),
+	reference: z.string(),
+	...RecommendationAnswerSchema.shape
+});
+
+/** An orientation as the API returns it (`toApiOrientation`), with its status history. */
+export const OrientationSchema = z.object({
+	id: z.string(),
+	reference: z.string(),
+	territory: z.string().nullable(),
+	commune: z.string(),
+	age: z.int().nullable(),
+	age_band: z.int().nullable(),
+	apa: z.boolean().nullable(),
+	problems: z.array(z.enum(PROBLEM_CODES)),
+	criteria: z.array(z.string()),
+	request_type: z.string(),
+	level: z.enum(LEVEL_CODES),
+	computed_level: z.enum(LEVEL_CODES),
+	level_reason: z.string().nullable(),
+	consent: z.boolean(),
+	structure: StructureRefSchema.nullable(),
+	orphan: z.boolean(),
+	status: z.enum(ORIENTATION_STATUSES),
+	overdue: z.boolean(),
+	note: z.string().nullable(),
+	created_at: z.iso.datetime(),
+	status_changed_at: z.iso.datetime(),
+	history: z.array(
+		z.object({
+			status: z.enum(ORIENTATION_STATUSES),
+			reason: z.string().nullable(),
+			at: z.iso.datetime()
+		})
+	)
+});
+
+/** The OpenAPI 3.1 document itself (`GET /openapi.json`). */
+export const OpenApiDocumentSchema = z.looseObject({
+	openapi: z.string(),
+	info: z.looseObject({ title: z.string(), version: z.string() }),
+	paths: z.record(z.string(), z.unknown())
 });
 
 export { TerritoryPutSchema };

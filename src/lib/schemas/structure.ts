@@ -88,8 +88,9 @@ export const StructureImportSchema = z
 		age_min: z.int().min(0).max(130).optional(),
 		age_max: z.int().min(0).max(130).optional(),
 		apa: code(APA_CODES, 'valeur apa').default('any'),
-		caseload_max: z.int().min(0).optional(),
-		caseload_current: z.int().min(0).optional(),
+		// Bounded well below PostgreSQL's `integer` (2 147 483 647): past it, a database error.
+		caseload_max: z.int().min(0).max(1_000_000).optional(),
+		caseload_current: z.int().min(0).max(1_000_000).optional(),
 		phone: optionalText(50),
 		email: z.email().optional(),
 		website: z.url({ protocol: /^https?$/ }).optional(),

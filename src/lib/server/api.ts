@@ -1,13 +1,20 @@
 import { json } from '@sveltejs/kit';
 import type { z } from 'zod';
 import { issuesOf, type Issue } from '$lib/schemas/zod';
+import type { ServiceError, ServiceErrorKind } from './services/errors';
 
 /**
  * The API's error format (contract §3):
  * `{"error": {"code", "message", "issues": [{"path", "message"}]}}`.
  */
-export function apiError(status: number, code: string, message: string, issues: Issue[] = []) {
-	return json({ error: { code, message, issues } }, { status });
+export function apiError(
+	status: number,
+	code: string,
+	message: string,
+	issues: Issue[] = [],
+	headers: Record<string, string> = {}
+) {
+	return json({ error: { code, message, issues } }, { status, headers });
 }
 
 export const API_ERRORS = {
@@ -15,35 +22,42 @@ export const API_ERRORS = {
 	401: 'unauthorized',
 	403: 'forbidden',
 	404: 'not_found',
+	405: 'method_not_allowed',
+	409: 'conflict',
 	413: 'payload_too_large',
 	415: 'unsupported_media_type',
 	422: 'invalid',
-	429: 'too_many_requests'
+	429: 'too_many_requests',
+	500: 'internal_error'
 } as const;
 
-/** A failure that becomes an API error response (thrown by the helpers, caught by `handle`). */
+/** A failure that becomes an API error response (thrown by handlers, caught by the router). */
 export class ApiFailure extends Error {
 	constructor(
 		readonly status: keyof typeof API_ERRORS,
 		message: string,
-		readonly issues: Issue[] = []
+		readonly issues: Issue[] = [],
+		/** Headers of the answer, e.g. `Allow` for a 405. */
+		readonly headers: Record<string, string> = {}
 	) {
 		super(message);
 	}
 
 	toResponse() {
-		return apiError(this.status, API_ERRORS[this.status], this.message, this.issues);
+		return apiError(this.status, API_ERRORS[this.status], this.message, this.issues, this.headers);
 	}
 }
 
-/** Runs an endpoint, turning ApiFailure into the error format. */
-export async function handleApi(run: () => Promise<Response>): Promise<Response> {
-	try {
-		return await run();
-	} catch (error) {
-		if (error instanceof ApiFailure) return error.toResponse();
-		throw error;
-	}
+/** A service's refusal (services/errors.ts) in the API's terms: `invalid` is a 422 here. */
+const SERVICE_STATUS = {
+	invalid: 422,
+	not_found: 404,
+	forbidden: 403,
+	conflict: 409
+} as const satisfies Record<ServiceErrorKind, keyof typeof API_ERRORS>;
+
+export function serviceFailure(error: ServiceError): ApiFailure {
+	return new ApiFailure(SERVICE_STATUS[error.kind], error.message, error.issues);
 }
 
 /**
@@ -76,20 +90,6 @@ export async function readText(request: Request, limit: number): Promise<string>
 	return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Parses a JSON body: 415 when not JSON, 400 when malformed. */
-export async function readJson(request: Request, limit: number): Promise<unknown> {
-	const type = request.headers.get('content-type') ?? '';
-	if (!/^application\/json\b/i.test(type)) {
-		throw new ApiFailure(415, 'Content-Type: application/json attendu.');
-	}
-	const text = await readText(request, limit);
-	try {
-		return JSON.parse(text);
-	} catch (error) {
-		throw new ApiFailure(400, `JSON mal formé : ${(error as Error).message}`);
-	}
-}
-
 /** Validates with a zod schema: 422 with every issue located by its path. */
 export function validate<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
 	const parsed = schema.safeParse(value);
@@ -107,4 +107,42 @@ export function queryObject(url: URL): Record<string, string | string[]> {
 		out[key] = all.length > 1 ? all : (all[0] as string);
 	}
 	return out;
+}
+
+/**
+ * Where a value holds a NUL character (U+0000), in a string or an object key, as issue paths
+ * (`problems.1`, `location`). PostgreSQL refuses NUL in text: found here, it is a 400 naming the
+ * field instead of a database error further in. At most `max` paths. Iterative, and each node
+ * keeps only its parent, so that a body nested a million levels deep (JSON.parse takes it)
+ * neither overflows the stack nor copies its path at every level.
+ */
+export function nulPaths(value: unknown, max = 20): string[] {
+	interface Node {
+		value: unknown;
+		key: string;
+		parent: Node | null;
+	}
+	const pathOf = (node: Node | null, last?: string): string => {
+		const keys = last === undefined ? [] : [last];
+		for (let n = node; n?.parent; n = n.parent) keys.push(n.key);
+		return keys.reverse().join('.');
+	};
+	const found: string[] = [];
+	const stack: Node[] = [{ value, key: '', parent: null }];
+	while (stack.length > 0 && found.length < max) {
+		const node = stack.pop() as Node;
+		const v = node.value;
+		if (typeof v === 'string') {
+			if (v.includes('\0')) found.push(pathOf(node));
+		} else if (Array.isArray(v)) {
+			for (let i = v.length - 1; i >= 0; i--)
+				stack.push({ value: v[i], key: `${i}`, parent: node });
+		} else if (v !== null && typeof v === 'object') {
+			for (const [key, item] of Object.entries(v).reverse()) {
+				if (key.includes('\0')) found.push(pathOf(node, key.replace(/\0/g, '')));
+				else stack.push({ value: item, key, parent: node });
+			}
+		}
+	}
+	return found;
 }

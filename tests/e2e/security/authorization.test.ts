@@ -1,6 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { ROLE_CODES, roleRank, type Role } from '$lib/domain/roles';
-import { requiredAccess, ROUTE_ACCESS, type Access } from '$lib/server/auth/access';
+import { ENDPOINTS } from '$lib/server/api-endpoints';
+import { API_BASE } from '$lib/server/api-operation';
+import { API_ROUTE, requiredAccess, ROUTE_ACCESS, type Access } from '$lib/server/auth/access';
 import { OTHER_TERRITORY, type AccountName, type TokenName } from '../../setup/e2e-accounts';
 import { DEMO_TERRITORY_ID, demoStructures } from '../demo-data';
 import { apiToken, request, sessionOf, signInSession, type RequestOptions } from '../http';
@@ -9,7 +11,9 @@ import { discoverRoutes, pathOf, type DiscoveredRoute } from './route-tree';
 /**
  * Issue 3, "done when": every route, form action and `+server` endpoint — discovered from
  * src/routes, not listed by hand — has its rule in ROUTE_ACCESS, and over HTTP none is reachable
- * without the right role; objects of another territory are not reachable by id.
+ * without the right role; objects of another territory are not reachable by id. The API is one
+ * catch-all route (issue 12): its operations are walked from the endpoint table that routes it,
+ * each probed with each role as the pages are.
  */
 
 const routes = discoverRoutes();
@@ -28,33 +32,41 @@ function param(name: string, routeId: string): string {
 }
 
 interface Probe {
-	route: DiscoveredRoute;
-	/** What is probed, for the test name: `GET`, `POST ?/create`, `PUT`… */
-	label: string;
+	/** For the test name: `/(app)/annuaire GET`, `/(admin)/admin/jetons POST ?/create`, or an API
+	 * operation `PUT /api/v1/territories/{id}`. */
+	name: string;
 	method: string;
 	path: string;
 	access: Access | undefined;
+	/** A page (a GET of it answers 200 or 404 to the right role). */
+	page: boolean;
+	/** An API operation (bearer token, JSON errors). */
+	api: boolean;
 }
 
 function probesOf(route: DiscoveredRoute): Probe[] {
+	// The API's one route: its operations are the endpoint table's, probed below.
+	if (route.id === API_ROUTE) return [];
 	const path = pathOf(route.id, param);
 	const probes: Probe[] = [];
-	if (route.page) {
+	const probe = (label: string, method: string, at: string, access: Access | undefined) =>
 		probes.push({
-			route,
-			label: 'GET',
-			method: 'GET',
-			path,
-			access: requiredAccess(route.id, 'GET')
+			name: `${route.id} ${label}`,
+			method,
+			path: at,
+			access,
+			page: route.page,
+			api: route.api
 		});
+	if (route.page) {
+		probe('GET', 'GET', path, requiredAccess(route.id, 'GET'));
 		for (const action of route.actions) {
-			probes.push({
-				route,
-				label: `POST ${action === 'default' ? '(action par défaut)' : `?/${action}`}`,
-				method: 'POST',
-				path: action === 'default' ? path : `${path}?/${action}`,
-				access: requiredAccess(route.id, 'POST', action)
-			});
+			probe(
+				`POST ${action === 'default' ? '(action par défaut)' : `?/${action}`}`,
+				'POST',
+				action === 'default' ? path : `${path}?/${action}`,
+				requiredAccess(route.id, 'POST', action)
+			);
 		}
 	}
 	for (const method of route.methods) {
@@ -63,12 +75,22 @@ function probesOf(route: DiscoveredRoute): Probe[] {
 		}
 		if (method === 'HEAD' || method === 'OPTIONS') continue;
 		if (route.page && method === 'GET') continue;
-		probes.push({ route, label: method, method, path, access: requiredAccess(route.id, method) });
+		probe(method, method, path, requiredAccess(route.id, method));
 	}
 	return probes;
 }
 
-const probes = routes.flatMap(probesOf);
+/** Each operation of the endpoint table, its parameters filled as the routes' are. */
+const apiProbes: Probe[] = ENDPOINTS.map((op) => ({
+	name: `${op.method} ${API_BASE}${op.path}`,
+	method: op.method,
+	path: pathOf(`${API_BASE}${op.path.replace(/\{(\w+)\}/g, '[$1]')}`, param),
+	access: op.role,
+	page: false,
+	api: true
+}));
+
+const probes = [...routes.flatMap(probesOf), ...apiProbes];
 
 /** A role's account (pages) and token (API). */
 const ROLE_ACCOUNT: Record<Role, AccountName> = {
@@ -97,7 +119,7 @@ const ROLE_TOKEN: Record<Role, TokenName> = {
 function send(probe: Probe, credentials: Pick<RequestOptions, 'session' | 'token'>) {
 	const options: RequestOptions = { method: probe.method, ...credentials };
 	if (probe.method !== 'GET') {
-		if (probe.route.api) options.json = {};
+		if (probe.api) options.json = {};
 		else options.form = {};
 	}
 	return request(probe.path, options);
@@ -130,8 +152,15 @@ describe('chaque route, action et endpoint a sa règle dans ROUTE_ACCESS', () =>
 		expect(byId.get('/(admin)/admin/utilisateurs')?.actions).toEqual(
 			expect.arrayContaining(['create', 'update', 'disable', 'enable'])
 		);
-		expect(byId.get('/api/v1/territories/[id]')?.methods).toEqual(
-			expect.arrayContaining(['GET', 'PUT'])
+		// The API is one catch-all route, routed by the endpoint table.
+		expect(routes.filter((r) => r.api).map((r) => r.id)).toEqual([API_ROUTE]);
+		expect(byId.get(API_ROUTE)?.methods).toEqual(['fallback']);
+		expect(apiProbes.map((p) => p.name)).toEqual(
+			expect.arrayContaining([
+				`GET ${API_BASE}/territories/{id}`,
+				`PUT ${API_BASE}/territories/{id}`,
+				`POST ${API_BASE}/recommendations`
+			])
 		);
 		expect(byId.get('/(app)/deconnexion')?.methods).toEqual(['POST']);
 		expect(byId.get('/')?.page).toBe(true);
@@ -141,6 +170,11 @@ describe('chaque route, action et endpoint a sa règle dans ROUTE_ACCESS', () =>
 	test.each(routes.map((r) => [r.id, r] as const))('%s', (id, route) => {
 		const rule = ROUTE_ACCESS[id];
 		expect(rule, `aucune règle pour ${id} (${route.dir})`).toBeDefined();
+		if (route.api) {
+			// Its operations' rules are the endpoint table's (every entry has a role: typed).
+			expect(id).toBe(API_ROUTE);
+			return;
+		}
 		if (route.page) {
 			expect(requiredAccess(id, 'GET'), `${id} GET`).toBeDefined();
 		}
@@ -176,28 +210,28 @@ describe('chaque route, action et endpoint a sa règle dans ROUTE_ACCESS', () =>
 	});
 
 	test('seules la connexion, les pages légales et la description de l’API sont publiques', () => {
-		const open = probes.filter((p) => p.access === 'public').map((p) => `${p.route.id} ${p.label}`);
+		const open = probes.filter((p) => p.access === 'public').map((p) => p.name);
 		expect(open.sort()).toEqual([
 			'/(public)/accessibilite GET',
 			'/(public)/connexion GET',
 			'/(public)/connexion POST (action par défaut)',
 			'/(public)/donnees-personnelles GET',
 			'/(public)/mentions-legales GET',
-			'/api/v1/openapi.json GET'
+			'GET /api/v1/openapi.json'
 		]);
 	});
 });
 
 const protectedProbes = probes.filter((p) => p.access !== 'public' && p.access !== undefined);
 const publicProbes = probes.filter((p) => p.access === 'public');
-const name = (p: Probe) => `${p.route.id} ${p.label}`;
+const name = (p: Probe) => p.name;
 
 describe('sans identifiants', () => {
 	test.each(protectedProbes.map((p) => [name(p), p] as const))(
 		'%s est refusé',
 		async (_, probe) => {
 			const response = await send(probe, {});
-			if (probe.route.api) {
+			if (probe.api) {
 				await expectApiError(response, 401, 'unauthorized');
 			} else if (probe.method === 'GET') {
 				await response.arrayBuffer();
@@ -265,7 +299,7 @@ describe('avec un rôle insuffisant', () => {
 	});
 
 	test.each(belowProbes)('%s : 403', async (_, probe, role) => {
-		if (probe.route.api) {
+		if (probe.api) {
 			const response = await send(probe, { token: apiToken(ROLE_TOKEN[role]) });
 			await expectApiError(response, 403, 'forbidden');
 		} else {
@@ -286,7 +320,7 @@ const allowedProbes = protectedProbes.flatMap((probe) => {
 describe('avec le rôle requis (ou plus)', () => {
 	test.each(allowedProbes)('%s passe', async (_, probe, role) => {
 		let credentials: Pick<RequestOptions, 'session' | 'token'>;
-		if (probe.route.api) credentials = { token: apiToken(ROLE_TOKEN[role]) };
+		if (probe.api) credentials = { token: apiToken(ROLE_TOKEN[role]) };
 		else if (probe.method === 'GET') credentials = { session: await sessionOf(ROLE_ACCOUNT[role]) };
 		else {
 			// A post may end every session of its account (sign-out, "log out everywhere"): a fresh
@@ -300,9 +334,51 @@ describe('avec le rôle requis (ou plus)', () => {
 		expect(response.status, text.slice(0, 300)).toBeLessThan(500);
 		if (probe.method === 'GET') {
 			expect(toSignIn(response), 'renvoyé vers la connexion').toBe(false);
-			if (probe.route.page && probe.access !== 'public') {
+			if (probe.page && probe.access !== 'public') {
 				expect(response.status).toBe(probe.path.includes(UNKNOWN_ID) ? 404 : 200);
 			}
+		}
+	});
+});
+
+describe('API : chemins, méthodes et types de contenu hors de la table', () => {
+	test('un chemin inconnu donne 404 en JSON, avec ou sans jeton — jamais une page', async () => {
+		for (const path of [
+			`${API_BASE}/inconnu`,
+			`${API_BASE}/structures/a/b`,
+			API_BASE,
+			'/api/autre'
+		]) {
+			for (const token of [undefined, apiToken('admin')]) {
+				await expectApiError(await request(path, { token }), 404, 'not_found');
+			}
+		}
+	});
+
+	test('une autre méthode sur un chemin connu donne 405 en JSON, avec Allow', async () => {
+		const response = await request(`${API_BASE}/territories/${DEMO_TERRITORY_ID}`, {
+			method: 'DELETE',
+			token: apiToken('admin')
+		});
+		expect(response.headers.get('allow')).toBe('GET, PUT, HEAD');
+		await expectApiError(response, 405, 'method_not_allowed');
+		const get = await request(`${API_BASE}/recommendations`, { token: apiToken('agent') });
+		expect(get.headers.get('allow')).toBe('POST');
+		await expectApiError(get, 405, 'method_not_allowed');
+	});
+
+	test('un POST text/plain (ou formulaire) donne 415 en JSON, pas la page CSRF', async () => {
+		for (const type of ['text/plain', 'application/x-www-form-urlencoded']) {
+			await expectApiError(
+				await request(`${API_BASE}/recommendations`, {
+					method: 'POST',
+					token: apiToken('agent'),
+					body: 'commune=13204',
+					headers: { 'content-type': type, origin: 'http://evil.example' }
+				}),
+				415,
+				'unsupported_media_type'
+			);
 		}
 	});
 });

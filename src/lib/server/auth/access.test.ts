@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { actionName, hasMethodRule, requiredAccess } from './access';
+import { actionName, API_ROUTE, hasMethodRule, requiredAccess } from './access';
 
 describe('route access', () => {
 	it('reads per-method and per-action rules, failing closed', () => {
 		expect(requiredAccess('/(app)/annuaire', 'GET')).toBe('partner');
 		expect(requiredAccess('/(app)/annuaire', 'POST')).toBeUndefined();
-		expect(requiredAccess('/api/v1/territories/[id]', 'PUT')).toBe('pilot');
-		expect(requiredAccess('/api/v1/territories/[id]', 'GET')).toBe('partner');
-		expect(requiredAccess('/api/v1/territories/[id]', 'DELETE')).toBeUndefined();
+		expect(requiredAccess('/(app)/deconnexion', 'POST')).toBe('partner');
+		expect(requiredAccess('/(app)/deconnexion', 'DELETE')).toBeUndefined();
+		// The API's operations have their roles in the endpoint table; its one route fails closed.
+		expect(requiredAccess(API_ROUTE, 'GET')).toBe('admin');
+		expect(requiredAccess(API_ROUTE, 'POST')).toBeUndefined();
 		expect(requiredAccess('/(admin)/admin/utilisateurs', 'POST', 'create')).toBe('admin');
 		expect(requiredAccess('/(admin)/admin/utilisateurs', 'POST', 'drop')).toBeUndefined();
 		expect(requiredAccess('/nowhere', 'GET')).toBeUndefined();

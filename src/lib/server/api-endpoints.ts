@@ -1,0 +1,560 @@
+import { json } from '@sveltejs/kit';
+import { hasRole, type Role } from '$lib/domain/roles';
+import {
+	CoverageQuerySchema,
+	CoverageSchema,
+	ImportQuerySchema,
+	ImportResultSchema,
+	OpenApiDocumentSchema,
+	OrientationCreatedSchema,
+	OrientationSchema,
+	RecommendationAnswerSchema,
+	StructureListSchema,
+	StructureRecordSchema,
+	StructuresQuerySchema,
+	TerritoryPutSchema,
+	TerritorySchema
+} from '$lib/schemas/api';
+import {
+	OrientationCreateSchema,
+	RecommendationRequestSchema,
+	StatusChangeSchema
+} from '$lib/schemas/orientation';
+import { StructureImportSchema } from '$lib/schemas/structure';
+import { z } from '$lib/schemas/zod';
+import { ApiFailure, nulPaths, validate } from './api';
+import {
+	API_BASE,
+	IMPORT_BODY_LIMIT,
+	JSON_BODY_LIMIT,
+	operation,
+	type ApiBody,
+	type Operation
+} from './api-operation';
+import { apiCaller, orientationCall, toApiOrientation } from './api-orientations';
+import { inScope, scopeOf, type Principal } from './auth/principal';
+import { openApiDocument } from './openapi';
+import { audit } from './services/audit';
+import { territoryCoverage } from './services/coverage';
+import { getPlaceCatalog } from './services/geography';
+import {
+	answerRequest,
+	changeStatus,
+	createOrientation,
+	getOrientation,
+	parseRecommendationRequest,
+	toApiAnswer
+} from './services/orientations';
+import { parseStructureFile, type FileFormat } from './services/structure-files';
+import {
+	getStructure,
+	getStructureRecords,
+	ImportError,
+	importStructures,
+	searchStructures
+} from './services/structures';
+import {
+	getTerritory,
+	putTerritory,
+	TerritoryError,
+	territoryExists
+} from './services/territories';
+
+/**
+ * The one table of the `/api/v1` endpoints (contract §3): per operation its method, path, role,
+ * schemas, media types, body limit and handler. The catch-all route (routes/api/v1/[...path])
+ * routes by it, the authorization handle takes each operation's role from it (`apiAccess`),
+ * `openapi.json` is generated from it, and the tests walk it: nothing about an endpoint is
+ * written twice. A new endpoint is a new entry here, never a new +server.ts (a test fails then).
+ */
+
+const territoryNotFound = (id: string) => new ApiFailure(404, `Territoire introuvable : ${id}`);
+
+const territoryJson = (territory: {
+	id: string;
+	name: string;
+	places: { code: string; name: string }[];
+}) => ({
+	id: territory.id,
+	name: territory.name,
+	communes: territory.places.map((p) => ({ code: p.code, name: p.name }))
+});
+
+const ID = {
+	structure: 'identifiant de la structure',
+	territory: 'identifiant du territoire',
+	orientation: 'identifiant de l’orientation, ou sa référence (OR-2026-00042)'
+};
+
+const jsonBody = (name: string, schema: z.ZodType): ApiBody => ({
+	name,
+	schema,
+	limit: JSON_BODY_LIMIT
+});
+
+export const ENDPOINTS: readonly Operation[] = [
+	operation({
+		method: 'GET',
+		path: '/openapi.json',
+		role: 'public',
+		summary: 'La description OpenAPI 3.1 de l’API',
+		responses: {
+			200: { description: 'Ce document', name: 'OpenApiDocument', schema: OpenApiDocumentSchema }
+		},
+		handle: async ({ url }) => json(openApiDocument(ENDPOINTS, url.origin))
+	}),
+
+	operation({
+		method: 'POST',
+		path: '/recommendations',
+		role: 'agent',
+		summary: 'Classer les structures qui conviennent à une demande (rien n’est enregistré)',
+		body: jsonBody('RecommendationRequest', RecommendationRequestSchema),
+		responses: {
+			200: {
+				description: 'Les structures recommandées, les meilleures d’abord, et les écartées',
+				name: 'RecommendationAnswer',
+				schema: RecommendationAnswerSchema
+			}
+		},
+		errors: [404],
+		handle: async ({ body, locals, ip }) =>
+			orientationCall(async () => {
+				const answer = await answerRequest(
+					locals.db,
+					apiCaller(locals, ip),
+					parseRecommendationRequest(body)
+				);
+				return json(toApiAnswer(answer));
+			})
+	}),
+
+	operation({
+		method: 'POST',
+		path: '/orientations',
+		role: 'agent',
+		summary: 'Orienter : la même réponse, et l’orientation enregistrée (son id et sa référence)',
+		headers: {
+			'Idempotency-Key':
+				'une clé de la demande (un UUID par exemple) : la même demande renvoyée avec la même clé rend la première réponse au lieu d’une seconde orientation'
+		},
+		body: jsonBody('OrientationCreate', OrientationCreateSchema),
+		responses: {
+			201: {
+				description:
+					'Orientation enregistrée (ou, avec la même clé d’idempotence, la première réponse)',
+				name: 'OrientationCreated',
+				schema: OrientationCreatedSchema,
+				headers: {
+					'Idempotent-Replayed':
+						'`true` quand la réponse est celle d’une demande précédente de même clé'
+				}
+			}
+		},
+		errors: [404],
+		handle: async ({ body, request, locals, ip }) =>
+			orientationCall(async () => {
+				const { id, reference, answer, replayed } = await createOrientation(
+					locals.db,
+					apiCaller(locals, ip),
+					body,
+					undefined,
+					{ idempotencyKey: request.headers.get('idempotency-key') ?? undefined }
+				);
+				return json(
+					{ id, reference, ...toApiAnswer(answer) },
+					{ status: 201, headers: replayed ? { 'Idempotent-Replayed': 'true' } : {} }
+				);
+			})
+	}),
+
+	operation({
+		method: 'GET',
+		path: '/orientations/{id}',
+		role: 'agent',
+		summary: 'Une orientation et l’historique de son statut',
+		params: { id: ID.orientation },
+		responses: {
+			200: { description: 'L’orientation', name: 'Orientation', schema: OrientationSchema }
+		},
+		handle: async ({ params, locals, ip }) => {
+			const id = params.id as string;
+			const detail = await getOrientation(locals.db, apiCaller(locals, ip), id);
+			if (!detail) throw new ApiFailure(404, `Orientation introuvable : ${id}`);
+			return json(toApiOrientation(detail));
+		}
+	}),
+
+	operation({
+		method: 'POST',
+		path: '/orientations/{id}/status',
+		role: 'agent',
+		summary: 'Changer le statut d’une orientation (envoyée, acceptée, refusée, clôturée)',
+		params: { id: ID.orientation },
+		body: jsonBody('StatusChange', StatusChangeSchema),
+		responses: {
+			200: {
+				description: 'L’orientation telle qu’elle est désormais',
+				name: 'Orientation',
+				schema: OrientationSchema
+			}
+		},
+		handle: async ({ params, body, locals, ip }) =>
+			orientationCall(async () => {
+				const detail = await changeStatus(
+					locals.db,
+					apiCaller(locals, ip),
+					params.id as string,
+					body
+				);
+				return json(toApiOrientation(detail));
+			})
+	}),
+
+	operation({
+		method: 'GET',
+		path: '/structures',
+		role: 'partner',
+		summary: 'Chercher dans l’annuaire (dans les territoires du jeton)',
+		query: StructuresQuerySchema,
+		responses: {
+			200: {
+				description: 'Structures visibles dans les territoires du jeton',
+				name: 'StructureList',
+				schema: StructureListSchema
+			}
+		},
+		handle: async ({ query, locals }) => {
+			const places = query.commune
+				? (await getPlaceCatalog(locals.db)).leavesOf(query.commune)
+				: undefined;
+			const { total, items } = await searchStructures(locals.db, {
+				scope: scopeOf(locals.principal),
+				territory: query.territory,
+				kinds: query.kind,
+				problem: query.problem,
+				level: query.level,
+				q: query.q,
+				places,
+				limit: query.limit,
+				offset: query.offset
+			});
+			return json({
+				total,
+				items: await getStructureRecords(
+					locals.db,
+					items.map((i) => i.id)
+				)
+			});
+		}
+	}),
+
+	operation({
+		method: 'GET',
+		path: '/structures/{id}',
+		role: 'partner',
+		summary: 'Une structure',
+		params: { id: ID.structure },
+		responses: {
+			200: {
+				description: 'La structure, au format d’import, et son territoire',
+				name: 'Structure',
+				schema: StructureRecordSchema
+			}
+		},
+		handle: async ({ params, locals }) => {
+			const id = params.id as string;
+			// Outside the caller's territories, a structure does not exist (404, not 403).
+			const visible = await getStructure(locals.db, id, scopeOf(locals.principal));
+			if (!visible) throw new ApiFailure(404, `Structure introuvable : ${id}`);
+			const [record] = await getStructureRecords(locals.db, [id]);
+			return json(record);
+		}
+	}),
+
+	operation({
+		method: 'GET',
+		path: '/territories/{id}',
+		role: 'partner',
+		summary: 'Un territoire et ses communes',
+		params: { id: ID.territory },
+		responses: {
+			200: {
+				description: 'Le territoire et ses communes',
+				name: 'Territory',
+				schema: TerritorySchema
+			}
+		},
+		handle: async ({ params, locals }) => {
+			const id = params.id as string;
+			const territory = await getTerritory(locals.db, id, scopeOf(locals.principal));
+			if (!territory) throw territoryNotFound(id);
+			return json(territoryJson(territory));
+		}
+	}),
+
+	operation({
+		method: 'PUT',
+		path: '/territories/{id}',
+		role: 'pilot',
+		summary: 'Créer ou modifier un territoire (un pilote limité à des territoires : les siens)',
+		params: { id: ID.territory },
+		body: jsonBody('TerritoryPut', TerritoryPutSchema),
+		responses: {
+			200: { description: 'Modifié', name: 'Territory', schema: TerritorySchema },
+			201: { description: 'Créé', name: 'Territory', schema: TerritorySchema }
+		},
+		handle: async ({ params, body, locals, principal, ip }) => {
+			const id = params.id as string;
+			const actor = principal as Principal;
+			if (!inScope(actor, id)) throw territoryNotFound(id);
+			const data = validate(TerritoryPutSchema, body);
+			let created: boolean;
+			try {
+				({ created } = await putTerritory(locals.db, id, data));
+			} catch (error) {
+				if (error instanceof TerritoryError)
+					throw new ApiFailure(422, 'Valeurs invalides.', error.issues);
+				throw error;
+			}
+			await audit(locals.db, {
+				actor,
+				action: created ? 'territory.create' : 'territory.update',
+				outcome: 'success',
+				target: { type: 'territory', id },
+				territoryId: id,
+				ip,
+				details: { communes: data.communes.length }
+			});
+			const territory = await getTerritory(locals.db, id);
+			return json(
+				{
+					id,
+					name: territory?.name,
+					communes: territory?.places.map((p) => ({ code: p.code, name: p.name })) ?? []
+				},
+				{ status: created ? 201 : 200 }
+			);
+		}
+	}),
+
+	operation({
+		method: 'POST',
+		path: '/territories/{id}/structures',
+		role: 'pilot',
+		summary: 'Importer des structures (JSON ou CSV), tout ou rien',
+		description:
+			'Le même service d’import que la ligne de commande et les données de démonstration. Un fichier dont une ligne est invalide est refusé en entier (422), chaque problème avec sa ligne (`row`) et son champ (`field`) ; rien n’est écrit.',
+		params: { id: ID.territory },
+		query: ImportQuerySchema,
+		body: {
+			name: 'StructureImportFile',
+			schema: z.array(StructureImportSchema),
+			limit: IMPORT_BODY_LIMIT,
+			csv: 'mêmes colonnes que le JSON (une ligne d’en-tête), listes séparées par « | », « ; » ou « , » entre les colonnes',
+			text: true
+		},
+		responses: {
+			200: { description: 'Importé', name: 'ImportResult', schema: ImportResultSchema }
+		},
+		handle: async ({ params, query, text, type, locals, principal, ip }) => {
+			const id = params.id as string;
+			const actor = principal as Principal;
+			if (!inScope(actor, id) || !(await territoryExists(locals.db, id))) {
+				throw territoryNotFound(id);
+			}
+			const { mode } = query;
+			const format: FileFormat = type === 'text/csv' ? 'csv' : 'json';
+			// A NUL character (PostgreSQL refuses it in text) is a problem of its row and field.
+			let nul = false;
+			try {
+				const file = parseStructureFile(text, format);
+				const nuls = file.records.flatMap((record, i) =>
+					nulPaths(record).map((field) => ({
+						row: file.rows[i] ?? i + 1,
+						field,
+						message: 'caractère nul (U+0000) : retirez-le'
+					}))
+				);
+				if (nuls.length > 0) {
+					nul = true;
+					throw new ImportError(nuls);
+				}
+				const result = await importStructures(locals.db, id, file.records, mode, file.rows);
+				await audit(locals.db, {
+					actor,
+					action: 'import.structures',
+					outcome: 'success',
+					target: { type: 'territory', id },
+					territoryId: id,
+					ip,
+					details: { format, mode, ...result, territory: null }
+				});
+				return json(result);
+			} catch (error) {
+				if (!(error instanceof ImportError)) throw error;
+				await audit(locals.db, {
+					actor,
+					action: 'import.structures',
+					outcome: 'failure',
+					target: { type: 'territory', id },
+					territoryId: id,
+					ip,
+					details: { format, mode, problems: error.issues.length }
+				});
+				const malformed = nul || error.issues.every((i) => i.row === 0 && i.field === 'fichier');
+				throw new ApiFailure(
+					malformed ? 400 : 422,
+					`Import refusé : ${error.issues.length} problème(s), rien n’a été écrit.`,
+					error.issues.map((i) => ({
+						path: i.row > 0 ? `${i.row}.${i.field}` : i.field,
+						message: i.message,
+						row: i.row,
+						field: i.field
+					}))
+				);
+			}
+		}
+	}),
+
+	operation({
+		method: 'GET',
+		path: '/territories/{id}/coverage',
+		role: 'partner',
+		summary: 'La grille complexité × problème d’un territoire (ou d’une de ses communes)',
+		params: { id: ID.territory },
+		query: CoverageQuerySchema,
+		responses: {
+			200: {
+				description:
+					'Une case par (problème, niveau) : ses structures et son statut gap / single / overlap',
+				name: 'Coverage',
+				schema: CoverageSchema
+			}
+		},
+		handle: async ({ params, query, locals }) => {
+			const id = params.id as string;
+			const territory = await getTerritory(locals.db, id, scopeOf(locals.principal));
+			if (!territory) throw territoryNotFound(id);
+			const { cells } = await territoryCoverage(locals.db, id, { commune: query.commune });
+			return json({ territory: id, commune: query.commune ?? null, cells });
+		}
+	})
+];
+
+/* --------------------------------- Matching a request --------------------------------- */
+
+type Segment = { literal: string } | { param: string };
+
+interface CompiledPath {
+	path: string;
+	segments: Segment[];
+	/** How many segments are literal: the more, the more specific (`/a/b` before `/a/{id}`). */
+	literals: number;
+}
+
+function compile(path: string): CompiledPath {
+	const segments = path
+		.split('/')
+		.slice(1)
+		.map((s): Segment => {
+			const param = /^\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(s)?.[1];
+			return param ? { param } : { literal: s };
+		});
+	return { path, segments, literals: segments.filter((s) => 'literal' in s).length };
+}
+
+const PATHS: CompiledPath[] = [...new Set(ENDPOINTS.map((o) => o.path))]
+	.map(compile)
+	.sort((a, b) => b.literals - a.literals);
+
+/** The parameters of a path that matches the template, or null. */
+function matchPath(template: CompiledPath, segments: string[]): Record<string, string> | null {
+	if (template.segments.length !== segments.length) return null;
+	const params: Record<string, string> = {};
+	for (const [i, segment] of template.segments.entries()) {
+		const actual = segments[i] as string;
+		if ('literal' in segment) {
+			if (segment.literal !== actual) return null;
+		} else {
+			if (actual === '') return null;
+			try {
+				params[segment.param] = decodeURIComponent(actual);
+			} catch {
+				return null; // not a valid percent-encoding: no such path
+			}
+		}
+	}
+	return params;
+}
+
+export type OperationMatch =
+	{ operation: Operation; params: Record<string, string> } | { allow: string[] } | null;
+
+/**
+ * The operation a request names (by its URL path, `/api/v1/…` as received, still encoded), or the
+ * methods its path allows when the method is not one of them, or null for a path of no operation.
+ * HEAD is answered as GET.
+ */
+export function findOperation(method: string, pathname: string): OperationMatch {
+	if (!pathname.startsWith(`${API_BASE}/`)) return null;
+	const segments = pathname.slice(API_BASE.length + 1).split('/');
+	for (const template of PATHS) {
+		const params = matchPath(template, segments);
+		if (!params) continue;
+		const wanted = method === 'HEAD' ? 'GET' : method;
+		const operation = ENDPOINTS.find((o) => o.path === template.path && o.method === wanted);
+		if (operation) return { operation, params };
+		return { allow: allowedMethods(template.path) };
+	}
+	return null;
+}
+
+function allowedMethods(path: string): string[] {
+	const methods: string[] = ENDPOINTS.filter((o) => o.path === path).map((o) => o.method);
+	if (methods.includes('GET')) methods.push('HEAD');
+	return methods;
+}
+
+/**
+ * Who may call `method pathname`: the operation's role (or `public`), `not_found` for a path of
+ * no operation, `method_not_allowed` for a known path and another method. What the authorization
+ * handle reads for every /api path.
+ */
+export function apiAccess(
+	method: string,
+	pathname: string
+): Role | 'public' | 'not_found' | 'method_not_allowed' {
+	const match = findOperation(method, pathname);
+	if (!match) return 'not_found';
+	if ('allow' in match) return 'method_not_allowed';
+	return match.operation.role;
+}
+
+/** The answer to a request that names no operation: 404, or 405 with `Allow`. */
+export function unmatched(method: string, pathname: string, match: OperationMatch): ApiFailure {
+	if (match && 'allow' in match) {
+		return new ApiFailure(
+			405,
+			`Méthode ${method} non prise en charge sur ${pathname} (${match.allow.join(', ')}).`,
+			[],
+			{ Allow: match.allow.join(', ') }
+		);
+	}
+	return new ApiFailure(
+		404,
+		`Aucune opération de l’API à cette adresse : ${pathname} (voir ${API_BASE}/openapi.json).`
+	);
+}
+
+/**
+ * The refusal of a caller who lacks the operation's role: 401 without a principal, 403 below the
+ * role; null when the caller may go on.
+ */
+export function roleRefusal(role: Role | 'public', principal: Principal | null): ApiFailure | null {
+	if (role === 'public') return null;
+	if (!principal)
+		return new ApiFailure(401, 'Authentification requise (Authorization: Bearer <jeton>).');
+	if (!hasRole(principal.role, role)) return new ApiFailure(403, `Rôle « ${role} » requis.`);
+	return null;
+}
