@@ -27,7 +27,7 @@ import { systemCaller } from '$lib/server/auth/principal';
 import { territoryAxes } from '$lib/server/services/axes';
 import type { ChartStructure } from '$lib/server/services/coverage';
 import { ensureGeography } from '$lib/server/services/setup';
-import { importStructures } from '$lib/server/services/structures';
+import { importStructures } from '$lib/server/services/structure-import';
 import { putTerritory } from '$lib/server/services/territories';
 import type { StructureInput } from '$lib/schemas/structure';
 import {

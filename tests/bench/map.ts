@@ -25,7 +25,7 @@ import { openDatabase, queryRows } from '$lib/server/db/client';
 import { systemCaller } from '$lib/server/auth/principal';
 import { territoryMap } from '$lib/server/services/map';
 import { ensureGeography } from '$lib/server/services/setup';
-import { importStructures } from '$lib/server/services/structures';
+import { importStructures } from '$lib/server/services/structure-import';
 import { putTerritory } from '$lib/server/services/territories';
 import type { MapQuery } from '$lib/schemas/map';
 import { MAP_COVERAGE_COMMUNES, MAP_STRUCTURES, bigMapStructures } from './map-data';

@@ -16,13 +16,8 @@ import { bbox as turfBbox } from '@turf/turf';
 import type { FeatureCollection } from 'geojson';
 import { PlaceIndex, type Bbox } from '$lib/geo/place-index';
 import { openDatabase, type Db } from '$lib/server/db/client';
-import {
-	getPlaceIndex,
-	importBoundaries,
-	readGeojsonFile,
-	resolvePoint,
-	seedDir
-} from '$lib/server/services/geography';
+import { importBoundaries, readGeojsonFile, seedDir } from '$lib/server/services/geography';
+import { getPlaceIndex, resolvePoint } from '$lib/server/services/places';
 import { ensureGeography } from '$lib/server/services/setup';
 import {
 	mulberry32,

@@ -19,7 +19,7 @@ import { systemCaller } from '$lib/server/auth/principal';
 import { createApiToken } from '$lib/server/services/api-tokens';
 import { importBoundaries, readGeojsonFile } from '$lib/server/services/geography';
 import { ensureGeography } from '$lib/server/services/setup';
-import { importStructures } from '$lib/server/services/structures';
+import { importStructures } from '$lib/server/services/structure-import';
 import { mulberry32, percentile, repoRoot, round, timed, type BenchResult } from './report';
 
 const FILES = {

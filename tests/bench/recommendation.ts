@@ -28,12 +28,9 @@ import type { LevelCode } from '$lib/domain/taxonomy';
 import { openDatabase, queryRows, type Db } from '$lib/server/db/client';
 import { territories } from '$lib/server/db/schema';
 import type { Principal } from '$lib/server/auth/principal';
-import {
-	getPlaceCatalog,
-	importBoundaries,
-	readGeojsonFile,
-	referencePlaces
-} from '$lib/server/services/geography';
+import { importBoundaries, readGeojsonFile } from '$lib/server/services/geography';
+import { getPlaceCatalog } from '$lib/server/services/places';
+import { referencePlaces } from '$lib/server/services/reference';
 import {
 	answerRequest,
 	OrientationError,
@@ -41,7 +38,7 @@ import {
 	type Caller
 } from '$lib/server/services/orientations';
 import { ensureGeography } from '$lib/server/services/setup';
-import { importStructures } from '$lib/server/services/structures';
+import { importStructures } from '$lib/server/services/structure-import';
 import type { RecommendationRequestData } from '$lib/schemas/orientation';
 import {
 	mulberry32,

@@ -20,8 +20,8 @@ import {
 	type CoverageOptions
 } from '$lib/server/services/coverage';
 import { createOrientation, type Caller } from '$lib/server/services/orientations';
-import { referencePlaces } from '$lib/server/services/geography';
-import { importStructures } from '$lib/server/services/structures';
+import { referencePlaces } from '$lib/server/services/reference';
+import { importStructures } from '$lib/server/services/structure-import';
 import { putTerritory } from '$lib/server/services/territories';
 import { DATABASES, useTestDatabase } from '../helpers/databases';
 import {

@@ -10,11 +10,8 @@ import { readDirectoryQuery } from '$lib/schemas/directory';
 import type { StructureInput } from '$lib/schemas/structure';
 import { browseDirectory } from '$lib/server/services/directory';
 import { seedDemo } from '$lib/server/services/setup';
-import {
-	importStructures,
-	searchStructures,
-	type StructureFilters
-} from '$lib/server/services/structures';
+import { searchStructures, type StructureFilters } from '$lib/server/services/structures';
+import { importStructures } from '$lib/server/services/structure-import';
 import { putTerritory } from '$lib/server/services/territories';
 import { DATABASES, useTestDatabase } from '../helpers/databases';
 import {

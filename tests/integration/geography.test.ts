@@ -6,14 +6,16 @@ import {
 	BoundaryImportError,
 	SHIPPED_BOUNDARIES,
 	countPlaces,
+	importBoundaries
+} from '$lib/server/services/geography';
+import {
 	getPlaceCatalog,
 	getPlaceIndex,
-	importBoundaries,
 	invalidateGeography,
-	referencePlaces,
 	resolvePoint,
 	searchPlaces
-} from '$lib/server/services/geography';
+} from '$lib/server/services/places';
+import { referencePlaces } from '$lib/server/services/reference';
 import { DATABASES, useTestDatabase } from '../helpers/databases';
 import {
 	boundaryFeature,

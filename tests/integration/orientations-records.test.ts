@@ -28,7 +28,7 @@ import {
 	type Caller
 } from '$lib/server/services/orientations';
 import { anonymiseOrientations } from '$lib/server/services/privacy';
-import { importStructures } from '$lib/server/services/structures';
+import { importStructures } from '$lib/server/services/structure-import';
 import { putTerritory } from '$lib/server/services/territories';
 import {
 	DATABASES,

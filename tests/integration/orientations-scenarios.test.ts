@@ -9,9 +9,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { NEAR_FULL } from '$lib/domain/recommendation';
 import { levelInRange, type ProblemCode } from '$lib/domain/taxonomy';
 import type { RecommendationRequestInput } from '$lib/schemas/orientation';
-import { referencePlaces } from '$lib/server/services/geography';
+import { referencePlaces } from '$lib/server/services/reference';
 import { toApiAnswer } from '$lib/server/services/orientations';
-import { importStructures } from '$lib/server/services/structures';
+import { importStructures } from '$lib/server/services/structure-import';
 import { putTerritory } from '$lib/server/services/territories';
 import { DATABASES, useTestDatabase } from '../helpers/databases';
 import {

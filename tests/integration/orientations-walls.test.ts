@@ -19,7 +19,8 @@ import {
 	type Caller
 } from '$lib/server/services/orientations';
 import { purge } from '$lib/server/services/privacy';
-import { getStructure, importStructures } from '$lib/server/services/structures';
+import { getStructure } from '$lib/server/services/structures';
+import { importStructures } from '$lib/server/services/structure-import';
 import { putTerritory } from '$lib/server/services/territories';
 import { DATABASES, useTestDatabase } from '../helpers/databases';
 import { DEMO_TERRITORY_ID, structureRecord } from '../factories/structures';

@@ -35,7 +35,7 @@ import {
 	ruleHistory,
 	ruleStructures
 } from '$lib/server/services/rules';
-import { importStructures } from '$lib/server/services/structures';
+import { importStructures } from '$lib/server/services/structure-import';
 import { putTerritory } from '$lib/server/services/territories';
 import { DATABASES, useTestDatabase } from '../helpers/databases';
 import { agentCaller } from '../factories/orientations';

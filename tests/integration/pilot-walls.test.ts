@@ -32,7 +32,7 @@ import {
 	undoRuleEvent
 } from '$lib/server/services/rules';
 import { openTerritory } from '$lib/server/services/scope';
-import { importStructures } from '$lib/server/services/structures';
+import { importStructures } from '$lib/server/services/structure-import';
 import { putTerritory } from '$lib/server/services/territories';
 import { DATABASES, useTestDatabase, type TestDatabase } from '../helpers/databases';
 import { agentCaller } from '../factories/orientations';

@@ -28,7 +28,7 @@ import {
 	structures
 } from '$lib/server/db/schema';
 import { territoryCoverage } from '$lib/server/services/coverage';
-import { referencePlaces } from '$lib/server/services/geography';
+import { referencePlaces } from '$lib/server/services/reference';
 import {
 	capacity,
 	flows,
@@ -48,7 +48,7 @@ import {
 	ruleHistory,
 	undoRuleEvent
 } from '$lib/server/services/rules';
-import { importStructures } from '$lib/server/services/structures';
+import { importStructures } from '$lib/server/services/structure-import';
 import { putTerritory } from '$lib/server/services/territories';
 import type { RecommendationRequestInput } from '$lib/schemas/orientation';
 import type { StructureInput } from '$lib/schemas/structure';

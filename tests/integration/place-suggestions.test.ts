@@ -5,7 +5,7 @@
  * (@etalab/decoupage-administratif), not from a list written here.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { referencePlaces } from '$lib/server/services/geography';
+import { referencePlaces } from '$lib/server/services/reference';
 import {
 	SUGGESTION_LIMIT,
 	outsideScopeMessage,

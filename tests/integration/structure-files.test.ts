@@ -8,7 +8,8 @@ import {
 	structuresToCsv,
 	structuresToJson
 } from '$lib/server/services/structure-files';
-import { ImportError, exportStructures, importStructures } from '$lib/server/services/structures';
+import { exportStructures } from '$lib/server/services/structures';
+import { ImportError, importStructures } from '$lib/server/services/structure-import';
 import { putTerritory } from '$lib/server/services/territories';
 import { DATABASES, useTestDatabase } from '../helpers/databases';
 import { snapshotDirectory } from '../helpers/snapshot';

@@ -1,15 +1,14 @@
 import { booleanIntersects } from '@turf/turf';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { StructureImportSchema, type StructureInput } from '$lib/schemas/structure';
-import { referencePlaces } from '$lib/server/services/geography';
+import { referencePlaces } from '$lib/server/services/reference';
 import { seedDemo } from '$lib/server/services/setup';
+import { exportStructures, getStructure } from '$lib/server/services/structures';
 import {
 	ImportError,
-	exportStructures,
-	getStructure,
 	importStructures,
 	type ImportResult
-} from '$lib/server/services/structures';
+} from '$lib/server/services/structure-import';
 import { putTerritory } from '$lib/server/services/territories';
 import { DATABASES, useTestDatabase } from '../helpers/databases';
 import { snapshotDirectory } from '../helpers/snapshot';

@@ -5,7 +5,7 @@ import {
 	listTerritories,
 	putTerritory
 } from '$lib/server/services/territories';
-import { referencePlaces } from '$lib/server/services/geography';
+import { referencePlaces } from '$lib/server/services/reference';
 import { DATABASES, useTestDatabase } from '../helpers/databases';
 import { snapshotDirectory } from '../helpers/snapshot';
 

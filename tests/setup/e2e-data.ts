@@ -13,7 +13,7 @@ import { openDatabase } from '$lib/server/db/client';
 import { systemCaller } from '$lib/server/auth/principal';
 import { createApiToken } from '$lib/server/services/api-tokens';
 import { initializeInstance, seedDemo } from '$lib/server/services/setup';
-import { importStructures } from '$lib/server/services/structures';
+import { importStructures } from '$lib/server/services/structure-import';
 import { putTerritory } from '$lib/server/services/territories';
 import { createUser } from '$lib/server/services/users';
 import {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { daysSince, formatDate, isStale } from './freshness';
+import { daysSince, isStale } from './freshness';
 
 describe('freshness', () => {
 	const today = new Date('2026-11-27T10:00:00Z');
@@ -13,9 +13,5 @@ describe('freshness', () => {
 		expect(isStale('2025-11-27', today)).toBe(false);
 		expect(isStale('2025-11-26', today)).toBe(true);
 		expect(isStale(null, today)).toBe(true);
-	});
-
-	it('formats dates in French', () => {
-		expect(formatDate('2021-01-08')).toBe('8 janvier 2021');
 	});
 });

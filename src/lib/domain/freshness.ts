@@ -10,6 +10,3 @@ export function daysSince(isoDate: string, today: Date = new Date()): number {
 export function isStale(isoDate: string | null, today: Date = new Date()): boolean {
 	return isoDate === null || daysSince(isoDate, today) > STALE_AFTER_DAYS;
 }
-
-/** Dates are written by one module for the whole product (French, Europe/Paris). */
-export { formatDate } from '$lib/format';

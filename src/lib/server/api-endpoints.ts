@@ -36,7 +36,7 @@ import { inScope, scopeOf, type Principal } from './auth/principal';
 import { openApiDocument } from './openapi';
 import { audit } from './services/audit';
 import { territoryCoverage } from './services/coverage';
-import { getPlaceCatalog } from './services/geography';
+import { getPlaceCatalog } from './services/places';
 import {
 	answerRequest,
 	changeStatus,
@@ -46,13 +46,8 @@ import {
 	toApiAnswer
 } from './services/orientations';
 import { parseStructureFile, type FileFormat } from './services/structure-files';
-import {
-	getStructure,
-	getStructureRecords,
-	ImportError,
-	importStructures,
-	searchStructures
-} from './services/structures';
+import { ImportError, importStructures } from './services/structure-import';
+import { getStructure, getStructureRecords, searchStructures } from './services/structures';
 import {
 	getTerritory,
 	putTerritory,

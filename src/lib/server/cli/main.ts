@@ -20,7 +20,8 @@ import {
 	structuresToGeojson,
 	structuresToJson
 } from '$lib/server/services/structure-files';
-import { ImportError, exportStructures, importStructures } from '$lib/server/services/structures';
+import { exportStructures } from '$lib/server/services/structures';
+import { ImportError, importStructures } from '$lib/server/services/structure-import';
 import { TerritoryError, putTerritory, territoryExists } from '$lib/server/services/territories';
 import { systemCaller } from '$lib/server/auth/principal';
 import { createApiToken } from '$lib/server/services/api-tokens';

@@ -8,7 +8,7 @@ import {
 } from '$lib/domain/coverage';
 import type { LevelCode, ProblemCode } from '$lib/domain/taxonomy';
 import type { Caller } from '$lib/server/auth/principal';
-import { getPlaceCatalog } from './geography';
+import { getPlaceCatalog } from './places';
 import { requireTerritory } from './scope';
 import { REMIT_COLUMNS, remitOf, type RemitRow } from './structures';
 

@@ -14,7 +14,7 @@ import {
 	type PlaceCatalog,
 	type PlaceSuggestion
 } from '$lib/geo/places';
-import { getPlaceCatalog, searchPlaces } from './geography';
+import { getPlaceCatalog, searchPlaces } from './places';
 import {
 	searchStructures,
 	type Scope,

@@ -9,20 +9,8 @@ import { communes, settings } from '$lib/server/db/schema';
 import { bboxOf } from '$lib/geo/place-index';
 import { INSEE_CODE } from '$lib/geo/places';
 export { placeLabel } from '$lib/geo/places';
-// The place cache and lookups moved to places.ts; re-exported while callers move over.
-export {
-	getPlaceCatalog,
-	getPlaceIndex,
-	getPlaces,
-	invalidateGeography,
-	resolvePoint,
-	searchPlaces,
-	type PlaceSummary
-} from './places';
 import { invalidateGeography } from './places';
 import { referencePlaces } from './reference';
-// Re-exported while callers (tests, benches) move over to reference.ts.
-export { referencePlaces } from './reference';
 import { z } from '$lib/schemas/zod';
 
 /** Where the shipped data files live (boundaries, demo territory), relative to the app's root. */

@@ -37,7 +37,7 @@ import {
 } from '$lib/schemas/orientation';
 import { issuesOf, type Issue } from '$lib/schemas/zod';
 import { audit } from './audit';
-import { getPlaceCatalog, getPlaces, resolvePoint } from './geography';
+import { getPlaceCatalog, getPlaces, resolvePoint } from './places';
 import { activeRules } from './rules';
 import { REMIT_COLUMNS, remitOf, type RemitRow } from './structures';
 

@@ -5,7 +5,7 @@ import type { Db } from '$lib/server/db/client';
 import { settings } from '$lib/server/db/schema';
 import { systemCaller } from '$lib/server/auth/principal';
 import { countPlaces, loadShippedBoundaries, seedDir, seedPlaces } from './geography';
-import { importStructures, type ImportResult } from './structures';
+import { importStructures, type ImportResult } from './structure-import';
 import { putTerritory } from './territories';
 import { createUser, hasUsers } from './users';
 

@@ -2,7 +2,7 @@ import { parse } from 'csv-parse/sync';
 import type { Feature, FeatureCollection, Point } from 'geojson';
 import { STRUCTURE_FIELDS, csvRecordToInput, type StructureImport } from '$lib/schemas/structure';
 import { dataCsv, unneutralise } from '$lib/server/csv';
-import { ImportError } from './structures';
+import { ImportError } from './structure-import';
 
 export type FileFormat = 'json' | 'csv';
 

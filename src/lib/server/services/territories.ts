@@ -3,7 +3,7 @@ import { queryRows, type Db } from '$lib/server/db/client';
 import { territories, territoryCommunes } from '$lib/server/db/schema';
 import { TerritoryIdSchema, TerritoryPutSchema } from '$lib/schemas/territory';
 import { issuesOf, type Issue } from '$lib/schemas/zod';
-import { getPlaceCatalog, getPlaces, type PlaceSummary } from './geography';
+import { getPlaceCatalog, getPlaces, type PlaceSummary } from './places';
 
 export class TerritoryError extends Error {
 	constructor(readonly issues: Issue[]) {

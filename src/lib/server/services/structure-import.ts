@@ -1,0 +1,280 @@
+import { and, eq, getTableColumns, inArray, notInArray, sql } from 'drizzle-orm';
+import type { Db } from '$lib/server/db/client';
+import { caseloadHistory, structureCommunes, structures } from '$lib/server/db/schema';
+import { defaultCoordination } from '$lib/domain/taxonomy';
+import { StructureImportSchema, type StructureImport } from '$lib/schemas/structure';
+import { issuesOf } from '$lib/schemas/zod';
+import { COVERAGE_CODE } from '$lib/geo/places';
+import { getPlaceCatalog, getPlaceIndex } from './places';
+import { territoryExists } from './territories';
+
+/**
+ * The write side of the directory: a territory's structures come in through this one import
+ * (a user's file, the API, the CLI and the demo seed alike), validated all or nothing.
+ * Reading them back is structures.ts.
+ */
+
+export interface ImportIssue {
+	/** Row of the file: JSON, 1-based position in the array; CSV, line number (header = 1); 0 = the file. */
+	row: number;
+	field: string;
+	message: string;
+}
+
+export class ImportError extends Error {
+	constructor(readonly issues: ImportIssue[]) {
+		super(
+			`Import refusé : ${issues.length} problème(s), rien n’a été écrit.\n` +
+				issues
+					.slice(0, 50)
+					.map((i) =>
+						i.row > 0
+							? `  ligne ${i.row}, ${i.field} : ${i.message}`
+							: `  ${i.field} : ${i.message}`
+					)
+					.join('\n') +
+				(issues.length > 50 ? `\n  … et ${issues.length - 50} autre(s)` : '')
+		);
+		this.name = 'ImportError';
+	}
+}
+
+export type ImportMode = 'upsert' | 'replace';
+
+export interface ImportResult {
+	territory: string;
+	total: number;
+	created: number;
+	updated: number;
+	deleted: number;
+}
+
+type StructureRow = typeof structures.$inferInsert;
+
+/** On re-import, every column from the file replaces the stored one (the id and derived ones stay). */
+const UPSERT_SET = Object.fromEntries(
+	Object.entries(getTableColumns(structures))
+		.filter(([key]) => !['id', 'searchText', 'importedAt'].includes(key))
+		.map(([key, column]) => [key, sql.raw(`excluded."${column.name}"`)])
+);
+
+function toRow(territoryId: string, s: StructureImport): StructureRow {
+	return {
+		id: s.id,
+		territoryId,
+		name: s.name,
+		kind: s.kind,
+		finess: s.finess ?? null,
+		address: s.address ?? null,
+		commune: s.commune ?? null,
+		lon: s.lon ?? null,
+		lat: s.lat ?? null,
+		coverage: s.coverage ?? [],
+		coverageGeojson: s.coverage_geojson ?? null,
+		problems: s.problems,
+		levelMin: s.level_min,
+		levelMax: s.level_max,
+		mode: s.mode ?? null,
+		coordination: s.coordination ?? defaultCoordination(s.kind),
+		ageMin: s.age_min ?? null,
+		ageMax: s.age_max ?? null,
+		apa: s.apa,
+		caseloadMax: s.caseload_max ?? null,
+		caseloadCurrent: s.caseload_current ?? null,
+		phone: s.phone ?? null,
+		email: s.email ?? null,
+		website: s.website ?? null,
+		hours: s.hours ?? null,
+		referral: s.referral ?? null,
+		updatedAt: s.updated_at ?? null
+	};
+}
+
+/**
+ * Imports structures into a territory (contract §2): the one door for the demo territory, a
+ * user's file, the CLI and the API. All or nothing: every record is validated first (schema,
+ * known places, ids unique in the file and in the instance); any problem rejects the whole file
+ * with the list of {row, field, message}, and nothing is written. Then one transaction writes the
+ * structures and their coverage expanded to places. `replace` also removes the territory's
+ * structures that the file no longer lists.
+ */
+export async function importStructures(
+	db: Db,
+	territoryId: string,
+	records: readonly unknown[],
+	mode: ImportMode = 'upsert',
+	/**
+	 * How the file names each record, as parseStructureFile reads it (CSV: the line where the
+	 * record starts); by default its 1-based position, as in a JSON array.
+	 */
+	rows?: readonly number[]
+): Promise<ImportResult> {
+	const rowOf = (i: number) => rows?.[i] ?? i + 1;
+	if (!(await territoryExists(db, territoryId))) {
+		throw new ImportError([
+			{ row: 0, field: 'territory', message: `territoire inconnu : ${territoryId}` }
+		]);
+	}
+	if (records.length === 0) {
+		throw new ImportError([
+			{ row: 0, field: 'fichier', message: 'le fichier ne contient aucune structure' }
+		]);
+	}
+	const issues: ImportIssue[] = [];
+	const valid: { row: number; data: StructureImport }[] = [];
+	records.forEach((record, i) => {
+		const parsed = StructureImportSchema.safeParse(record);
+		if (parsed.success) valid.push({ row: rowOf(i), data: parsed.data });
+		else {
+			for (const issue of issuesOf(parsed.error, 'champ inconnu du format d’import')) {
+				issues.push({ row: rowOf(i), field: issue.path || '(ligne)', message: issue.message });
+			}
+		}
+	});
+
+	const firstRowOf = new Map<string, number>();
+	for (const { row, data } of valid) {
+		const first = firstRowOf.get(data.id);
+		if (first !== undefined) {
+			issues.push({
+				row,
+				field: 'id',
+				message: `identifiant ${data.id} déjà utilisé ligne ${first}`
+			});
+		} else firstRowOf.set(data.id, row);
+	}
+
+	const catalog = await getPlaceCatalog(db);
+	// Rows that failed the schema still get their places checked, so one pass lists every problem.
+	const validRows = new Set(valid.map((v) => v.row));
+	records.forEach((record, i) => {
+		const coverage = (record as { coverage?: unknown } | null)?.coverage;
+		const row = rowOf(i);
+		if (validRows.has(row) || !Array.isArray(coverage)) return;
+		// Malformed codes were already reported by the schema; look up the well-formed ones.
+		const codes = coverage.filter(
+			(c): c is string => typeof c === 'string' && COVERAGE_CODE.test(c)
+		);
+		for (const problem of catalog.expand(codes).problems) {
+			issues.push({ row, field: 'coverage', message: problem.message });
+		}
+	});
+	const needsIndex = valid.some((v) => v.data.coverage_geojson);
+	const index = needsIndex ? await getPlaceIndex(db) : null;
+	const placesById = new Map<string, string[]>();
+	for (const { row, data } of valid) {
+		const places = new Set<string>();
+		if (data.coverage && data.coverage.length > 0) {
+			const expanded = catalog.expand(data.coverage);
+			for (const problem of expanded.problems) {
+				issues.push({ row, field: 'coverage', message: problem.message });
+			}
+			for (const place of expanded.places) places.add(place);
+		}
+		if (data.coverage_geojson && index) {
+			const inside = index.intersecting(data.coverage_geojson);
+			if (inside.length === 0) {
+				issues.push({
+					row,
+					field: 'coverage_geojson',
+					message: 'le polygone ne recouvre aucune commune dont les limites sont chargées'
+				});
+			}
+			for (const place of inside) places.add(place);
+		}
+		if (data.commune && !catalog.has(data.commune)) {
+			issues.push({ row, field: 'commune', message: `commune inconnue : ${data.commune}` });
+		}
+		placesById.set(data.id, [...places].sort());
+	}
+
+	const ids = valid.map((v) => v.data.id);
+	if (ids.length > 0) {
+		const owned = await db
+			.select({ id: structures.id, territoryId: structures.territoryId })
+			.from(structures)
+			.where(inArray(structures.id, ids));
+		for (const other of owned.filter((o) => o.territoryId !== territoryId)) {
+			issues.push({
+				row: firstRowOf.get(other.id) ?? 0,
+				field: 'id',
+				message: `l’identifiant ${other.id} appartient déjà au territoire ${other.territoryId}`
+			});
+		}
+	}
+	if (issues.length > 0) {
+		issues.sort((a, b) => a.row - b.row);
+		throw new ImportError(issues);
+	}
+
+	const result = await db.transaction(async (tx) => {
+		const before = await tx
+			.select({
+				id: structures.id,
+				current: structures.caseloadCurrent,
+				max: structures.caseloadMax
+			})
+			.from(structures)
+			.where(eq(structures.territoryId, territoryId));
+		const existing = new Set(before.map((r) => r.id));
+		const caseloadBefore = new Map(before.map((r) => [r.id, `${r.current}/${r.max}`]));
+		let deleted = 0;
+		if (mode === 'replace') {
+			const gone = await tx
+				.delete(structures)
+				.where(and(eq(structures.territoryId, territoryId), notInArray(structures.id, ids)))
+				.returning({ id: structures.id });
+			deleted = gone.length;
+		}
+		const rows = valid.map((v) => toRow(territoryId, v.data));
+		for (let i = 0; i < rows.length; i += 500) {
+			const batch = rows.slice(i, i + 500);
+			await tx.insert(structures).values(batch).onConflictDoUpdate({
+				target: structures.id,
+				set: UPSERT_SET
+			});
+			await tx.delete(structureCommunes).where(
+				inArray(
+					structureCommunes.structureId,
+					batch.map((r) => r.id)
+				)
+			);
+			const pairs = batch.flatMap((r) =>
+				(placesById.get(r.id) ?? []).map((communeCode) => ({ structureId: r.id, communeCode }))
+			);
+			for (let j = 0; j < pairs.length; j += 5000) {
+				await tx.insert(structureCommunes).values(pairs.slice(j, j + 5000));
+			}
+		}
+		// The capacity history: a row whenever an import brings a new caseload figure.
+		const changed = valid
+			.map((v) => v.data)
+			.filter(
+				(d) =>
+					d.caseload_max !== undefined &&
+					caseloadBefore.get(d.id) !== `${d.caseload_current ?? null}/${d.caseload_max}`
+			);
+		if (changed.length > 0) {
+			await tx.insert(caseloadHistory).values(
+				changed.map((d) => ({
+					structureId: d.id,
+					current: d.caseload_current ?? null,
+					max: d.caseload_max ?? null,
+					source: 'import'
+				}))
+			);
+		}
+		const created = ids.filter((id) => !existing.has(id)).length;
+		return {
+			territory: territoryId,
+			total: ids.length,
+			created,
+			updated: ids.length - created,
+			deleted
+		};
+	});
+	// PGlite runs no autovacuum: without fresh statistics the planner would scan instead of using
+	// the coverage index once a territory grows (measured: 43 ms instead of 1–2 ms a request).
+	await db.execute(sql`analyze structures, structure_communes`);
+	return result;
+}
