@@ -3,7 +3,7 @@ import { queryRows, type Db } from '$lib/server/db/client';
 import { structures } from '$lib/server/db/schema';
 import type { DirectoryQuery } from '$lib/schemas/directory';
 import { needGroups, needsOf, type NeedGroup } from '$lib/domain/needs';
-import { LEVEL_CODES, levelRank, type KindCode, type ProblemCode } from '$lib/domain/taxonomy';
+import { type KindCode, type ProblemCode } from '$lib/domain/taxonomy';
 import {
 	arrondissementMatches,
 	arrondissementNumber,
@@ -16,6 +16,9 @@ import {
 } from '$lib/geo/places';
 import { getPlaceCatalog, searchPlaces } from './places';
 import {
+	LIST_COLUMNS,
+	WORD_SIMILARITY,
+	filterConditions,
 	searchStructures,
 	type Scope,
 	type StructureFilters,
@@ -549,9 +552,6 @@ export async function browseDirectory(
 	};
 }
 
-// As in searchStructures: word_similarity ≥ this accepts one or two typos in a word of 6–10 letters.
-const WORD_SIMILARITY = 0.45;
-
 function wordIn(column: SQL, word: string): SQL {
 	const term = sql`f_unaccent(lower(${word}))`;
 	return sql`(${column} like '%' || ${term} || '%' or word_similarity(${term}, ${column}) >= ${WORD_SIMILARITY})`;
@@ -592,25 +592,7 @@ async function searchDirectory(
 		.from(structures)
 		.where(condition);
 	const items = await db
-		.select({
-			id: structures.id,
-			name: structures.name,
-			kind: structures.kind,
-			territoryId: structures.territoryId,
-			address: structures.address,
-			commune: structures.commune,
-			problems: structures.problems,
-			levelMin: structures.levelMin,
-			levelMax: structures.levelMax,
-			coordination: structures.coordination,
-			ageMin: structures.ageMin,
-			ageMax: structures.ageMax,
-			apa: structures.apa,
-			phone: structures.phone,
-			updatedAt: structures.updatedAt,
-			lon: structures.lon,
-			lat: structures.lat
-		})
+		.select(LIST_COLUMNS)
 		.from(structures)
 		.where(condition)
 		.orderBy(
@@ -621,46 +603,4 @@ async function searchDirectory(
 		.limit(filters.limit ?? PAGE_SIZE)
 		.offset(filters.offset ?? 0);
 	return { total: count?.total ?? 0, items: items as StructureListItem[] };
-}
-
-/**
- * The non-text filters, with the same meaning as in searchStructures (structures.ts keeps its
- * own copy private; both must say the same thing).
- */
-function filterConditions(filters: StructureFilters): SQL[] {
-	const where: SQL[] = [];
-	if (filters.scope) {
-		const scope = [...filters.scope];
-		// Visible in a territory: imported into it, or covering one of its places.
-		where.push(
-			scope.length === 0
-				? sql`false`
-				: sql`(${structures.territoryId} in ${scope} or exists (select 1 from structure_communes sc
-					join territory_communes tc on tc.commune_code = sc.commune_code
-					where sc.structure_id = ${structures.id} and tc.territory_id in ${scope}))`
-		);
-	}
-	if (filters.territory) {
-		where.push(sql`exists (select 1 from structure_communes sc join territory_communes tc
-			on tc.commune_code = sc.commune_code
-			where sc.structure_id = ${structures.id} and tc.territory_id = ${filters.territory})`);
-	}
-	if (filters.kinds && filters.kinds.length > 0) {
-		where.push(inArray(structures.kind, filters.kinds));
-	}
-	if (filters.problem) where.push(sql`${filters.problem} = any(${structures.problems})`);
-	if (filters.level) {
-		const rank = levelRank(filters.level);
-		where.push(inArray(structures.levelMin, LEVEL_CODES.slice(0, rank + 1)));
-		where.push(inArray(structures.levelMax, LEVEL_CODES.slice(rank)));
-	}
-	if (filters.places) {
-		where.push(
-			filters.places.length === 0
-				? sql`false`
-				: sql`exists (select 1 from structure_communes sc where sc.structure_id = ${structures.id}
-					and sc.commune_code in ${filters.places})`
-		);
-	}
-	return where;
 }

@@ -94,7 +94,7 @@ function queryTerms(q: string | undefined): SQL[] {
 }
 
 // word_similarity ≥ this accepts one or two typos in a word of 6–10 letters ("rozeraie").
-const WORD_SIMILARITY = 0.45;
+export const WORD_SIMILARITY = 0.45;
 
 /**
  * A structure is visible in a set of territories when it was imported into one of them or covers
@@ -107,7 +107,8 @@ function visibleIn(scope: readonly string[]): SQL {
 		where sc.structure_id = ${structures.id} and tc.territory_id in ${scope}))`;
 }
 
-function filterConditions(filters: StructureFilters, terms: SQL[]): SQL[] {
+/** The directory's filters as SQL conditions (scope included): one copy, for every search. */
+export function filterConditions(filters: StructureFilters, terms: SQL[] = []): SQL[] {
 	const where: SQL[] = [];
 	if (filters.scope) where.push(visibleIn(filters.scope));
 	if (filters.territory) {
@@ -142,6 +143,27 @@ function filterConditions(filters: StructureFilters, terms: SQL[]): SQL[] {
 	return where;
 }
 
+/** The columns of a StructureListItem. */
+export const LIST_COLUMNS = {
+	id: structures.id,
+	name: structures.name,
+	kind: structures.kind,
+	territoryId: structures.territoryId,
+	address: structures.address,
+	commune: structures.commune,
+	problems: structures.problems,
+	levelMin: structures.levelMin,
+	levelMax: structures.levelMax,
+	coordination: structures.coordination,
+	ageMin: structures.ageMin,
+	ageMax: structures.ageMax,
+	apa: structures.apa,
+	phone: structures.phone,
+	updatedAt: structures.updatedAt,
+	lon: structures.lon,
+	lat: structures.lat
+};
+
 export async function searchStructures(
 	db: Db,
 	filters: StructureFilters
@@ -161,25 +183,7 @@ export async function searchStructures(
 				)
 			: null;
 	const items = await db
-		.select({
-			id: structures.id,
-			name: structures.name,
-			kind: structures.kind,
-			territoryId: structures.territoryId,
-			address: structures.address,
-			commune: structures.commune,
-			problems: structures.problems,
-			levelMin: structures.levelMin,
-			levelMax: structures.levelMax,
-			coordination: structures.coordination,
-			ageMin: structures.ageMin,
-			ageMax: structures.ageMax,
-			apa: structures.apa,
-			phone: structures.phone,
-			updatedAt: structures.updatedAt,
-			lon: structures.lon,
-			lat: structures.lat
-		})
+		.select(LIST_COLUMNS)
 		.from(structures)
 		.where(condition)
 		.orderBy(...(relevance ? [sql`${relevance} desc`] : []), asc(structures.name))
