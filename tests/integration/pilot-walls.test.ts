@@ -82,7 +82,18 @@ function services(
 		removeRule: () => removeRule(t.db, caller, territory, ruleId, 'essai hors périmètre'),
 		undoRuleEvent: () => undoRuleEvent(t.db, caller, territory, eventId),
 		markVerified: () => markVerified(t.db, caller, territory, OTHER_STRUCTURE),
-		updateCaseload: () => updateCaseload(t.db, caller, territory, OTHER_STRUCTURE, 7)
+		updateCaseload: () => updateCaseload(t.db, caller, territory, OTHER_STRUCTURE, 7),
+		importStructures: () =>
+			importStructures(
+				t.db,
+				territory,
+				[structureRecord({ id: 'murs:intrus', coverage: ['13001'] })],
+				'upsert',
+				undefined,
+				{ caller, format: 'json' }
+			),
+		putTerritory: () =>
+			putTerritory(t.db, territory, { name: 'Renommé par un intrus', communes: ['13001'] }, caller)
 	};
 }
 
@@ -162,7 +173,9 @@ describe.each(DATABASES)('the pilot’s pages keep to the caller’s territories
 			'listRules',
 			'addRule',
 			'markVerified',
-			'updateCaseload'
+			'updateCaseload',
+			'importStructures',
+			'putTerritory'
 		] as const) {
 			const error = await desk[name]().then(
 				() => null,
@@ -195,5 +208,51 @@ describe.each(DATABASES)('the pilot’s pages keep to the caller’s territories
 			['structure.verified', otherPilot.principal.id, OTHER],
 			['rule.remove', otherPilot.principal.id, OTHER]
 		]);
+	});
+
+	it('its import and its territory change are the services’ own: checked and audited in their transaction', async () => {
+		const result = await importStructures(
+			t.db,
+			OTHER,
+			[structureRecord({ id: 'murs:nouveau', coverage: ['13001'] })],
+			'upsert',
+			undefined,
+			{ caller: otherPilot, format: 'json' }
+		);
+		expect(result).toMatchObject({ created: 1 });
+		expect(
+			await putTerritory(
+				t.db,
+				OTHER,
+				{ name: 'Autre territoire (murs)', communes: ['13001'] },
+				otherPilot
+			)
+		).toEqual({ created: false });
+		const audits = await queryRows<{
+			action: string;
+			outcome: string;
+			actor_id: string;
+			ip: string;
+		}>(
+			t.db,
+			sql`select action, outcome, actor_id, ip from audit_log
+				where territory_id = ${OTHER} and action in ('import.structures', 'territory.update') order by id`
+		);
+		expect(audits.map((a) => [a.action, a.outcome, a.actor_id, a.ip])).toEqual([
+			['import.structures', 'success', otherPilot.principal.id, otherPilot.ip],
+			['territory.update', 'success', otherPilot.principal.id, otherPilot.ip]
+		]);
+		// A refused import (a bad row) is audited as such, and writes nothing.
+		await expect(
+			importStructures(t.db, OTHER, [{ id: 'murs:mauvais' }], 'upsert', undefined, {
+				caller: otherPilot,
+				format: 'json'
+			})
+		).rejects.toThrow(/Import refusé/);
+		const [failure] = await queryRows<{ outcome: string }>(
+			t.db,
+			sql`select outcome from audit_log where action = 'import.structures' order by id desc limit 1`
+		);
+		expect(failure?.outcome).toBe('failure');
 	});
 });

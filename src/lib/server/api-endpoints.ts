@@ -34,7 +34,7 @@ import {
 import { apiCaller, orientationCall, toApiOrientation } from './api-orientations';
 import { inScope, scopeOf, type Principal } from './auth/principal';
 import { openApiDocument } from './openapi';
-import { audit } from './services/audit';
+
 import { territoryCoverage } from './services/coverage';
 import { getPlaceCatalog } from './services/places';
 import {
@@ -301,26 +301,18 @@ export const ENDPOINTS: readonly Operation[] = [
 		},
 		handle: async ({ params, body, locals, principal, ip }) => {
 			const id = params.id as string;
-			const actor = principal as Principal;
-			if (!inScope(actor, id)) throw territoryNotFound(id);
+			const caller = { principal: principal as Principal, ip };
+			// Out of scope is « not found » before the body is even looked at.
+			if (!inScope(caller.principal, id)) throw territoryNotFound(id);
 			const data = validate(TerritoryPutSchema, body);
 			let created: boolean;
 			try {
-				({ created } = await putTerritory(locals.db, id, data));
+				({ created } = await putTerritory(locals.db, id, data, caller));
 			} catch (error) {
 				if (error instanceof TerritoryError)
 					throw new ApiFailure(422, 'Valeurs invalides.', error.issues);
 				throw error;
 			}
-			await audit(locals.db, {
-				actor,
-				action: created ? 'territory.create' : 'territory.update',
-				outcome: 'success',
-				target: { type: 'territory', id },
-				territoryId: id,
-				ip,
-				details: { communes: data.communes.length }
-			});
 			const territory = await getTerritory(locals.db, id);
 			return json(
 				{
@@ -375,28 +367,13 @@ export const ENDPOINTS: readonly Operation[] = [
 					nul = true;
 					throw new ImportError(nuls);
 				}
-				const result = await importStructures(locals.db, id, file.records, mode, file.rows);
-				await audit(locals.db, {
-					actor,
-					action: 'import.structures',
-					outcome: 'success',
-					target: { type: 'territory', id },
-					territoryId: id,
-					ip,
-					details: { format, mode, ...result, territory: null }
+				const result = await importStructures(locals.db, id, file.records, mode, file.rows, {
+					caller: { principal: actor, ip },
+					format
 				});
 				return json(result);
 			} catch (error) {
 				if (!(error instanceof ImportError)) throw error;
-				await audit(locals.db, {
-					actor,
-					action: 'import.structures',
-					outcome: 'failure',
-					target: { type: 'territory', id },
-					territoryId: id,
-					ip,
-					details: { format, mode, problems: error.issues.length }
-				});
 				const malformed = nul || error.issues.every((i) => i.row === 0 && i.field === 'fichier');
 				throw new ApiFailure(
 					malformed ? 400 : 422,

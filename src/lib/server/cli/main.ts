@@ -140,15 +140,7 @@ export async function main(argv: string[]): Promise<number> {
 				.filter(Boolean);
 			return withDatabase(async ({ db }) => {
 				await ensureGeography(db, log);
-				const { created } = await putTerritory(db, id, { name, communes });
-				await audit(db, {
-					actor: CLI_ACTOR,
-					action: created ? 'territory.create' : 'territory.update',
-					outcome: 'success',
-					target: { type: 'territory', id },
-					territoryId: id,
-					details: { communes: communes.length }
-				});
+				const { created } = await putTerritory(db, id, { name, communes }, CLI);
 				log(`Territoire ${id} ${created ? 'créé' : 'mis à jour'} (${communes.length} lieu(x)).`);
 				return 0;
 			});
@@ -169,39 +161,9 @@ export async function main(argv: string[]): Promise<number> {
 				if (!(await territoryExists(db, territory))) {
 					throw new CliError(`territoire inconnu : ${territory} (créez-le avec « territory put »)`);
 				}
-				const result = await importStructures(
-					db,
-					territory,
-					parsed.records,
-					mode,
-					parsed.rows
-				).catch(async (error: unknown) => {
-					if (error instanceof ImportError) {
-						await audit(db, {
-							actor: CLI_ACTOR,
-							action: 'import.structures',
-							outcome: 'failure',
-							target: { type: 'territory', id: territory },
-							territoryId: territory,
-							details: { format, mode, problems: error.issues.length }
-						});
-					}
-					throw error;
-				});
-				await audit(db, {
-					actor: CLI_ACTOR,
-					action: 'import.structures',
-					outcome: 'success',
-					target: { type: 'territory', id: territory },
-					territoryId: territory,
-					details: {
-						format,
-						mode,
-						total: result.total,
-						created: result.created,
-						updated: result.updated,
-						deleted: result.deleted
-					}
+				const result = await importStructures(db, territory, parsed.records, mode, parsed.rows, {
+					caller: CLI,
+					format
 				});
 				log(
 					`Import dans ${territory} : ${result.total} structures (${result.created} créées, ${result.updated} mises à jour, ${result.deleted} retirées).`

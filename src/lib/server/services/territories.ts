@@ -3,6 +3,10 @@ import { queryRows, type Db } from '$lib/server/db/client';
 import { territories, territoryCommunes } from '$lib/server/db/schema';
 import { TerritoryIdSchema, TerritoryPutSchema } from '$lib/schemas/territory';
 import { issuesOf, type Issue } from '$lib/schemas/zod';
+import { inScope, type Caller } from '$lib/server/auth/principal';
+import { audit } from './audit';
+import { territoryNotFound } from './errors';
+import { requireRole } from './grants';
 import { getPlaceCatalog, getPlaces, type PlaceSummary } from './places';
 
 export class TerritoryError extends Error {
@@ -19,8 +23,17 @@ export class TerritoryError extends Error {
 export async function putTerritory(
 	db: Db,
 	id: string,
-	input: unknown
+	input: unknown,
+	/**
+	 * Who asks (the API, the CLI): the service then checks the role and the territory — a scoped
+	 * pilot changes only its own — and audits the change in its transaction. The seed has none.
+	 */
+	caller?: Caller
 ): Promise<{ created: boolean }> {
+	if (caller) {
+		requireRole(caller, 'pilot');
+		if (!inScope(caller.principal, id)) throw territoryNotFound(id);
+	}
 	const idResult = TerritoryIdSchema.safeParse(id);
 	const body = TerritoryPutSchema.safeParse(input);
 	const issues: Issue[] = [
@@ -55,6 +68,17 @@ export async function putTerritory(
 		await tx
 			.insert(territoryCommunes)
 			.values(places.map((communeCode) => ({ territoryId, communeCode })));
+		if (caller) {
+			await audit(tx as unknown as Db, {
+				actor: caller.principal,
+				action: existing ? 'territory.update' : 'territory.create',
+				outcome: 'success',
+				target: { type: 'territory', id: territoryId },
+				territoryId,
+				ip: caller.ip,
+				details: { communes: body.data.communes.length }
+			});
+		}
 		return { created: !existing };
 	});
 }
