@@ -7,6 +7,8 @@ import {
 	endSession,
 	login,
 	purgeExpiredSessions,
+	signOut,
+	signOutEverywhere,
 	startSession,
 	validateSession
 } from '$lib/server/services/sessions';
@@ -415,6 +417,28 @@ describe.each(DATABASES)('accounts: sign-in and sessions on %s', (kind) => {
 			for (const session of sessions) expect(await validateSession(t.db, session.token)).toBeNull();
 			expect(await validateSession(t.db, others.token)).not.toBeNull();
 			expect(await endAllSessions(t.db, user.id)).toBe(0);
+		});
+
+		it('signing out (here, and everywhere) is the service’s, audited in its transaction', async () => {
+			const user = await insertUser(t.db);
+			const ip = uniqueIp();
+			const [one, two, three] = [
+				await insertSession(t.db, user.id),
+				await insertSession(t.db, user.id),
+				await insertSession(t.db, user.id)
+			];
+			const principal = (await validateSession(t.db, one?.token ?? ''))?.principal;
+			if (!principal) throw new Error('no session');
+			await signOut(t.db, { principal, ip }, one?.tokenHash ?? null);
+			expect(await validateSession(t.db, one?.token ?? '')).toBeNull();
+			expect(await validateSession(t.db, two?.token ?? '')).not.toBeNull();
+			expect(await signOutEverywhere(t.db, { principal, ip })).toBe(2);
+			expect(await validateSession(t.db, three?.token ?? '')).toBeNull();
+			const rows = await auditRowsFromIp(t.db, ip);
+			expect(rows.map((r) => [r.action, r.actor_id, r.details])).toEqual([
+				['auth.logout', user.id, null],
+				['auth.logout_everywhere', user.id, { sessions: 2 }]
+			]);
 		});
 
 		it('purgeExpiredSessions removes expired and idle sessions only', async () => {

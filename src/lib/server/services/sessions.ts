@@ -3,7 +3,7 @@ import type { Db } from '$lib/server/db/client';
 import { sessions, users } from '$lib/server/db/schema';
 import { randomSecret, sha256 } from '$lib/server/auth/crypto';
 import { verifyDecoy, verifyPassword } from '$lib/server/auth/password';
-import type { Principal } from '$lib/server/auth/principal';
+import type { Caller, Principal } from '$lib/server/auth/principal';
 import { z } from '$lib/schemas/zod';
 import { readConfig } from '$lib/server/config';
 import { audit } from './audit';
@@ -144,6 +144,36 @@ export async function endSession(db: Db, tokenHash: string): Promise<void> {
 export async function endAllSessions(db: Db, userId: string): Promise<number> {
 	const gone = await db.delete(sessions).where(eq(sessions.userId, userId)).returning();
 	return gone.length;
+}
+
+/** Signing out: this session ends, audited in the same transaction. */
+export async function signOut(db: Db, caller: Caller, tokenHash: string | null): Promise<void> {
+	await db.transaction(async (tx) => {
+		if (tokenHash) await endSession(tx as unknown as Db, tokenHash);
+		await audit(tx as unknown as Db, {
+			actor: caller.principal,
+			action: 'auth.logout',
+			outcome: 'success',
+			ip: caller.ip
+		});
+	});
+}
+
+/** « Se déconnecter partout »: every session of the caller's account, audited with the count. */
+export async function signOutEverywhere(db: Db, caller: Caller): Promise<number> {
+	const { principal } = caller;
+	if (principal.type !== 'user') return 0;
+	return db.transaction(async (tx) => {
+		const ended = await endAllSessions(tx as unknown as Db, principal.id);
+		await audit(tx as unknown as Db, {
+			actor: principal,
+			action: 'auth.logout_everywhere',
+			outcome: 'success',
+			ip: caller.ip,
+			details: { sessions: ended }
+		});
+		return ended;
+	});
 }
 
 /** Housekeeping: sessions past their lifetime or idle limit. */

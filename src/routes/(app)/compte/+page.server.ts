@@ -2,8 +2,8 @@ import { error, fail, redirect } from '@sveltejs/kit';
 import { clearSessionCookie } from '$lib/server/auth/cookies';
 import { requestCaller } from '$lib/server/auth/principal';
 import { serviceFail } from '$lib/server/forms';
-import { audit } from '$lib/server/services/audit';
-import { endAllSessions } from '$lib/server/services/sessions';
+
+import { signOutEverywhere } from '$lib/server/services/sessions';
 import { changePassword, getUser } from '$lib/server/services/users';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -43,16 +43,10 @@ export const actions: Actions = {
 		}
 		redirect(303, '/compte?modifie=1');
 	},
-	everywhere: async ({ locals, cookies, getClientAddress }) => {
-		const principal = currentUser(locals);
-		const ended = await endAllSessions(locals.db, principal.id);
-		await audit(locals.db, {
-			actor: principal,
-			action: 'auth.logout_everywhere',
-			outcome: 'success',
-			ip: getClientAddress(),
-			details: { sessions: ended }
-		});
+	everywhere: async (event) => {
+		currentUser(event.locals);
+		await signOutEverywhere(event.locals.db, requestCaller(event));
+		const { cookies } = event;
 		clearSessionCookie(cookies);
 		redirect(303, '/connexion');
 	}
