@@ -1,8 +1,6 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
+import { freePort, linkedCheckout } from '../helpers/checkout';
 import { repoRoot, type BenchResult, type BenchRow } from './report';
 
 /**
@@ -13,19 +11,6 @@ import { repoRoot, type BenchResult, type BenchRow } from './report';
  */
 
 const RUNS = 5;
-
-function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const server = net.createServer();
-		server.once('error', reject);
-		server.listen(0, () => {
-			const address = server.address();
-			server.close(() =>
-				typeof address === 'object' && address ? resolve(address.port) : reject(new Error())
-			);
-		});
-	});
-}
 
 async function startOnce(cwd: string, port: number): Promise<{ ms: number; rebuilt: boolean }> {
 	const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port) };
@@ -69,12 +54,8 @@ export async function start(): Promise<BenchResult> {
 	const restart: number[] = [];
 	let rebuilt = false;
 	for (let run = 0; run < RUNS; run++) {
-		const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'bon-tiers-bench-start-'));
+		const cwd = linkedCheckout(repoRoot);
 		try {
-			for (const entry of fs.readdirSync(repoRoot)) {
-				if (['data', 'test-results', 'bench-results', '.git'].includes(entry)) continue;
-				fs.symlinkSync(path.join(repoRoot, entry), path.join(cwd, entry));
-			}
 			const port = await freePort();
 			const a = await startOnce(cwd, port);
 			const b = await startOnce(cwd, port);

@@ -1,11 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
+import { freePort, linkedCheckout } from '../../helpers/checkout';
 import { launchBrowser } from '../fixtures';
 
 /**
@@ -30,19 +29,6 @@ function portIsFree(port: number): Promise<boolean> {
 	});
 }
 
-function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const server = net.createServer();
-		server.once('error', reject);
-		server.listen(0, () => {
-			const address = server.address();
-			server.close(() =>
-				typeof address === 'object' && address ? resolve(address.port) : reject(new Error())
-			);
-		});
-	});
-}
-
 let checkout: string;
 let child: ChildProcess;
 let output = '';
@@ -61,11 +47,7 @@ async function waitFor(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchA
 }
 
 beforeAll(async () => {
-	checkout = fs.mkdtempSync(path.join(os.tmpdir(), 'bon-tiers-checkout-'));
-	for (const entry of fs.readdirSync(ROOT)) {
-		if (['data', 'test-results', 'bench-results', '.git'].includes(entry)) continue;
-		fs.symlinkSync(path.join(ROOT, entry), path.join(checkout, entry));
-	}
+	checkout = linkedCheckout(ROOT);
 	const env: NodeJS.ProcessEnv = { ...process.env };
 	for (const name of [
 		'ORIGIN',
