@@ -77,6 +77,7 @@ function chartStructures(records: readonly StructureInput[]): ChartStructure[] {
 		ageMin: r.age_min ?? null,
 		ageMax: r.age_max ?? null,
 		apa: r.apa ?? 'any',
+		handicap: r.handicap ?? 'any',
 		territoryId: TERRITORY,
 		places: r.coverage ?? []
 	}));

@@ -752,6 +752,7 @@ describe.each(DATABASES)('the pilot’s desk on %s', (kind) => {
 						ageMin: null,
 						ageMax: null,
 						apa: 'any' as const,
+						handicap: 'any' as const,
 						places: s.places
 					}))
 			);

@@ -21,6 +21,7 @@ function structure(
 		ageMin: null,
 		ageMax: null,
 		apa: 'any',
+		handicap: 'any',
 		places: ['00001'],
 		...overrides
 	};

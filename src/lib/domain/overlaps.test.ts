@@ -14,6 +14,7 @@ const s = (id: string, overrides: Partial<CoverageStructure> = {}): CoverageStru
 	ageMin: null,
 	ageMax: null,
 	apa: 'any',
+	handicap: 'any',
 	places: ['1', '2'],
 	...overrides
 });

@@ -1,8 +1,9 @@
-/** How a structure's public (age limits, APA rule) reads in French. */
+/** How a structure's public (age limits, APA and disability rules) reads in French. */
 export interface PublicRules {
 	ageMin: number | null;
 	ageMax: number | null;
 	apa: string;
+	handicap?: string;
 }
 
 export function ageSummary({ ageMin, ageMax }: Pick<PublicRules, 'ageMin' | 'ageMax'>): string {
@@ -18,9 +19,16 @@ export function apaSummary(apa: string): string | null {
 	return null;
 }
 
+export function handicapSummary(handicap: string | undefined): string | null {
+	if (handicap === 'required') return 'handicap reconnu (notification MDPH) uniquement';
+	if (handicap === 'excluded') return 'hors personnes au handicap reconnu';
+	return null;
+}
+
 export function publicSummary(rules: PublicRules): string {
-	const apa = apaSummary(rules.apa);
-	const age = ageSummary(rules);
-	const text = apa ? `${age}, ${apa}` : age;
+	const parts = [ageSummary(rules), apaSummary(rules.apa), handicapSummary(rules.handicap)].filter(
+		(p): p is string => p !== null
+	);
+	const text = parts.join(', ');
 	return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -24,6 +24,7 @@ function structure(
 		ageMin: null,
 		ageMax: null,
 		apa: 'any',
+		handicap: 'any',
 		caseloadMax: null,
 		caseloadCurrent: null,
 		updatedAt: '2026-06-01',

@@ -1,4 +1,4 @@
-import type { KindCode, LevelCode, ProblemCode } from './taxonomy';
+import type { HandicapRule, KindCode, LevelCode, ProblemCode } from './taxonomy';
 
 /**
  * A structure's remit: which problems it takes, at which levels of complexity, for whom
@@ -6,6 +6,7 @@ import type { KindCode, LevelCode, ProblemCode } from './taxonomy';
  * structure card derive theirs from, so a field added here (say, `handicap`) reaches them all.
  */
 export type Apa = 'any' | 'required' | 'excluded';
+export type Handicap = HandicapRule;
 export type Mode = 'masse' | 'sur_mesure';
 
 export interface Remit {
@@ -22,6 +23,8 @@ export interface Remit {
 	ageMin: number | null;
 	ageMax: number | null;
 	apa: Apa;
+	/** Whether a recognised disability (an MDPH notification) is required, excluded or either. */
+	handicap: Handicap;
 }
 
 /** What decides whether a structure takes a situation: its remit less its name and mode. */

@@ -39,8 +39,10 @@ describe('taxonomy', () => {
 			'reseau_sante',
 			'equipe_apa',
 			'gestion_cas',
-			'dac'
+			'dac',
+			'mdph',
+			'communaute_360'
 		]);
-		expect(KINDS).toHaveLength(20);
+		expect(KINDS).toHaveLength(25);
 	});
 });

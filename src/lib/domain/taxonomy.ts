@@ -35,6 +35,27 @@ export const KINDS = [
 	{ code: 'cmp', label: 'Centre médico-psychologique', coordination: false },
 	{ code: 'pfr', label: 'Plateforme d’accompagnement et de répit', coordination: false },
 	{ code: 'association', label: 'Association (usagers, bénévoles)', coordination: false },
+	{
+		code: 'mdph',
+		label: 'MDPH — maison départementale des personnes handicapées (droits, orientations, PCH)',
+		coordination: true
+	},
+	{
+		code: 'communaute_360',
+		label: 'Communauté 360 (personnes handicapées sans solution, tous âges)',
+		coordination: true
+	},
+	{
+		code: 'samsah',
+		label: 'SAMSAH — service d’accompagnement médico-social pour adultes handicapés',
+		coordination: false
+	},
+	{ code: 'savs', label: 'SAVS — service d’accompagnement à la vie sociale', coordination: false },
+	{
+		code: 'esms_handicap',
+		label: 'Établissement pour adultes handicapés (MAS, FAM, foyer de vie, foyer d’hébergement)',
+		coordination: false
+	},
 	{ code: 'medecin', label: 'Médecin (généraliste, spécialiste)', coordination: false },
 	{ code: 'autre', label: 'Autre', coordination: false }
 ] as const;
@@ -135,12 +156,28 @@ export const APA_RULES = [
 
 export type ApaRule = (typeof APA_RULES)[number]['code'];
 
+/** The disability counterpart of the APA rule (contract §2 `handicap`): an MDPH notification. */
+export const HANDICAP_RULES = [
+	{ code: 'any', label: 'Personnes handicapées ou non' },
+	{
+		code: 'required',
+		label: 'Uniquement les personnes au handicap reconnu (notification MDPH)'
+	},
+	{ code: 'excluded', label: 'Hors personnes au handicap reconnu' }
+] as const;
+
+export type HandicapRule = (typeof HANDICAP_RULES)[number]['code'];
+
 export const KIND_CODES = KINDS.map((k) => k.code) as [KindCode, ...KindCode[]];
 export const PROBLEM_CODES = PROBLEMS.map((p) => p.code) as [ProblemCode, ...ProblemCode[]];
 export const LEVEL_CODES = LEVELS.map((l) => l.code) as [LevelCode, ...LevelCode[]];
 export const CRITERION_CODES = CRITERIA.map((c) => c.code) as [CriterionCode, ...CriterionCode[]];
 export const MODE_CODES = MODES.map((m) => m.code) as [ModeCode, ...ModeCode[]];
 export const APA_CODES = APA_RULES.map((a) => a.code) as [ApaRule, ...ApaRule[]];
+export const HANDICAP_CODES = HANDICAP_RULES.map((a) => a.code) as [
+	HandicapRule,
+	...HandicapRule[]
+];
 
 function byCode<T extends { code: string }>(items: readonly T[]): Map<string, T> {
 	return new Map(items.map((item) => [item.code, item]));

@@ -1,5 +1,6 @@
 import {
 	APA_CODES,
+	HANDICAP_CODES,
 	KIND_CODES,
 	LEVEL_CODES,
 	MODE_CODES,
@@ -88,6 +89,7 @@ export const StructureImportSchema = z
 		age_min: z.int().min(0).max(130).optional(),
 		age_max: z.int().min(0).max(130).optional(),
 		apa: code(APA_CODES, 'valeur apa').default('any'),
+		handicap: code(HANDICAP_CODES, 'valeur handicap').default('any'),
 		// Bounded well below PostgreSQL's `integer` (2 147 483 647): past it, a database error.
 		caseload_max: z.int().min(0).max(1_000_000).optional(),
 		caseload_current: z.int().min(0).max(1_000_000).optional(),
@@ -164,6 +166,7 @@ export const STRUCTURE_FIELDS = [
 	'age_min',
 	'age_max',
 	'apa',
+	'handicap',
 	'caseload_max',
 	'caseload_current',
 	'phone',

@@ -106,6 +106,8 @@ export const structures = pgTable(
 		ageMin: integer('age_min'),
 		ageMax: integer('age_max'),
 		apa: text('apa').notNull().default('any'),
+		/** `required` (an MDPH notification), `excluded` or `any`: the counterpart of `apa`. */
+		handicap: text('handicap').notNull().default('any'),
 		caseloadMax: integer('caseload_max'),
 		caseloadCurrent: integer('caseload_current'),
 		phone: text('phone'),
@@ -138,7 +140,12 @@ export const structureCommunes = pgTable(
 			.references(() => structures.id, { onDelete: 'cascade' }),
 		communeCode: text('commune_code')
 			.notNull()
-			.references(() => communes.code)
+			.references(() => communes.code),
+		/**
+		 * A polygon coverage that takes only part of the place: a request located by a point is
+		 * matched against the polygon itself, one given by the commune alone gets a warning.
+		 */
+		partial: boolean('partial').notNull().default(false)
 	},
 	(t) => [
 		primaryKey({ columns: [t.structureId, t.communeCode] }),
@@ -301,12 +308,19 @@ export const orientations = pgTable(
 		/** Five-year band (75 = 75–79), kept after anonymisation. */
 		ageBand: integer('age_band'),
 		apa: boolean('apa'),
+		/** A recognised disability (an MDPH notification); null when nobody knows. */
+		handicap: boolean('handicap'),
 		problems: text('problems').array().notNull(),
 		criteria: text('criteria').array().notNull(),
 		requestType: text('request_type').notNull(),
 		computedLevel: text('computed_level').notNull(),
 		level: text('level').notNull(),
 		levelReason: text('level_reason'),
+		/**
+		 * Why the agent proposes case management although the three MAIA conditions do not all
+		 * hold (the gate's explicit override); dropped at anonymisation like the level reason.
+		 */
+		caseManagementReason: text('case_management_reason'),
 		consent: boolean('consent').notNull(),
 		structureId: text('structure_id').references(() => structures.id, { onDelete: 'set null' }),
 		orphan: boolean('orphan').notNull(),

@@ -83,6 +83,7 @@ function toRow(territoryId: string, s: StructureImport): StructureRow {
 		ageMin: s.age_min ?? null,
 		ageMax: s.age_max ?? null,
 		apa: s.apa,
+		handicap: s.handicap,
 		caseloadMax: s.caseload_max ?? null,
 		caseloadCurrent: s.caseload_current ?? null,
 		phone: s.phone ?? null,

@@ -1,4 +1,4 @@
-import type { Apa, Mode, Remit } from '$lib/domain/remit';
+import type { Apa, Handicap, Mode, Remit } from '$lib/domain/remit';
 import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db } from '$lib/server/db/client';
 import { structureCommunes, structures, territories } from '$lib/server/db/schema';
@@ -30,11 +30,12 @@ export interface RemitRow {
 	age_min: number | null;
 	age_max: number | null;
 	apa: Apa;
+	handicap: Handicap;
 }
 
 /** Columns of `RemitRow`, for raw queries on `structures s`. */
 export const REMIT_COLUMNS = sql.raw(
-	's.id, s.name, s.kind, s.problems, s.level_min, s.level_max, s.coordination, s.mode, s.age_min, s.age_max, s.apa'
+	's.id, s.name, s.kind, s.problems, s.level_min, s.level_max, s.coordination, s.mode, s.age_min, s.age_max, s.apa, s.handicap'
 );
 
 /** A structure's remit (what the engine, the grid and the chart read), from a raw row. */
@@ -50,7 +51,8 @@ export function remitOf(r: RemitRow): Remit {
 		mode: r.mode,
 		ageMin: r.age_min,
 		ageMax: r.age_max,
-		apa: r.apa
+		apa: r.apa,
+		handicap: r.handicap
 	};
 }
 
@@ -158,6 +160,7 @@ export const LIST_COLUMNS = {
 	ageMin: structures.ageMin,
 	ageMax: structures.ageMax,
 	apa: structures.apa,
+	handicap: structures.handicap,
 	phone: structures.phone,
 	updatedAt: structures.updatedAt,
 	lon: structures.lon,
@@ -268,6 +271,7 @@ export function toImportRecord(s: typeof structures.$inferSelect): StructureImpo
 		age_min: s.ageMin,
 		age_max: s.ageMax,
 		apa: s.apa,
+		handicap: s.handicap as Handicap,
 		caseload_max: s.caseloadMax,
 		caseload_current: s.caseloadCurrent,
 		phone: s.phone,
