@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
 	recommend,
 	type CandidateStructure,
+	type Recommendation,
 	type RecommendationRequest,
 	type TerritoryRule
 } from './recommendation';
@@ -94,22 +95,43 @@ describe('recommend', () => {
 		expect(ids(result.recommendations)).toEqual(['specialist', 'generalist']);
 	});
 
-	it('ranks coordination above prestation for a coordination need, and the reverse for a simple one', () => {
+	it('ranks coordination first for information, assessment and follow-up, the service for a service request', () => {
 		const candidates = [
 			structure({ id: 'network', coordination: true, kind: 'reseau_sante' }),
 			structure({ id: 'hospital', coordination: false, kind: 'hopital' })
 		];
+		for (const level of ['information', 'simple', 'coordonnee'] as const) {
+			expect(ids(recommend(request({ level }), candidates, today).recommendations)).toEqual([
+				'network',
+				'hospital'
+			]);
+		}
 		expect(
-			ids(recommend(request({ level: 'coordonnee' }), candidates, today).recommendations)
-		).toEqual(['network', 'hospital']);
-		expect(ids(recommend(request({ level: 'simple' }), candidates, today).recommendations)).toEqual(
-			['hospital', 'network']
-		);
+			ids(
+				recommend(request({ level: 'simple', requestType: 'prestation' }), candidates, today)
+					.recommendations
+			)
+		).toEqual(['hospital', 'network']);
+		// Home nursing is a service by its very statement.
+		const nursing = [
+			structure({ id: 'clic', coordination: true, kind: 'clic', problems: ['soins_domicile'] }),
+			structure({ id: 'ssiad', coordination: false, kind: 'ssiad', problems: ['soins_domicile'] })
+		];
+		expect(
+			ids(
+				recommend(request({ level: 'simple', problems: ['soins_domicile'] }), nursing, today)
+					.recommendations
+			)
+		).toEqual(['ssiad', 'clic']);
 	});
 
 	it('still shows a full case-management service, with a warning, below one with room', () => {
 		const result = recommend(
-			request({ level: 'complexe' }),
+			request({
+				level: 'complexe',
+				problems: ['medical', 'logement', 'perte_autonomie'],
+				criteria: ['aides_insuffisantes', 'sans_coordinateur']
+			}),
 			[
 				structure({
 					id: 'full',
@@ -234,18 +256,37 @@ describe('recommend', () => {
 						expect(recommended.has(s.id) !== excluded.has(s.id)).toBe(true);
 					}
 				}
+				const inRange = (s: CandidateStructure) =>
+					levelRank(s.levelMin) <= levelRank(req.level) &&
+					levelRank(req.level) <= levelRank(s.levelMax);
 				for (const rec of result.recommendations) {
 					const s = candidates.find((c) => c.id === rec.structure.id) as CandidateStructure;
 					expect(s.coversPlace).toBe(true);
+					// In its range, or — a complex situation below the MAIA gate — a coordination
+					// structure that follows situations « à coordonner ».
 					expect(
-						levelRank(s.levelMin) <= levelRank(req.level) &&
-							levelRank(req.level) <= levelRank(s.levelMax)
+						inRange(s) ||
+							(req.level === 'complexe' &&
+								s.coordination &&
+								levelRank(s.levelMin) <= levelRank('coordonnee') &&
+								levelRank(s.levelMax) >= levelRank('coordonnee'))
 					).toBe(true);
+					// No criteria: the gate is closed, case management is never recommended complex.
+					if (req.level === 'complexe') expect(s.kind).not.toBe('gestion_cas');
 					expect(rec.score).toBeGreaterThanOrEqual(0);
 					expect(rec.score).toBeLessThanOrEqual(1);
 				}
-				const scores = result.recommendations.map((x) => x.score);
-				expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+				// Best first within those in range, then within the coordination supports.
+				const group = (rec: Recommendation) =>
+					inRange(candidates.find((c) => c.id === rec.structure.id) as CandidateStructure);
+				const ordered = result.recommendations.map(group);
+				expect([...ordered].sort((a, b) => Number(b) - Number(a))).toEqual(ordered);
+				for (const inside of [true, false]) {
+					const scores = result.recommendations
+						.filter((r) => group(r) === inside)
+						.map((x) => x.score);
+					expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+				}
 				const dominantTaken = result.recommendations.some((rec) =>
 					candidates
 						.find((c) => c.id === rec.structure.id)
@@ -254,5 +295,125 @@ describe('recommend', () => {
 				expect(result.orphan).toBe(!dominantTaken);
 			})
 		);
+	});
+
+	describe('the MAIA gate', () => {
+		const complex = (overrides: Partial<RecommendationRequest> = {}) =>
+			request({
+				level: 'complexe',
+				problems: ['perte_autonomie', 'medical'],
+				criteria: ['isolement', 'refus_aide', 'aides_insuffisantes'],
+				...overrides
+			});
+		const territory = [
+			structure({
+				id: 'case-management',
+				kind: 'gestion_cas',
+				coordination: true,
+				problems: [...PROBLEM_CODES],
+				levelMin: 'complexe',
+				levelMax: 'complexe'
+			}),
+			structure({
+				id: 'clic',
+				kind: 'clic',
+				coordination: true,
+				problems: ['perte_autonomie', 'aidants'],
+				levelMin: 'information',
+				levelMax: 'coordonnee'
+			}),
+			structure({
+				id: 'dac',
+				kind: 'dac',
+				coordination: true,
+				problems: ['perte_autonomie', 'medical', 'logement'],
+				levelMin: 'coordonnee',
+				levelMax: 'complexe'
+			}),
+			structure({
+				id: 'ssiad',
+				kind: 'ssiad',
+				coordination: false,
+				problems: ['perte_autonomie', 'soins_domicile'],
+				levelMin: 'simple',
+				levelMax: 'coordonnee'
+			})
+		];
+
+		it('below the three conditions, case management is « à proposer si … » and the coordination supports take it', () => {
+			const result = recommend(complex(), territory, today);
+			expect(ids(result.recommendations)).toEqual(['dac', 'clic']);
+			const gated = result.excluded.find((e) => e.structure.id === 'case-management');
+			expect(gated?.codes).toEqual(['gate']);
+			expect(gated?.reasons[0]).toBe(
+				'Gestion de cas : à proposer si des problèmes dans les trois champs (social, autonomie, médical) ; personne dans l’entourage pour mettre en place et coordonner les réponses'
+			);
+			expect(result.recommendations[1]?.reasons.join()).toMatch(/^.*Appui à la coordination/);
+			// A prestation is not a coordination support.
+			expect(result.excluded.find((e) => e.structure.id === 'ssiad')?.codes).toEqual(['level']);
+			expect(result.gate.met).toBe(false);
+			expect(result.gate.conditions.map((c) => c.met)).toEqual([false, true, false]);
+			expect(result.orphan).toBe(false);
+		});
+
+		it('with the three conditions, case management takes it', () => {
+			const result = recommend(
+				complex({
+					problems: ['perte_autonomie', 'medical', 'logement'],
+					criteria: ['aides_insuffisantes', 'sans_coordinateur']
+				}),
+				territory,
+				today
+			);
+			expect(ids(result.recommendations)).toEqual(['case-management', 'dac']);
+			expect(result.excluded.find((e) => e.structure.id === 'clic')?.codes).toEqual(['level']);
+			expect(result.gate.met).toBe(true);
+		});
+
+		it('the agent may override the gate with a reason', () => {
+			const result = recommend(complex({ caseManagementOverride: true }), territory, today);
+			expect(ids(result.recommendations)).toContain('case-management');
+			expect(ids(result.recommendations)).not.toContain('clic');
+			const cm = result.recommendations.find((r) => r.structure.id === 'case-management');
+			expect(cm?.reasons[0]).toMatch(/^Gestion de cas proposée par l’agent/);
+			expect(result.gate.override).toBe(true);
+		});
+
+		it('only case management at complex level and the gate closed: orphan, with the proposal', () => {
+			const result = recommend(complex(), territory.slice(0, 1), today);
+			expect(result.recommendations).toEqual([]);
+			expect(result.orphan).toBe(true);
+			expect(result.excluded[0]?.codes).toEqual(['gate']);
+		});
+	});
+
+	it('a disability rule excludes or asks to check, as the APA rule does', () => {
+		const candidates = [
+			structure({ id: 'savs', kind: 'savs', handicap: 'required', ageMin: 20, ageMax: 59 })
+		];
+		expect(recommend(request({ age: 45, handicap: false }), candidates, today).excluded[0]).toEqual(
+			expect.objectContaining({ codes: ['handicap'] })
+		);
+		const yes = recommend(request({ age: 45, handicap: true }), candidates, today);
+		expect(ids(yes.recommendations)).toEqual(['savs']);
+		expect(yes.recommendations[0]?.reasons).toContain(
+			'Public accueilli : la personne en fait partie'
+		);
+		const unknown = recommend(request({ age: 45, handicap: null }), candidates, today);
+		expect(unknown.recommendations[0]?.warnings[0]).toMatch(/^Handicap à vérifier/);
+		expect(
+			recommend(request({ age: 65, handicap: true }), candidates, today).excluded[0]?.reasons
+		).toEqual(['Âge : réservé aux personnes de 20 à 59 ans (65 ans)']);
+		const ageUnknown = recommend(request({ age: null, handicap: true }), candidates, today);
+		expect(ageUnknown.recommendations[0]?.warnings[0]).toMatch(/^Âge à vérifier : de 20 à 59 ans/);
+	});
+
+	it('a commune only partly covered by a polygon is recommended with a warning', () => {
+		const [first] = recommend(
+			request(),
+			[structure({ id: 'p', coversPartly: true })],
+			today
+		).recommendations;
+		expect(first?.warnings[0]).toMatch(/^Ne couvre qu’une partie de Commune test/);
 	});
 });

@@ -1,16 +1,26 @@
 import type { Remit } from './remit';
 import { isStale } from './freshness';
 import {
+	caseManagementGate,
+	missingConditions,
+	type CaseManagementGate,
+	type RequestType
+} from './complexity';
+import { NEAR_FULL, SCORE_WEIGHTS, SERVICE_PROBLEMS } from './scoring';
+import {
 	kindLabel,
 	levelInRange,
 	levelLabel,
 	levelRank,
 	levelsBetween,
 	problemLabel,
+	type CriterionCode,
 	type KindCode,
 	type LevelCode,
 	type ProblemCode
 } from './taxonomy';
+
+export { NEAR_FULL, SCORE_WEIGHTS } from './scoring';
 
 /**
  * The recommendation engine: which structures are "le bon tiers" for a request, best first,
@@ -19,23 +29,24 @@ import {
  * of the territory and those covering the place) and the request — no name, id or territory is
  * special-cased.
  *
- * A structure is **recommended** when it covers the place, accepts the person (age, APA) and
- * takes at least one of the request's problems at the request's level (contract §3). Its score,
- * between 0 and 1, adds:
- *   - problem fit (0.50 for the dominant problem, up to 0.15 for the others, pro rata);
- *   - specialisation (up to 0.15): fewer problems taken, and a narrower level range, rank a
- *     specialist above a generalist;
- *   - role fit (0.15): a coordination structure for a need of coordination (level `coordonnee`
- *     or `complexe`) and for an information request (the information and coordination desks —
- *     CLIC, CCAS… — answer those in one contact), a prestation for a simple request (one service
- *     answers);
- *   - treatment fit (0.05): mass treatment for information/simple, tailor-made above;
- *   - minus capacity (−0.05 near the maximum caseload, −0.20 at or over it: a full service is
- *     still shown, with a warning, so the agent can decide).
- * Everything but the dominant problem adds up to 0.50 at most, and taking the dominant problem
- * brings 0.50 plus at least 0.02 of specialisation: a structure with room that takes the dominant
- * problem always ranks above one that does not.
- * Ties break on the name, so the order is stable.
+ * A structure is **recommended** when it covers the place, accepts the person (age, APA,
+ * disability) and takes at least one of the request's problems at the request's level
+ * (contract §3). Two rules of the field refine the level:
+ *   - **the MAIA gate**: case management (`gestion_cas`) takes a complex situation only when the
+ *     three MAIA conditions hold (problems in the three fields, help in place insufficient,
+ *     nobody to coordinate), or when the agent overrides the gate with a reason; otherwise it is
+ *     listed among the exclusions as « à proposer si … » with the missing conditions — « Dans
+ *     les faits, ce sont les situations que les autres services ne sont pas ou plus en mesure de
+ *     gérer » (seeds/002 l. 95);
+ *   - **coordination support**: such a complex situation goes instead to the coordination
+ *     structures that take it — those whose range reaches `complexe` (a DAC, a communauté 360),
+ *     then those that follow situations « à coordonner » (the CLIC, the network), ranked after.
+ * An unknown status (APA, disability, age) is never taken as eligibility: a structure with such a
+ * rule is kept, with « à vérifier », ranked after those that surely accept the person.
+ *
+ * The score is the table of `scoring.ts` (its rationale is there). The order is: the territory's
+ * `prefer` rules, then structures that surely accept the person, then those whose range holds the
+ * level, then the score, then the name (a stable order).
  *
  * On top of the declared remits, a territory may agree rules in concertation: a `prefer` rule
  * adds RULE_BONUS to a structure that can take the request (and says so among its reasons); a
@@ -48,8 +59,13 @@ export interface CandidateStructure extends Remit {
 	caseloadCurrent: number | null;
 	/** ISO date of the last verification of its data. */
 	updatedAt: string | null;
-	/** Whether its coverage contains the request's place. */
+	/** Whether its coverage contains the request's place (for a point: the point itself). */
 	coversPlace: boolean;
+	/**
+	 * A polygon coverage that takes only part of the commune asked for (the request gave the
+	 * commune, not a point): recommended, with a warning to check the address.
+	 */
+	coversPartly?: boolean;
 }
 
 export interface RecommendationRequest {
@@ -57,10 +73,17 @@ export interface RecommendationRequest {
 	place?: string;
 	age: number | null;
 	apa: boolean | null;
+	/** A recognised disability (an MDPH notification); null or absent when unknown. */
+	handicap?: boolean | null;
 	/** The first is the dominant problem. */
 	problems: readonly ProblemCode[];
+	/** The complexity criteria: with the problems, they decide the MAIA gate. */
+	criteria?: readonly CriterionCode[];
+	requestType?: RequestType;
 	level: LevelCode;
 	placeLabel: string;
+	/** The agent proposes case management although the MAIA conditions do not all hold. */
+	caseManagementOverride?: boolean;
 }
 
 export interface StructureRef {
@@ -76,7 +99,8 @@ export interface Recommendation {
 	warnings: string[];
 }
 
-export type ExclusionReason = 'area' | 'age' | 'apa' | 'level' | 'problem' | 'rule';
+export type ExclusionReason =
+	'area' | 'age' | 'apa' | 'handicap' | 'level' | 'gate' | 'problem' | 'rule';
 
 /** An orientation rule agreed in concertation (see the pilot's desk). */
 export interface TerritoryRule {
@@ -110,38 +134,46 @@ export interface RecommendationResult {
 	recommendations: Recommendation[];
 	excluded: Exclusion[];
 	orphan: boolean;
+	/** The MAIA gate as the engine read it, for the answer's checklist. */
+	gate: CaseManagementGate & { override: boolean };
 }
-
-export const SCORE_WEIGHTS = {
-	dominant: 0.5,
-	secondary: 0.15,
-	specialisation: 0.15,
-	role: 0.15,
-	treatment: 0.05,
-	nearFull: 0.05,
-	full: 0.2
-} as const;
-
-/** Share of the maximum caseload from which a service counts as nearly full. */
-export const NEAR_FULL = 0.9;
 
 const ref = (s: CandidateStructure): StructureRef => ({ id: s.id, name: s.name, kind: s.kind });
 
-function ageProblem(s: CandidateStructure, age: number | null): string | null {
+/** What the age limits say of this person: fits, does not fit (why), or unknown. */
+function ageCheck(s: CandidateStructure, age: number | null): true | string | null {
+	if (s.ageMin === null && s.ageMax === null) return true;
+	const limit =
+		s.ageMin !== null && s.ageMax !== null
+			? `de ${s.ageMin} à ${s.ageMax} ans`
+			: s.ageMin !== null
+				? `de ${s.ageMin} ans et plus`
+				: `de ${s.ageMax} ans au plus`;
 	if (age === null) return null;
 	if (s.ageMin !== null && age < s.ageMin)
 		return `réservé aux personnes de ${s.ageMin} ans et plus (${age} ans)`;
 	if (s.ageMax !== null && age > s.ageMax)
-		return `réservé aux personnes de ${s.ageMax} ans au plus (${age} ans)`;
-	return null;
+		return `réservé aux personnes ${limit} (${age} ans)`;
+	return true;
 }
 
-function apaProblem(s: CandidateStructure, apa: boolean | null): string | null {
-	if (apa === null) return null;
-	if (s.apa === 'required' && !apa) return 'réservé aux bénéficiaires de l’APA';
-	if (s.apa === 'excluded' && apa) return 'hors bénéficiaires de l’APA';
-	return null;
+type StatusRule = 'any' | 'required' | 'excluded';
+
+/** Whether a yes/no public rule (APA, disability) accepts the person: true, false, or unknown. */
+function statusAccepts(rule: StatusRule, status: boolean | null | undefined): boolean | null {
+	if (rule === 'any') return true;
+	if (status === null || status === undefined) return null;
+	return rule === 'required' ? status : !status;
 }
+
+const APA_TEXT: Record<'required' | 'excluded', string> = {
+	required: 'réservé aux bénéficiaires de l’APA',
+	excluded: 'hors bénéficiaires de l’APA'
+};
+const HANDICAP_TEXT: Record<'required' | 'excluded', string> = {
+	required: 'réservé aux personnes au handicap reconnu (notification MDPH)',
+	excluded: 'hors personnes au handicap reconnu'
+};
 
 function levelRange(s: CandidateStructure): string {
 	return s.levelMin === s.levelMax
@@ -157,10 +189,120 @@ function caseload(s: CandidateStructure): { share: number; text: string } | null
 	};
 }
 
+/** The gate for this request, and whether it is open (all three conditions, or the override). */
+function gateOf(request: RecommendationRequest) {
+	const gate = caseManagementGate(request.problems, request.criteria ?? []);
+	const override = !!request.caseManagementOverride && !gate.met;
+	return { ...gate, override, open: gate.met || override };
+}
+
+/** Whether the request asks for a service itself rather than information, assessment, follow-up. */
+export function isServiceRequest(request: RecommendationRequest): boolean {
+	const dominant = request.problems[0];
+	return (
+		request.requestType === 'prestation' ||
+		(dominant !== undefined && SERVICE_PROBLEMS.has(dominant))
+	);
+}
+
+interface Eligibility {
+	codes: ExclusionReason[];
+	reasons: string[];
+	/** What could not be checked (« à vérifier »): the structure is kept, ranked after. */
+	toCheck: string[];
+	/** Taken as coordination support of a complex situation below the MAIA gate. */
+	support: boolean;
+}
+
+/** Why a structure cannot take this request (empty codes when it can), and what to check. */
+function eligibility(
+	s: CandidateStructure,
+	request: RecommendationRequest,
+	gate: ReturnType<typeof gateOf>
+): Eligibility {
+	const codes: ExclusionReason[] = [];
+	const reasons: string[] = [];
+	const toCheck: string[] = [];
+	let support = false;
+	if (!s.coversPlace) {
+		codes.push('area');
+		reasons.push(`Hors de sa zone : ne couvre pas ${request.placeLabel}`);
+	}
+	const age = ageCheck(s, request.age);
+	if (typeof age === 'string') {
+		codes.push('age');
+		reasons.push(`Âge : ${age}`);
+	} else if (age === null) {
+		toCheck.push(
+			`Âge à vérifier : ${s.ageMin !== null && s.ageMax !== null ? `de ${s.ageMin} à ${s.ageMax} ans` : s.ageMin !== null ? `${s.ageMin} ans et plus` : `jusqu’à ${s.ageMax} ans`}, âge de la personne non renseigné`
+		);
+	}
+	const apa = statusAccepts(s.apa, request.apa);
+	if (apa === false) {
+		codes.push('apa');
+		reasons.push(`APA : ${APA_TEXT[s.apa as 'required' | 'excluded']}`);
+	} else if (apa === null) {
+		toCheck.push(
+			`APA à vérifier : ${APA_TEXT[s.apa as 'required' | 'excluded']}, statut de la personne inconnu`
+		);
+	}
+	const handicap = statusAccepts(s.handicap, request.handicap);
+	if (handicap === false) {
+		codes.push('handicap');
+		reasons.push(`Handicap : ${HANDICAP_TEXT[s.handicap as 'required' | 'excluded']}`);
+	} else if (handicap === null) {
+		toCheck.push(
+			`Handicap à vérifier : ${HANDICAP_TEXT[s.handicap as 'required' | 'excluded']}, statut de la personne inconnu`
+		);
+	}
+	const inRange = levelInRange(request.level, s.levelMin, s.levelMax);
+	if (request.level === 'complexe' && !gate.open && s.kind === 'gestion_cas' && inRange) {
+		codes.push('gate');
+		reasons.push(`Gestion de cas : à proposer si ${missingConditions(gate).join(' ; ')}`);
+	} else if (
+		!inRange &&
+		request.level === 'complexe' &&
+		!gate.open &&
+		s.coordination &&
+		levelInRange('coordonnee', s.levelMin, s.levelMax)
+	) {
+		support = true;
+	} else if (!inRange) {
+		codes.push('level');
+		reasons.push(
+			`Niveau : intervient en ${levelRange(s)}, pas en ${levelLabel(request.level).toLowerCase()}`
+		);
+	}
+	if (!request.problems.some((p) => s.problems.includes(p))) {
+		codes.push('problem');
+		reasons.push('Ne prend aucun des problèmes de la demande');
+	}
+	return { codes, reasons, toCheck, support };
+}
+
+/** Why a structure taking the dominant problem cannot take this request; empty when it can. */
+export function exclusionReasons(
+	s: CandidateStructure,
+	request: RecommendationRequest
+): { codes: ExclusionReason[]; reasons: string[] } {
+	const { codes, reasons } = eligibility(s, request, gateOf(request));
+	return { codes, reasons };
+}
+
+/** How many of the structure's public rules (age, APA, disability) the person surely meets. */
+function publicRulesMet(s: CandidateStructure, request: RecommendationRequest): number {
+	let met = 0;
+	if ((s.ageMin !== null || s.ageMax !== null) && ageCheck(s, request.age) === true) met++;
+	if (s.apa !== 'any' && statusAccepts(s.apa, request.apa) === true) met++;
+	if (s.handicap !== 'any' && statusAccepts(s.handicap, request.handicap) === true) met++;
+	return met;
+}
+
 export function scoreStructure(
 	s: CandidateStructure,
 	request: RecommendationRequest,
-	today: Date
+	today: Date,
+	support = false
 ): Recommendation {
 	const [dominant, ...others] = request.problems;
 	const reasons: string[] = [];
@@ -179,30 +321,33 @@ export function scoreStructure(
 		);
 	}
 
+	const service = isServiceRequest(request);
+	if (service !== s.coordination) {
+		score += SCORE_WEIGHTS.mission;
+		reasons.push(
+			service
+				? `Prestation (${kindLabel(s.kind).toLowerCase()}) : la demande porte sur le service lui-même`
+				: 'Structure de coordination : première porte pour l’information, l’évaluation et le suivi'
+		);
+	}
+
 	const span = levelsBetween(s.levelMin, s.levelMax).length;
-	const specialisation = 0.6 / s.problems.length + 0.4 / span;
-	score += SCORE_WEIGHTS.specialisation * specialisation;
-	reasons.push(
-		`Niveau ${levelLabel(request.level).toLowerCase()} dans son champ d’intervention (${levelRange(s)})`
-	);
+	score += SCORE_WEIGHTS.problems / s.problems.length + SCORE_WEIGHTS.levels / span;
+	if (support) {
+		reasons.push(
+			`Appui à la coordination : situation complexe hors gestion de cas, suivie jusqu’au niveau ${levelLabel(s.levelMax).toLowerCase()} (${levelRange(s)})`
+		);
+	} else {
+		reasons.push(
+			`Niveau ${levelLabel(request.level).toLowerCase()} dans son champ d’intervention (${levelRange(s)})`
+		);
+	}
 	if (s.problems.length <= 3)
 		reasons.push(
 			`Spécialisé : ${s.problems.length} problème${s.problems.length > 1 ? 's' : ''} pris en charge`
 		);
 
 	const needsCoordination = levelRank(request.level) >= levelRank('coordonnee');
-	// Information requests go to the coordination and information desks, simple ones to a service.
-	const coordinationFits = needsCoordination || request.level === 'information';
-	if (coordinationFits === s.coordination) {
-		score += SCORE_WEIGHTS.role;
-		reasons.push(
-			!s.coordination
-				? `Prestation (${kindLabel(s.kind).toLowerCase()}), pour une situation simple qu’un service peut prendre en charge`
-				: needsCoordination
-					? 'Structure de coordination, pour une situation à coordonner'
-					: 'Structure d’information et de coordination, pour une demande d’information'
-		);
-	}
 	if (s.mode !== null && (s.mode === 'sur_mesure') === needsCoordination) {
 		score += SCORE_WEIGHTS.treatment;
 		reasons.push(
@@ -210,9 +355,20 @@ export function scoreStructure(
 		);
 	}
 	reasons.push(`Couvre ${request.placeLabel}`);
-	if (s.ageMin !== null || s.ageMax !== null || s.apa !== 'any')
+	const rulesMet = publicRulesMet(s, request);
+	score += SCORE_WEIGHTS.public * rulesMet;
+	const rules =
+		(s.ageMin !== null || s.ageMax !== null ? 1 : 0) +
+		(s.apa !== 'any' ? 1 : 0) +
+		(s.handicap !== 'any' ? 1 : 0);
+	if (rules > 0 && rulesMet === rules)
 		reasons.push('Public accueilli : la personne en fait partie');
 
+	if (s.coversPartly) {
+		warnings.push(
+			`Ne couvre qu’une partie de ${request.placeLabel} : vérifier que l’adresse est dans sa zone`
+		);
+	}
 	const load = caseload(s);
 	if (load && load.share >= 1) {
 		score -= SCORE_WEIGHTS.full;
@@ -236,40 +392,6 @@ export function scoreStructure(
 	};
 }
 
-/** Why a structure taking the dominant problem cannot take this request; empty when it can. */
-export function exclusionReasons(
-	s: CandidateStructure,
-	request: RecommendationRequest
-): { codes: ExclusionReason[]; reasons: string[] } {
-	const codes: ExclusionReason[] = [];
-	const reasons: string[] = [];
-	if (!s.coversPlace) {
-		codes.push('area');
-		reasons.push(`Hors de sa zone : ne couvre pas ${request.placeLabel}`);
-	}
-	const age = ageProblem(s, request.age);
-	if (age) {
-		codes.push('age');
-		reasons.push(`Âge : ${age}`);
-	}
-	const apa = apaProblem(s, request.apa);
-	if (apa) {
-		codes.push('apa');
-		reasons.push(`APA : ${apa}`);
-	}
-	if (!levelInRange(request.level, s.levelMin, s.levelMax)) {
-		codes.push('level');
-		reasons.push(
-			`Niveau : intervient en ${levelRange(s)}, pas en ${levelLabel(request.level).toLowerCase()}`
-		);
-	}
-	if (!request.problems.some((p) => s.problems.includes(p))) {
-		codes.push('problem');
-		reasons.push('Ne prend aucun des problèmes de la demande');
-	}
-	return { codes, reasons };
-}
-
 export function recommend(
 	request: RecommendationRequest,
 	candidates: readonly CandidateStructure[],
@@ -277,19 +399,32 @@ export function recommend(
 	rules: readonly TerritoryRule[] = []
 ): RecommendationResult {
 	const dominant = request.problems[0];
+	const gate = gateOf(request);
 	const applicable = rules.filter((r) => ruleApplies(r, request));
 	const recommendations: Recommendation[] = [];
 	const excluded: Exclusion[] = [];
 	const preferred = new Set<string>();
+	const uncertain = new Set<string>();
+	const supporting = new Set<string>();
 	for (const s of candidates) {
-		const { codes, reasons } = exclusionReasons(s, request);
+		const { codes, reasons, toCheck, support } = eligibility(s, request, gate);
 		const never = applicable.find((r) => r.effect === 'never' && r.structureId === s.id);
 		if (never && codes.length === 0) {
 			codes.push('rule');
 			reasons.push(`Règle du territoire : ne pas orienter ici — ${never.reason}`);
 		}
 		if (codes.length === 0) {
-			const recommendation = scoreStructure(s, request, today);
+			const recommendation = scoreStructure(s, request, today, support);
+			if (toCheck.length > 0) {
+				uncertain.add(s.id);
+				recommendation.warnings.unshift(...toCheck);
+			}
+			if (support) supporting.add(s.id);
+			if (s.kind === 'gestion_cas' && gate.override && request.level === 'complexe') {
+				recommendation.reasons.unshift(
+					`Gestion de cas proposée par l’agent (dérogation motivée), conditions MAIA manquantes : ${missingConditions(gate).join(' ; ')}`
+				);
+			}
 			const prefer = applicable.find((r) => r.effect === 'prefer' && r.structureId === s.id);
 			if (prefer) {
 				preferred.add(s.id);
@@ -303,11 +438,15 @@ export function recommend(
 		} else if (dominant && s.problems.includes(dominant))
 			excluded.push({ structure: ref(s), codes, reasons });
 	}
-	// A structure the territory prefers comes first even when scores are capped at 1.
-	const rank = (r: Recommendation) => (preferred.has(r.structure.id) ? 1 : 0);
+	// A structure the territory prefers comes first even when scores are capped at 1; one whose
+	// public rule cannot be checked comes after all that surely accept the person; a coordination
+	// support below its range after those whose range holds the level.
+	const flag = (set: Set<string>, r: Recommendation) => (set.has(r.structure.id) ? 1 : 0);
 	recommendations.sort(
 		(a, b) =>
-			rank(b) - rank(a) ||
+			flag(preferred, b) - flag(preferred, a) ||
+			flag(uncertain, a) - flag(uncertain, b) ||
+			flag(supporting, a) - flag(supporting, b) ||
 			b.score - a.score ||
 			a.structure.name.localeCompare(b.structure.name, 'fr')
 	);
@@ -316,5 +455,10 @@ export function recommend(
 		const s = candidates.find((c) => c.id === r.structure.id);
 		return !!dominant && !!s?.problems.includes(dominant);
 	});
-	return { recommendations, excluded, orphan };
+	return {
+		recommendations,
+		excluded,
+		orphan,
+		gate: { conditions: gate.conditions, met: gate.met, override: gate.override }
+	};
 }
