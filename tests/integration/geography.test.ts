@@ -15,7 +15,7 @@ import {
 	resolvePoint,
 	searchPlaces
 } from '$lib/server/services/places';
-import { referencePlaces } from '$lib/server/services/reference';
+import { absorbingCommune, referencePlaces } from '$lib/server/services/reference';
 import { DATABASES, useTestDatabase } from '../helpers/databases';
 import {
 	boundaryFeature,
@@ -164,6 +164,90 @@ describe.each(DATABASES)('geography on %s', (kind) => {
 		expect(await resolvePoint(t.db, ...IN_MARSEILLE_4E)).toBe('13204');
 	});
 
+	describe('a commune merged since the boundary file was made', () => {
+		// Romette (05125) is an associated commune of Gap (05061) in the reference list, and Gap
+		// belongs to the CA Gap-Tallard-Durance. Squares stand for their boundaries (only the 13's
+		// are shipped): Gap's old one, and Romette's just east of it.
+		const GAP = '05061';
+		const ROMETTE = '05125';
+		const GAP_EPCI = 'epci:200067825';
+		const IN_GAP: [number, number] = [6.08, 44.56];
+		const IN_ROMETTE: [number, number] = [6.12, 44.56];
+		const gapSquare = squareAround(...IN_GAP, 0.02);
+		const rometteSquare = squareAround(...IN_ROMETTE, 0.02);
+		const rowsOf = (code: string) =>
+			t.db
+				.select({ code: communes.code, epci: communes.epci })
+				.from(communes)
+				.where(eq(communes.code, code));
+
+		it('knows Romette as absorbed by Gap', () => {
+			expect(absorbingCommune(ROMETTE)).toBe(GAP);
+			expect(absorbingCommune(GAP)).toBe(GAP);
+			expect(absorbingCommune('13999')).toBeNull();
+		});
+
+		it('stores the old commune on the one that absorbed it, in reach of its EPCI', async () => {
+			const result = await importBoundaries(
+				t.db,
+				featureCollection([boundaryFeature(ROMETTE, rometteSquare, 'Romette')])
+			);
+			expect(result).toEqual({ features: 1, added: 0, updated: 1, merged: 1, unmapped: 0 });
+			expect(await rowsOf(ROMETTE)).toEqual([]);
+			expect(await resolvePoint(t.db, ...IN_ROMETTE)).toBe(GAP);
+			const catalog = await getPlaceCatalog(t.db);
+			expect(catalog.expand([GAP_EPCI]).places).toContain(GAP);
+			expect(catalog.get(GAP)?.name).toBe('Gap');
+		});
+
+		it('unites the old boundaries of the absorbing and the absorbed communes', async () => {
+			const result = await importBoundaries(
+				t.db,
+				featureCollection([
+					boundaryFeature(GAP, gapSquare, 'Gap'),
+					boundaryFeature(ROMETTE, rometteSquare, 'Romette')
+				])
+			);
+			expect(result).toEqual({ features: 2, added: 0, updated: 1, merged: 1, unmapped: 0 });
+			expect(await resolvePoint(t.db, ...IN_GAP)).toBe(GAP);
+			expect(await resolvePoint(t.db, ...IN_ROMETTE)).toBe(GAP);
+			const [gap] = await t.db
+				.select({ geometry: communes.geometry, bbox: communes.bbox })
+				.from(communes)
+				.where(eq(communes.code, GAP));
+			expect(gap?.geometry).toEqual({
+				type: 'MultiPolygon',
+				coordinates: [gapSquare.coordinates, rometteSquare.coordinates]
+			});
+			expect(gap?.bbox).toEqual([6.06, 44.54, 6.14, 44.58].map((v) => expect.closeTo(v, 9)));
+		});
+
+		it('retires the place an earlier import made of the old code', async () => {
+			// What importBoundaries did before it knew merged communes: a commune of its own, no EPCI.
+			await t.db.insert(communes).values({
+				code: ROMETTE,
+				name: 'Romette',
+				kind: 'commune',
+				department: '05',
+				geometry: rometteSquare,
+				bbox: [6.1, 44.54, 6.14, 44.58]
+			});
+			invalidateGeography();
+			const indexed = async () => (await getPlaceIndex(t.db)).shapes.map((s) => s.code);
+			expect(await indexed()).toContain(ROMETTE);
+			await importBoundaries(
+				t.db,
+				featureCollection([
+					boundaryFeature(GAP, gapSquare, 'Gap'),
+					boundaryFeature(ROMETTE, rometteSquare, 'Romette')
+				])
+			);
+			expect(await rowsOf(ROMETTE)).toEqual([]);
+			expect(await indexed()).not.toContain(ROMETTE);
+			expect(await resolvePoint(t.db, ...IN_ROMETTE)).toBe(GAP);
+		});
+	});
+
 	// Last: it moves a boundary for the rest of this file.
 	it('replaces a boundary, and point resolution follows at once', async () => {
 		// Warm the spatial index first, so the test shows that the import invalidates it.
@@ -174,7 +258,7 @@ describe.each(DATABASES)('geography on %s', (kind) => {
 				boundaryFeature('13204', squareAround(...AT_SEA, 0.01), 'Marseille 4e Arrondissement')
 			])
 		);
-		expect(result).toEqual({ features: 1, added: 0, updated: 1 });
+		expect(result).toEqual({ features: 1, added: 0, updated: 1, merged: 0, unmapped: 0 });
 		expect(await resolvePoint(t.db, ...AT_SEA)).toBe('13204');
 		expect(await resolvePoint(t.db, ...IN_MARSEILLE_4E)).toBeNull();
 		// The reference name is kept: a boundary file only brings geometry for known places.
@@ -190,7 +274,7 @@ describe.each(DATABASES)('geography on %s', (kind) => {
 			t.db,
 			featureCollection([boundaryFeature('13999', squareAround(5.25, 43.15), 'Île nouvelle')])
 		);
-		expect(result).toEqual({ features: 1, added: 1, updated: 0 });
+		expect(result).toEqual({ features: 1, added: 1, updated: 0, merged: 0, unmapped: 1 });
 		expect(await resolvePoint(t.db, 5.25, 43.15)).toBe('13999');
 		expect((await searchPlaces(t.db, 'ile nouvelle'))[0]?.code).toBe('13999');
 	});

@@ -62,13 +62,18 @@ export class PlaceIndex {
 
 	/** Codes of the places whose boundary intersects the area, sorted. */
 	intersecting(area: Polygon | MultiPolygon): string[] {
+		return this.shapesIntersecting(area).map((shape) => shape.code);
+	}
+
+	/** The places whose boundary intersects the area, with their shapes, sorted by code. */
+	shapesIntersecting(area: Polygon | MultiPolygon): PlaceShape[] {
 		if (!this.tree) return [];
 		const [minX, minY, maxX, maxY] = bboxOf(area);
-		const codes: string[] = [];
+		const found: PlaceShape[] = [];
 		for (const i of this.tree.search(minX, minY, maxX, maxY)) {
 			const shape = this.shapes[i] as PlaceShape;
-			if (booleanIntersects(shape.geometry, area)) codes.push(shape.code);
+			if (booleanIntersects(shape.geometry, area)) found.push(shape);
 		}
-		return codes.sort();
+		return found.sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
 	}
 }

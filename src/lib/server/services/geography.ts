@@ -1,16 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { sql } from 'drizzle-orm';
-import type { MultiPolygon, Polygon } from 'geojson';
+import { and, eq, inArray, notExists, sql } from 'drizzle-orm';
 import { queryRows, type Db } from '$lib/server/db/client';
 import { readConfig } from '$lib/server/config';
-import { communes, settings } from '$lib/server/db/schema';
+import { communes, settings, structureCommunes, territoryCommunes } from '$lib/server/db/schema';
+import { groupBoundaries, type Area, type BoundaryPiece } from '$lib/geo/merged-communes';
 import { bboxOf } from '$lib/geo/place-index';
 import { INSEE_CODE } from '$lib/geo/places';
 export { placeLabel } from '$lib/geo/places';
 import { invalidateGeography } from './places';
-import { referencePlaces } from './reference';
+import { absorbingCommune, referencePlaces } from './reference';
 import { z } from '$lib/schemas/zod';
 
 /** Where the shipped data files live (boundaries, demo territory), relative to the app's root. */
@@ -69,9 +69,15 @@ const BoundaryFeature = z.object({
 });
 
 export interface BoundaryImportResult {
+	/** Features of the file. */
 	features: number;
+	/** Places given a boundary that were not in the database / that were (one per place, not per feature). */
 	added: number;
 	updated: number;
+	/** Features of communes merged since the file was made, stored on the commune that absorbed them. */
+	merged: number;
+	/** Features whose code the reference list does not know: kept as places of their own. */
+	unmapped: number;
 }
 
 export class BoundaryImportError extends Error {
@@ -106,8 +112,12 @@ export function readGeojsonFile(file: string): unknown {
 /**
  * Adds or replaces place boundaries from a GeoJSON FeatureCollection whose features carry the
  * INSEE `code` (and `nom`). All or nothing: one transaction, every bad feature reported.
- * A code unknown to the reference list (e.g. a commune merged since the file was made) is added
- * as a commune with the file's name, so its boundary still resolves points.
+ * A feature of a commune merged since the file was made (a delegated or associated commune of the
+ * reference list) goes to the commune that absorbed it: every feature belonging to one current
+ * commune, its own old one included, makes up its boundary, which replaces the stored one; a
+ * place that was created for such a code by an earlier import loses its boundary (and its row
+ * when nothing refers to it). A code the reference list does not know at all is added as a
+ * commune with the file's name, so its boundary still resolves points, and counted as unmapped.
  */
 export async function importBoundaries(db: Db, collection: unknown): Promise<BoundaryImportResult> {
 	const fc = z
@@ -119,7 +129,7 @@ export async function importBoundaries(db: Db, collection: unknown): Promise<Bou
 		]);
 	}
 	const issues: { feature: number; field: string; message: string }[] = [];
-	const rows: (typeof communes.$inferInsert)[] = [];
+	const pieces: BoundaryPiece[] = [];
 	const seen = new Set<string>();
 	fc.data.features.forEach((raw, i) => {
 		const parsed = BoundaryFeature.safeParse(raw);
@@ -135,21 +145,31 @@ export async function importBoundaries(db: Db, collection: unknown): Promise<Bou
 			return;
 		}
 		seen.add(code);
-		const geometry = parsed.data.geometry as unknown as Polygon | MultiPolygon;
-		rows.push({
-			code,
-			name: nom ?? code,
-			kind: 'commune',
-			department: code.startsWith('97') ? code.slice(0, 3) : code.slice(0, 2),
-			geometry,
-			bbox: bboxOf(geometry)
-		});
+		pieces.push({ code, name: nom, geometry: parsed.data.geometry as unknown as Area });
 	});
 	if (issues.length > 0) throw new BoundaryImportError(issues);
 
+	const grouped = groupBoundaries(pieces, absorbingCommune);
+	const absorbed = pieces
+		.filter((p) => ![p.code, null].includes(absorbingCommune(p.code)))
+		.map((p) => p.code);
 	const known = new Set(
 		(await db.select({ code: communes.code }).from(communes)).map((row) => row.code)
 	);
+	// Only a database without the reference places lacks an absorbing commune: name it properly.
+	let referenceName: Map<string, string> | undefined;
+	const nameOf = (code: string) => {
+		referenceName ??= new Map(referencePlaces().map((p) => [p.code, p.name]));
+		return referenceName.get(code);
+	};
+	const rows: (typeof communes.$inferInsert)[] = grouped.boundaries.map((b) => ({
+		code: b.code,
+		name: b.name ?? (known.has(b.code) ? undefined : nameOf(b.code)) ?? b.code,
+		kind: 'commune',
+		department: b.code.startsWith('97') ? b.code.slice(0, 3) : b.code.slice(0, 2),
+		geometry: b.geometry,
+		bbox: bboxOf(b.geometry)
+	}));
 	await db.transaction(async (tx) => {
 		await inBatches(rows, 500, (batch) =>
 			tx
@@ -160,11 +180,43 @@ export async function importBoundaries(db: Db, collection: unknown): Promise<Bou
 					set: { geometry: sql`excluded.geometry`, bbox: sql`excluded.bbox`, updatedAt: sql`now()` }
 				})
 		);
+		// Places an earlier import created for merged codes: out of the spatial index (a point
+		// there belongs to the absorbing commune now), and gone unless a territory or a
+		// structure's coverage still names them.
+		await inBatches(absorbed, 500, async (batch) => {
+			await tx
+				.update(communes)
+				.set({ geometry: null, bbox: null, updatedAt: sql`now()` })
+				.where(inArray(communes.code, batch));
+			await tx.delete(communes).where(
+				and(
+					inArray(communes.code, batch),
+					notExists(
+						tx
+							.select({ one: sql`1` })
+							.from(territoryCommunes)
+							.where(eq(territoryCommunes.communeCode, communes.code))
+					),
+					notExists(
+						tx
+							.select({ one: sql`1` })
+							.from(structureCommunes)
+							.where(eq(structureCommunes.communeCode, communes.code))
+					)
+				)
+			);
+		});
 		await bumpGeographyVersion(tx as unknown as Db);
 	});
 	invalidateGeography();
 	const added = rows.filter((r) => !known.has(r.code)).length;
-	return { features: rows.length, added, updated: rows.length - added };
+	return {
+		features: pieces.length,
+		added,
+		updated: rows.length - added,
+		merged: grouped.merged,
+		unmapped: grouped.unmapped.length
+	};
 }
 
 /** The boundaries shipped in the repository: Bouches-du-Rhône + arrondissements of PLM. */

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type { communes } from '$lib/server/db/schema';
+import { MergedCommunes } from '$lib/geo/merged-communes';
 
 /**
  * The reference list of places: the official Etalab list of communes, arrondissements, EPCIs and
@@ -13,6 +14,8 @@ interface DecoupageCommune {
 	type: string;
 	departement: string;
 	commune?: string;
+	/** For a delegated or associated commune, the current commune that absorbed it. */
+	chefLieu?: string;
 	population?: number;
 	codesPostaux?: string[];
 }
@@ -65,4 +68,19 @@ export function referencePlaces(): (typeof communes.$inferInsert)[] {
 				postalCodes: c.codesPostaux ?? []
 			};
 		});
+}
+
+let merged: MergedCommunes | undefined;
+function mergedCommunes(): MergedCommunes {
+	merged ??= new MergedCommunes(decoupage<DecoupageCommune>('communes'));
+	return merged;
+}
+
+/**
+ * The current place a code of the reference list stands for: itself when current (commune or
+ * municipal arrondissement), the commune that absorbed it when it is a delegated or associated
+ * commune (Romette 05125 → Gap 05061), null when the list does not know the code.
+ */
+export function absorbingCommune(code: string): string | null {
+	return mergedCommunes().currentOf(code);
 }

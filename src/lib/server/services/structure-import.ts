@@ -4,6 +4,7 @@ import { caseloadHistory, structureCommunes, structures } from '$lib/server/db/s
 import { defaultCoordination } from '$lib/domain/taxonomy';
 import { StructureImportSchema, type StructureImport } from '$lib/schemas/structure';
 import { issuesOf } from '$lib/schemas/zod';
+import { partialPlaces } from '$lib/geo/area-coverage';
 import { COVERAGE_CODE } from '$lib/geo/places';
 import { getPlaceCatalog, getPlaceIndex } from './places';
 import { inScope, type Caller } from '$lib/server/auth/principal';
@@ -214,6 +215,8 @@ async function runImport(
 	const needsIndex = valid.some((v) => v.data.coverage_geojson);
 	const index = needsIndex ? await getPlaceIndex(db) : null;
 	const placesById = new Map<string, string[]>();
+	// Per structure, the places its polygon takes only partly (structure_communes.partial).
+	const partialById = new Map<string, Set<string>>();
 	for (const { row, data } of valid) {
 		const places = new Set<string>();
 		if (data.coverage && data.coverage.length > 0) {
@@ -224,7 +227,7 @@ async function runImport(
 			for (const place of expanded.places) places.add(place);
 		}
 		if (data.coverage_geojson && index) {
-			const inside = index.intersecting(data.coverage_geojson);
+			const inside = index.shapesIntersecting(data.coverage_geojson);
 			if (inside.length === 0) {
 				issues.push({
 					row,
@@ -232,7 +235,13 @@ async function runImport(
 					message: 'le polygone ne recouvre aucune commune dont les limites sont chargées'
 				});
 			}
-			for (const place of inside) places.add(place);
+			// A place the codes name is covered wholly, whatever part of it the polygon takes.
+			const partial = partialPlaces(
+				data.coverage_geojson,
+				inside.filter((shape) => !places.has(shape.code))
+			);
+			if (partial.size > 0) partialById.set(data.id, partial);
+			for (const shape of inside) places.add(shape.code);
 		}
 		if (data.commune && !catalog.has(data.commune)) {
 			issues.push({ row, field: 'commune', message: `commune inconnue : ${data.commune}` });
@@ -292,7 +301,11 @@ async function runImport(
 				)
 			);
 			const pairs = batch.flatMap((r) =>
-				(placesById.get(r.id) ?? []).map((communeCode) => ({ structureId: r.id, communeCode }))
+				(placesById.get(r.id) ?? []).map((communeCode) => ({
+					structureId: r.id,
+					communeCode,
+					partial: partialById.get(r.id)?.has(communeCode) ?? false
+				}))
 			);
 			for (let j = 0; j < pairs.length; j += 5000) {
 				await tx.insert(structureCommunes).values(pairs.slice(j, j + 5000));
