@@ -4,13 +4,17 @@
  * exclude — so that the tests assert on what the data says, never on hard-coded ids.
  */
 import { randomUUID } from 'node:crypto';
+import { booleanPointInPolygon } from '@turf/turf';
 import { sql } from 'drizzle-orm';
 import { expect } from 'vitest';
 import { queryRows, type Db } from '$lib/server/db/client';
 import type { Principal } from '$lib/server/auth/principal';
 import {
+	defaultCoordination,
 	levelInRange,
+	problemField,
 	PROBLEM_CODES,
+	type CriterionCode,
 	type LevelCode,
 	type ProblemCode
 } from '$lib/domain/taxonomy';
@@ -66,12 +70,36 @@ export async function orientationRejection(promise: Promise<unknown>): Promise<O
 /** What the tests know of a structure: its import record. */
 export type ImportRecord = StructureInput;
 
-function accepts(s: ImportRecord, age: number | null, apa: boolean | null): boolean {
+/** Unknown statuses (null) are never a reason to exclude: the structure is kept, « à vérifier ». */
+function accepts(
+	s: ImportRecord,
+	age: number | null,
+	apa: boolean | null,
+	handicap: boolean | null
+): boolean {
 	if (age !== null && s.age_min != null && age < s.age_min) return false;
 	if (age !== null && s.age_max != null && age > s.age_max) return false;
 	if (apa === true && s.apa === 'excluded') return false;
 	if (apa === false && s.apa === 'required') return false;
+	if (handicap === true && s.handicap === 'excluded') return false;
+	if (handicap === false && s.handicap === 'required') return false;
 	return true;
+}
+
+/** The three MAIA conditions, recomputed from the request as the documents state them. */
+function gateOpen(request: {
+	problems: readonly ProblemCode[];
+	criteria?: readonly CriterionCode[];
+	case_management_reason?: string;
+}): boolean {
+	const fields = new Set(request.problems.map(problemField));
+	const criteria = request.criteria ?? [];
+	return (
+		request.case_management_reason !== undefined ||
+		(fields.size === 3 &&
+			(criteria.includes('aides_insuffisantes') || criteria.includes('services_depasses')) &&
+			criteria.includes('sans_coordinateur'))
+	);
 }
 
 /**
@@ -80,18 +108,22 @@ function accepts(s: ImportRecord, age: number | null, apa: boolean | null): bool
  */
 export async function coverageOf(db: Db): Promise<{
 	byStructure: Map<string, Set<string>>;
+	/** `structure|commune` pairs a polygon coverage takes only part of. */
+	partly: Set<string>;
 	territoryOf: Map<string, string>;
 	byTerritory: Map<string, Set<string>>;
 }> {
-	const pairs = await queryRows<{ structure_id: string; commune_code: string }>(
+	const pairs = await queryRows<{ structure_id: string; commune_code: string; partial: boolean }>(
 		db,
-		sql`select structure_id, commune_code from structure_communes`
+		sql`select structure_id, commune_code, partial from structure_communes`
 	);
 	const byStructure = new Map<string, Set<string>>();
+	const partly = new Set<string>();
 	for (const p of pairs) {
 		let set = byStructure.get(p.structure_id);
 		if (!set) byStructure.set(p.structure_id, (set = new Set()));
 		set.add(p.commune_code);
+		if (p.partial) partly.add(`${p.structure_id}|${p.commune_code}`);
 	}
 	const owners = await queryRows<{ id: string; territory_id: string }>(
 		db,
@@ -109,6 +141,7 @@ export async function coverageOf(db: Db): Promise<{
 	}
 	return {
 		byStructure,
+		partly,
 		territoryOf: new Map(owners.map((o) => [o.id, o.territory_id])),
 		byTerritory
 	};
@@ -125,7 +158,15 @@ export type Coverage = Awaited<ReturnType<typeof coverageOf>>;
  */
 export function expectConsistent(
 	answer: RecommendationAnswer,
-	request: { age?: number | null; apa?: boolean | null; problems: readonly ProblemCode[] },
+	request: {
+		age?: number | null;
+		apa?: boolean | null;
+		handicap?: boolean | null;
+		problems: readonly ProblemCode[];
+		criteria?: readonly CriterionCode[];
+		case_management_reason?: string;
+		location?: { lon: number; lat: number };
+	},
 	records: readonly ImportRecord[],
 	coverage: Coverage
 ): void {
@@ -133,9 +174,27 @@ export function expectConsistent(
 	const place = answer.place.code;
 	const age = request.age ?? null;
 	const apa = request.apa ?? null;
+	const handicap = request.handicap ?? null;
 	const [dominant] = request.problems;
 	const byId = new Map(records.map((r) => [r.id, r]));
-	const covers = (r: ImportRecord) => coverage.byStructure.get(r.id)?.has(place) ?? false;
+	// A polygon taking part of the commune covers a point only if the point is inside it.
+	const covers = (r: ImportRecord) =>
+		(coverage.byStructure.get(r.id)?.has(place) ?? false) &&
+		(!request.location ||
+			!coverage.partly.has(`${r.id}|${place}`) ||
+			(!!r.coverage_geojson &&
+				booleanPointInPolygon(
+					[request.location.lon, request.location.lat],
+					r.coverage_geojson as Parameters<typeof booleanPointInPolygon>[1]
+				)));
+	const open = gateOpen(request);
+	// Case management takes a complex situation only past the MAIA gate; below it, the
+	// coordination structures that follow situations « à coordonner » take it instead.
+	const atLevel = (r: ImportRecord) =>
+		level === 'complexe' && !open
+			? (levelInRange(level, r.level_min, r.level_max) && r.kind !== 'gestion_cas') ||
+				(isCoordination(r) && levelInRange('coordonnee', r.level_min, r.level_max))
+			: levelInRange(level, r.level_min, r.level_max);
 	const territoryPlaces = answer.territory ? coverage.byTerritory.get(answer.territory) : undefined;
 	const weighed = (r: ImportRecord) =>
 		covers(r) ||
@@ -144,8 +203,8 @@ export function expectConsistent(
 				[...(coverage.byStructure.get(r.id) ?? [])].some((c) => territoryPlaces?.has(c))));
 	const eligible = (r: ImportRecord) =>
 		covers(r) &&
-		accepts(r, age, apa) &&
-		levelInRange(level, r.level_min, r.level_max) &&
+		accepts(r, age, apa, handicap) &&
+		atLevel(r) &&
 		request.problems.some((p) => r.problems.includes(p));
 
 	const recommended = answer.result.recommendations.map((x) => x.structure.id);
@@ -173,8 +232,15 @@ export function expectConsistent(
 	const takesDominant = (id: string) => !!byId.get(id)?.problems.includes(dominant as ProblemCode);
 	expect(answer.result.orphan).toBe(!recommended.some(takesDominant));
 
-	const scores = answer.result.recommendations.map((x) => x.score);
-	expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+	// Those whose public cannot be checked come last, then the coordination supports below
+	// their range; by score within each group.
+	const group = (x: (typeof answer.result.recommendations)[number]) => {
+		const r = byId.get(x.structure.id) as ImportRecord;
+		const unsure = x.warnings.some((w) => /à vérifier/.test(w));
+		return (unsure ? 2 : 0) + (levelInRange(level, r.level_min, r.level_max) ? 0 : 1);
+	};
+	const order = answer.result.recommendations.map((x) => [group(x), -x.score] as [number, number]);
+	expect([...order].sort((a, b) => a[0] - b[0] || a[1] - b[1])).toEqual(order);
 	const withRoom = answer.result.recommendations.filter(
 		(x) => takesDominant(x.structure.id) && !x.warnings.some((w) => /File active/.test(w))
 	);
@@ -182,6 +248,11 @@ export function expectConsistent(
 	for (const a of withRoom) {
 		for (const b of others) expect(a.score).toBeGreaterThan(b.score);
 	}
+}
+
+/** Coordination as its primary mission: the record's flag, else the default of its kind. */
+function isCoordination(r: ImportRecord): boolean {
+	return r.coordination ?? defaultCoordination(r.kind);
 }
 
 /** The year and number of a reference `OR-2026-00042` (fails the test when malformed). */

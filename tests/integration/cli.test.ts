@@ -36,7 +36,7 @@ describe.each(DATABASES)('command line on %s', (kind) => {
 		}
 		const seeded = await runCli(['seed', 'demo'], env);
 		expect(seeded.code, seeded.stderr).toBe(0);
-		expect(seeded.stderr).toMatch(/23 structures/);
+		expect(seeded.stderr).toMatch(/33 structures/);
 	});
 
 	afterAll(async () => {

@@ -522,7 +522,7 @@ describe.each(DATABASES)('orientation records on %s', (kind) => {
 		expect(byPath['problems.1']).not.toContain('perte_autonomie');
 		expect(byPath['level']).toContain('« Situation complexe »');
 		expect(byPath['request_type']).toBe(
-			'valeur inconnue pour le type de demande : choisissez « Accompagnement » ou « Information »'
+			'valeur inconnue pour le type de demande : choisissez « Accompagnement », « Information » ou « Demande d’un service (soins à domicile, place en établissement déjà décidée) »'
 		);
 		expect(byPath['criteria.1']).toContain('« Isolement (aucun proche impliqué) »');
 		expect(byPath['age']).toBe('l’âge est un nombre entier d’années');
@@ -575,11 +575,13 @@ describe.each(DATABASES)('orientation records on %s', (kind) => {
 			commune: '13204',
 			age: 82,
 			apa: false,
+			handicap: null,
 			problems: ['medical'],
 			criteria: ['isolement'],
 			request_type: 'accompagnement',
 			level: 'complexe',
 			level_reason: 'Aidante épuisée.',
+			case_management_reason: undefined,
 			structure: {
 				id: structure,
 				name: answer.result.recommendations[0]?.structure.name,

@@ -7,7 +7,7 @@
 import { pointOnFeature } from '@turf/turf';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NEAR_FULL } from '$lib/domain/recommendation';
-import { levelInRange, type ProblemCode } from '$lib/domain/taxonomy';
+import { levelInRange, PROBLEM_CODES, type ProblemCode } from '$lib/domain/taxonomy';
 import type { RecommendationRequestInput } from '$lib/schemas/orientation';
 import { referencePlaces } from '$lib/server/services/reference';
 import { toApiAnswer } from '$lib/server/services/orientations';
@@ -146,7 +146,12 @@ describe.each(DATABASES)('orientation scenarios on the demo territory, on %s', (
 		expect(withoutApa.result.orphan).toBe(false);
 	});
 
-	it('the couple of the study goes to case management, with its near-full caseload warning', async () => {
+	// Issue 13 changed this rule: case management takes a complex situation past the MAIA gate
+	// only (domain.md: « three conditions that must all hold »). The couple as first described —
+	// cognitive troubles, maltreatment, legal protection, services overwhelmed — has problems in
+	// two fields and nobody said to be missing to coordinate: case management is « à proposer
+	// si … »; with the autonomy field and nobody to coordinate, it takes them.
+	it('the couple of the study goes to case management past the MAIA gate, with its near-full caseload warning', async () => {
 		const caseManagement = one('gestion_cas');
 		const share = (caseManagement.caseload_current ?? 0) / (caseManagement.caseload_max ?? 1);
 		expect(share).toBeGreaterThanOrEqual(NEAR_FULL);
@@ -162,57 +167,64 @@ describe.each(DATABASES)('orientation scenarios on the demo territory, on %s', (
 		const result = await answer(couple);
 		expect(result.complexity).toMatchObject({ computed: 'complexe', level: 'complexe' });
 		expect(result.complexity.reasons.join('\n')).toMatch(/points \(3 ou plus\)/);
-		expect(kindsOf(result)[0]).toBe('gestion_cas');
-		const [first] = result.result.recommendations;
-		expect(first?.warnings.join()).toMatch(/presque complète/);
-		expect(first?.warnings.join()).toContain(
-			`${caseManagement.caseload_current} situations suivies pour ${caseManagement.caseload_max} places`
-		);
+		expect(kindsOf(result)).not.toContain('gestion_cas');
+		expect(result.result.excluded.find((e) => e.structure.kind === 'gestion_cas')?.codes).toEqual([
+			'gate'
+		]);
 		expect(result.result.orphan).toBe(false);
-		// The services at their level range only are excluded for the level.
-		for (const e of result.result.excluded) expect(e.codes).toContain('level');
 
-		// Adding the autonomy field and the MAIA criteria reaches complexe by the MAIA rule too.
+		// With the autonomy field and nobody to coordinate, the MAIA rule: case management.
 		const maia = await answer({
 			...couple,
 			problems: [...couple.problems, 'perte_autonomie'],
-			criteria: ['aides_insuffisantes', 'sans_coordinateur']
+			criteria: [...couple.criteria, 'sans_coordinateur']
 		});
 		expect(maia.complexity.computed).toBe('complexe');
 		expect(maia.complexity.reasons.join('\n')).toMatch(/Règle MAIA/);
-		expect(kindsOf(maia)[0]).toBe('gestion_cas');
+		expect(maia.complexity.caseManagement.met).toBe(true);
+		const cm = maia.result.recommendations.find((r) => r.structure.kind === 'gestion_cas');
+		expect(cm?.warnings.join()).toMatch(/presque complète/);
+		expect(cm?.warnings.join()).toContain(
+			`${caseManagement.caseload_current} situations suivies pour ${caseManagement.caseload_max} places`
+		);
+		// The services at their level range only are excluded for the level.
+		for (const e of maia.result.excluded) expect(e.codes).toContain('level');
 	});
 
-	it('a complex situation nobody takes at that level for that person is orphan', async () => {
-		// Case management takes every problem from its minimum age: above it, nothing is orphan at
-		// that level; below it, the problems no other service takes at that level are.
+	// Issue 13: the demo now has a DAC for all ages (coordonnee–complexe), so a complex
+	// situation below case management's minimum age is no longer orphan for the problems it takes.
+	it('below case management’s minimum age, a complex situation is orphan exactly where the data leaves it', async () => {
 		const caseManagement = one('gestion_cas');
 		const minAge = caseManagement.age_min as number;
+		// Past the gate (the agent's override), at level complexe.
 		const base = {
 			commune: '13204',
-			criteria: ['cumul_pathologies' as const, 'services_depasses' as const]
+			level: 'complexe' as const,
+			criteria: ['cumul_pathologies' as const, 'services_depasses' as const],
+			case_management_reason: 'proposée en concertation'
 		};
 		expect(await orphanProblems(t.db, agent, { ...base, age: minAge + 20 })).toEqual([]);
 
 		const younger = minAge - 2;
 		const orphans = await orphanProblems(t.db, agent, { ...base, age: younger });
-		expect(orphans.length).toBeGreaterThan(0);
-		for (const problem of orphans) {
-			const result = await answer({ ...base, age: younger, problems: [problem] });
-			expect(result.complexity.level).toBe('complexe');
-			expect(result.result.orphan).toBe(true);
-			expect(result.result.recommendations).toEqual([]);
-			const excluded = result.result.excluded.find((e) => e.structure.kind === 'gestion_cas');
-			expect(excluded?.codes).toEqual(['age']);
-			// Nobody in the data takes it at that level for that age.
-			expect(
-				DEMO.filter(
+		const expected = PROBLEM_CODES.filter(
+			(problem) =>
+				!DEMO.some(
 					(r) =>
 						r.problems.includes(problem) &&
 						levelInRange('complexe', r.level_min, r.level_max) &&
-						(r.age_min ?? 0) <= younger
-				).filter((r) => coverage.byStructure.get(r.id)?.has('13204'))
-			).toEqual([]);
+						(r.age_min ?? 0) <= younger &&
+						(r.age_max ?? 200) >= younger &&
+						coverage.byStructure.get(r.id)?.has('13204')
+				)
+		);
+		expect(orphans).toEqual(expected);
+		for (const problem of PROBLEM_CODES.slice(0, 4)) {
+			const result = await answer({ ...base, age: younger, problems: [problem] });
+			expect(result.complexity.level).toBe('complexe');
+			const excluded = result.result.excluded.find((e) => e.structure.kind === 'gestion_cas');
+			expect(excluded?.codes).toEqual(['age']);
+			expect(result.result.orphan).toBe(orphans.includes(problem));
 		}
 	});
 
@@ -248,19 +260,35 @@ describe.each(DATABASES)('orientation scenarios on the demo territory, on %s', (
 			/Niveau choisi par l’agent : situation complexe/
 		);
 		expect(computed.complexity.reasons.join()).not.toMatch(/Niveau choisi/);
-		// The network stops at coordinated situations: excluded for the level once complexe is chosen.
+		// The network stops at coordinated situations: once complexe is chosen, below the MAIA gate,
+		// it is a coordination support ranked after those whose range reaches complexe.
 		const network = one('reseau_sante');
 		expect(levelInRange('complexe', network.level_min, network.level_max)).toBe(false);
-		expect(kindsOf(overridden)).not.toContain('reseau_sante');
-		expect(overridden.result.excluded.find((e) => e.structure.id === network.id)?.codes).toEqual([
-			'level'
-		]);
+		const support = overridden.result.recommendations.find((r) => r.structure.id === network.id);
+		expect(support?.reasons.join()).toMatch(/Appui à la coordination/);
+		// A prestation that stops at coordinated situations is excluded for the level.
+		const prestation = DEMO.find(
+			(r) =>
+				r.problems.includes('medical') &&
+				r.kind === 'medecin' &&
+				r.coverage?.includes('13204') &&
+				!levelInRange('complexe', r.level_min, r.level_max)
+		);
+		expect(prestation).toBeDefined();
+		expect(
+			overridden.result.excluded.find((e) => e.structure.id === prestation?.id)?.codes
+		).toEqual(['level']);
 
 		const api = toApiAnswer(overridden);
 		expect(api.complexity).toEqual({
 			computed: 'coordonnee',
 			level: 'complexe',
-			reasons: overridden.complexity.reasons
+			reasons: overridden.complexity.reasons,
+			case_management: {
+				met: false,
+				override: false,
+				conditions: overridden.complexity.caseManagement.conditions
+			}
 		});
 		expect(Object.keys(api.excluded[0] ?? {})).toEqual(['structure', 'reasons']);
 	});
@@ -508,7 +536,11 @@ describe.each(DATABASES)('orientation scenarios on a second territory, on %s', (
 		expect(result.result.recommendations[0]?.reasons.join()).toMatch(/Spécialisé : 1 problème/);
 	});
 
-	it('ranks coordination above prestation for a coordinated need, the reverse for a simple one', async () => {
+	// Issue 13 changed this rule: at level `simple` the coordination structure is still the first
+	// door (« elles facilitent, en premier lieu, la médiation […] par l'information individualisée
+	// et l'orientation vers des services d'aide à domicile », seeds/002 l. 63); the service comes
+	// first when the request is for the service itself.
+	it('ranks coordination above prestation for a coordinated need and a simple one; the service for a service request', async () => {
 		const request = { commune: LA_PENNE, age: 45, problems: ['perte_autonomie'] as ProblemCode[] };
 		const coordinated = await answer({ ...request, criteria: ['evolution_brutale'] });
 		expect(coordinated.complexity.level).toBe('coordonnee');
@@ -518,7 +550,10 @@ describe.each(DATABASES)('orientation scenarios on a second territory, on %s', (
 
 		const simple = await answer(request);
 		expect(simple.complexity.level).toBe('simple');
-		expect(ids(simple).indexOf('aub:saad')).toBeLessThan(ids(simple).indexOf('aub:dac'));
+		expect(ids(simple).indexOf('aub:dac')).toBeLessThan(ids(simple).indexOf('aub:saad'));
+
+		const service = await answer({ ...request, request_type: 'prestation' });
+		expect(ids(service).indexOf('aub:saad')).toBeLessThan(ids(service).indexOf('aub:dac'));
 	});
 
 	it('follows the coordination flag of the data over the default of the kind', async () => {
@@ -527,7 +562,11 @@ describe.each(DATABASES)('orientation scenarios on a second territory, on %s', (
 			'aub:cpts',
 			'aub:cabinet'
 		]);
-		expect(ids(await answer(request))).toEqual(['aub:cabinet', 'aub:cpts']);
+		expect(ids(await answer(request))).toEqual(['aub:cpts', 'aub:cabinet']);
+		expect(ids(await answer({ ...request, request_type: 'prestation' }))).toEqual([
+			'aub:cabinet',
+			'aub:cpts'
+		]);
 	});
 
 	it('sends an information request to the information desk rather than to a service', async () => {
@@ -552,9 +591,10 @@ describe.each(DATABASES)('orientation scenarios on a second territory, on %s', (
 		const result = await answer({
 			commune: LA_PENNE,
 			age: 85,
-			problems: ['troubles_cognitifs', 'perte_autonomie'],
-			criteria: ['cumul_pathologies', 'services_depasses']
+			problems: ['troubles_cognitifs', 'perte_autonomie', 'logement'],
+			criteria: ['cumul_pathologies', 'services_depasses', 'sans_coordinateur']
 		});
+		expect(result.complexity.caseManagement.met).toBe(true);
 		expect(result.complexity.level).toBe('complexe');
 		const shown = result.result.recommendations.find((r) => r.structure.kind === 'gestion_cas');
 		expect(shown?.warnings.join()).toMatch(
@@ -619,6 +659,7 @@ describe.each(DATABASES)('orientation scenarios on a second territory, on %s', (
 	});
 
 	it('weighs a structure covering the place whichever territory imported it', async () => {
+		// Issue 13: one field stays « à coordonner » whatever the criteria (seeds/000 l. 421).
 		const result = await answer({
 			commune: AUBAGNE,
 			age: 80,
@@ -626,7 +667,7 @@ describe.each(DATABASES)('orientation scenarios on a second territory, on %s', (
 			criteria: ['conflit_familial', 'refus_aide', 'isolement']
 		});
 		expect(result.territory).toBe(TERRITORY);
-		expect(result.complexity.level).toBe('complexe');
+		expect(result.complexity.level).toBe('coordonnee');
 		expect(kindsOf(result)).toEqual(['mjpm']);
 		expect(result.result.orphan).toBe(false);
 	});

@@ -103,7 +103,7 @@ describe.each(DATABASES)('import files (JSON, CSV) on %s', (kind) => {
 		expect(text.split('\n')[0]).not.toContain(',');
 		await importCsv(t.db, AIX, text);
 		const [stored] = (await exportStructures(t.db, AIX)).filter((s) => s.id === record.id);
-		expect(stored).toEqual({ apa: 'any', ...record });
+		expect(stored).toEqual({ apa: 'any', handicap: 'any', ...record });
 	});
 
 	it('rejects an unknown column, naming it, and writes nothing', async () => {

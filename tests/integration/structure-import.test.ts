@@ -61,12 +61,12 @@ describe.each(DATABASES)('structure import on %s', (kind) => {
 		await putTerritory(t.db, AIX, { name: 'Pays d’Aix', communes: ['13001', '13032'] });
 	});
 
-	it('loads the 23 structures of the demo territory as shipped', async () => {
-		expect(demo).toHaveLength(23);
+	it('loads the 33 structures of the demo territory as shipped', async () => {
+		expect(demo).toHaveLength(33);
 		expect(seeded).toEqual({
 			territory: DEMO_TERRITORY_ID,
-			total: 23,
-			created: 23,
+			total: 33,
+			created: 33,
 			updated: 0,
 			deleted: 0
 		});
@@ -87,12 +87,12 @@ describe.each(DATABASES)('structure import on %s', (kind) => {
 			{ ...first, name: 'Renommée' },
 			structureRecord({ id: 'test:extra' })
 		]);
-		expect(await exportStructures(t.db, DEMO_TERRITORY_ID)).toHaveLength(24);
+		expect(await exportStructures(t.db, DEMO_TERRITORY_ID)).toHaveLength(34);
 		expect(await seedDemo(t.db)).toEqual({
 			territory: DEMO_TERRITORY_ID,
-			total: 23,
+			total: 33,
 			created: 0,
-			updated: 23,
+			updated: 33,
 			deleted: 1
 		});
 		expect(await exportStructures(t.db, DEMO_TERRITORY_ID)).toEqual(shipped);

@@ -65,7 +65,10 @@ export const GATE_CONDITIONS: readonly { code: GateCondition; label: string }[] 
 		code: 'trois_champs',
 		label: 'des problèmes dans les trois champs (social, autonomie, médical)'
 	},
-	{ code: 'aides_insuffisantes', label: 'des aides et soins en place insuffisants ou inadaptés' },
+	{
+		code: 'aides_insuffisantes',
+		label: 'des aides et soins en place insuffisants ou inadaptés (ou des services dépassés)'
+	},
 	{
 		code: 'sans_coordinateur',
 		label: 'personne dans l’entourage pour mettre en place et coordonner les réponses'
@@ -102,7 +105,11 @@ export function caseManagementGate(
 ): CaseManagementGate {
 	const held: Record<GateCondition, boolean> = {
 		trois_champs: fieldsOf(problems).length === FIELDS.length,
-		aides_insuffisantes: criteria.includes('aides_insuffisantes'),
+		// Services that can no longer cope are help in place that has become insufficient: « ce
+		// sont les situations que les autres services ne sont pas ou plus en mesure de gérer »
+		// (core study, seeds/002 l. 95).
+		aides_insuffisantes:
+			criteria.includes('aides_insuffisantes') || criteria.includes('services_depasses'),
 		sans_coordinateur: criteria.includes('sans_coordinateur')
 	};
 	const conditions = GATE_CONDITIONS.map((c) => ({ ...c, met: held[c.code] }));

@@ -365,7 +365,7 @@ describe('recommend', () => {
 				territory,
 				today
 			);
-			expect(ids(result.recommendations)).toEqual(['case-management', 'dac']);
+			expect(ids(result.recommendations).sort()).toEqual(['case-management', 'dac']);
 			expect(result.excluded.find((e) => e.structure.id === 'clic')?.codes).toEqual(['level']);
 			expect(result.gate.met).toBe(true);
 		});

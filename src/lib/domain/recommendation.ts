@@ -152,8 +152,7 @@ function ageCheck(s: CandidateStructure, age: number | null): true | string | nu
 	if (age === null) return null;
 	if (s.ageMin !== null && age < s.ageMin)
 		return `réservé aux personnes de ${s.ageMin} ans et plus (${age} ans)`;
-	if (s.ageMax !== null && age > s.ageMax)
-		return `réservé aux personnes ${limit} (${age} ans)`;
+	if (s.ageMax !== null && age > s.ageMax) return `réservé aux personnes ${limit} (${age} ans)`;
 	return true;
 }
 

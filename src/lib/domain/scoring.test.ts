@@ -91,16 +91,16 @@ const ROWS: Row[] = [
 		delta: 0.2
 	},
 	{
-		weight: 'problems: one problem declared rather than two (0.06/1 − 0.06/2)',
+		weight: 'problems: one problem declared rather than two (0.09/1 − 0.09/2)',
 		with: [{ problems: ['medical'] }],
 		without: [{ problems: ['medical', 'logement'] }],
-		delta: 0.03
+		delta: 0.045
 	},
 	{
-		weight: 'levels: one level rather than two (0.06/1 − 0.06/2)',
+		weight: 'levels: one level rather than two (0.03/1 − 0.03/2)',
 		with: [{ levelMin: 'simple', levelMax: 'simple' }],
 		without: [{ levelMin: 'simple', levelMax: 'coordonnee' }],
-		delta: 0.03
+		delta: 0.015
 	},
 	{
 		weight: 'public: an age limit the person meets',
@@ -176,8 +176,8 @@ describe('the scoring table', () => {
 		expect(SCORE_WEIGHTS).toEqual({
 			dominant: 0.5,
 			mission: 0.2,
-			problems: 0.06,
-			levels: 0.06,
+			problems: 0.09,
+			levels: 0.03,
 			public: 0.03,
 			secondary: 0.06,
 			treatment: 0.03,

@@ -30,7 +30,10 @@ import type { ProblemCode } from './taxonomy';
  *    giving « une première délimitation des champs d'intervention » (l. 89):
  *    `problems` (fewer problems declared, pro rata 1/n), `levels` (a narrower range of levels,
  *    1/span), `public` (each declared public rule the person meets — an age limit, APA or an MDPH
- *    notification required: a service built for this public).
+ *    notification required: a service built for this public). Problems weigh three times the
+ *    levels: a structure that declares every problem is a generalist whatever its levels, while
+ *    a narrow range often only says « the top levels » (a DAC at `coordonnee`–`complexe` is not
+ *    more specific to a housing problem than the CCAS whose remit housing is).
  * 4. `secondary` — the request's other problems it also takes, pro rata.
  * 5. `treatment` — the mode fits the level: mass treatment for information and simple requests,
  *    tailor-made above (« traitement de masse vs. sur-mesure », l. 103).
@@ -44,8 +47,8 @@ import type { ProblemCode } from './taxonomy';
 export const SCORE_WEIGHTS = {
 	dominant: 0.5,
 	mission: 0.2,
-	problems: 0.06,
-	levels: 0.06,
+	problems: 0.09,
+	levels: 0.03,
 	/** Per public rule met (at most three: age, APA, disability). */
 	public: 0.03,
 	secondary: 0.06,

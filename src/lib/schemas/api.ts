@@ -100,7 +100,19 @@ export const RecommendationAnswerSchema = z.object({
 	complexity: z.object({
 		computed: z.enum(LEVEL_CODES),
 		level: z.enum(LEVEL_CODES),
-		reasons: z.array(z.string())
+		reasons: z.array(z.string()),
+		/** The three MAIA conditions of entry to case management, each held or missing. */
+		case_management: z.object({
+			met: z.boolean(),
+			override: z.boolean(),
+			conditions: z.array(
+				z.object({
+					code: z.enum(['trois_champs', 'aides_insuffisantes', 'sans_coordinateur']),
+					label: z.string(),
+					met: z.boolean()
+				})
+			)
+		})
 	}),
 	recommendations: z.array(
 		z.object({
@@ -130,12 +142,14 @@ export const OrientationSchema = z.object({
 	age: z.int().nullable(),
 	age_band: z.int().nullable(),
 	apa: z.boolean().nullable(),
+	handicap: z.boolean().nullable(),
 	problems: z.array(z.enum(PROBLEM_CODES)),
 	criteria: z.array(z.string()),
 	request_type: z.string(),
 	level: z.enum(LEVEL_CODES),
 	computed_level: z.enum(LEVEL_CODES),
 	level_reason: z.string().nullable(),
+	case_management_reason: z.string().nullable(),
 	consent: z.boolean(),
 	structure: StructureRefSchema.nullable(),
 	orphan: z.boolean(),

@@ -7,8 +7,16 @@ import { defineVocabulary, z } from './zod';
 /** Types of request (contract §3 `request_type`), as the form names them. */
 export const REQUEST_TYPES = [
 	{ code: 'accompagnement', label: 'Accompagnement' },
-	{ code: 'information', label: 'Information' }
+	{ code: 'information', label: 'Information' },
+	{
+		code: 'prestation',
+		label: 'Demande d’un service (soins à domicile, place en établissement déjà décidée)'
+	}
 ] as const;
+export const REQUEST_TYPE_CODES = REQUEST_TYPES.map((t) => t.code) as [
+	(typeof REQUEST_TYPES)[number]['code'],
+	...(typeof REQUEST_TYPES)[number]['code'][]
+];
 defineVocabulary(REQUEST_TYPES, 'le type de demande');
 
 /**
@@ -35,6 +43,8 @@ export const RecommendationRequestSchema = z
 			.nullable()
 			.default(null),
 		apa: z.boolean().nullable().default(null),
+		/** A recognised disability (an MDPH notification); null when nobody knows. */
+		handicap: z.boolean().nullable().default(null),
 		problems: z
 			.array(z.enum(PROBLEM_CODES))
 			.min(1, 'au moins un problème (le premier est le problème dominant)')
@@ -45,9 +55,22 @@ export const RecommendationRequestSchema = z
 			.max(9, '9 critères au plus')
 			.default([])
 			.refine((c) => new Set(c).size === c.length, 'critère en double'),
-		request_type: z.enum(['information', 'accompagnement']).default('accompagnement'),
+		request_type: z.enum(REQUEST_TYPE_CODES).default('accompagnement'),
 		/** The level chosen by the agent, when it overrides the computed one. */
 		level: z.enum(LEVEL_CODES).nullable().default(null),
+		/**
+		 * Why the agent proposes case management although the three MAIA conditions do not all
+		 * hold: the gate's explicit override (contract §1: staff may override, with a reason).
+		 */
+		case_management_reason: withoutIdentifiers(
+			z
+				.string()
+				.trim()
+				.min(3, 'motivez la proposition de gestion de cas (3 caractères au moins)')
+				.max(500, '500 caractères au plus'),
+			'le motif de la gestion de cas',
+			{ advice: 'motivez sans coordonnées de la personne' }
+		).optional(),
 		consent: z.boolean().default(false)
 	})
 	.refine((r) => r.commune !== undefined || r.location !== undefined, {

@@ -9,7 +9,11 @@ import {
 	territories
 } from '$lib/server/db/schema';
 import type { Principal } from '$lib/server/auth/principal';
-import { assessComplexity, type ComplexityAssessment } from '$lib/domain/complexity';
+import {
+	assessComplexity,
+	type ComplexityAssessment,
+	type RequestType
+} from '$lib/domain/complexity';
 import {
 	recommend,
 	type CandidateStructure,
@@ -29,6 +33,7 @@ import {
 	OrientationCreateSchema,
 	RecommendationRequestSchema,
 	REFERENCE_PATTERN,
+	REQUEST_TYPE_CODES,
 	STATUS_LABELS,
 	StatusChangeSchema,
 	type OrientationCreateData,
@@ -38,6 +43,7 @@ import {
 import { issuesOf, type Issue } from '$lib/schemas/zod';
 import { audit } from './audit';
 import { getPlaceCatalog, getPlaces, resolvePoint } from './places';
+import { pointCoverage } from './polygon-coverage';
 import { activeRules } from './rules';
 import { REMIT_COLUMNS, remitOf, type RemitRow } from './structures';
 
@@ -61,7 +67,14 @@ export interface Caller {
 export interface RecommendationAnswer {
 	place: { code: string; name: string };
 	territory: string | null;
-	complexity: { computed: LevelCode; level: LevelCode; reasons: string[]; points: number };
+	complexity: {
+		computed: LevelCode;
+		level: LevelCode;
+		reasons: string[];
+		points: number;
+		/** The three MAIA conditions of entry to case management, each held or missing. */
+		caseManagement: RecommendationResult['gate'];
+	};
 	result: RecommendationResult;
 }
 
@@ -91,7 +104,8 @@ export async function loadCandidates(
 	db: Db,
 	place: string,
 	territory: string | null,
-	problems: readonly ProblemCode[]
+	problems: readonly ProblemCode[],
+	point: { lon: number; lat: number } | null = null
 ): Promise<CandidateStructure[]> {
 	const coveringPlace = sql`select structure_id from structure_communes where commune_code = ${place}`;
 	const ofTerritory = territory
@@ -105,26 +119,33 @@ export async function loadCandidates(
 			caseload_current: number | null;
 			updated_at: string | Date | null;
 			covers: boolean;
+			partial: boolean;
 		}
 	>(
 		db,
 		sql`select ${REMIT_COLUMNS}, s.caseload_max, s.caseload_current, s.updated_at,
-				exists (select 1 from structure_communes sc
-					where sc.structure_id = s.id and sc.commune_code = ${place}) as covers
+				sc.structure_id is not null as covers, coalesce(sc.partial, false) as partial
 			from structures s
+			left join structure_communes sc on sc.structure_id = s.id and sc.commune_code = ${place}
 			where s.id = any(array(${coveringPlace}${ofTerritory}))
 				and s.problems && array[${sql.join(
 					problems.map((p) => sql`${p}`),
 					sql`, `
 				)}]::text[]`
 	);
+	// A polygon that takes only part of the commune: a point is matched against the polygon
+	// itself; a request given by the commune alone is recommended with a warning.
+	const partial = rows.filter((r) => r.covers && r.partial).map((r) => r.id);
+	const inside =
+		point && partial.length > 0 ? await pointCoverage(db, partial, point.lon, point.lat) : null;
 	return rows.map((r) => ({
 		...remitOf(r),
 		caseloadMax: r.caseload_max,
 		caseloadCurrent: r.caseload_current,
 		updatedAt:
 			r.updated_at instanceof Date ? r.updated_at.toISOString().slice(0, 10) : r.updated_at,
-		coversPlace: r.covers
+		coversPlace: r.covers && (!r.partial || !inside || inside.has(r.id)),
+		coversPartly: r.covers && r.partial && !inside
 	}));
 }
 
@@ -201,6 +222,9 @@ function outsideScope(place: { code: string; name: string }): OrientationError {
 	return new OrientationError(404, `Aucun de vos territoires ne contient ${placeLabel(place)}`);
 }
 
+const isRequestType = (value: string): value is RequestType =>
+	(REQUEST_TYPE_CODES as readonly string[]).includes(value);
+
 /** Said of any unknown field of a request: the most likely one is a name. */
 const UNKNOWN_FIELD =
 	'champ inconnu : aucun nom ni autre identifiant direct de la personne n’est accepté';
@@ -247,8 +271,10 @@ export async function answerRequest(
 		requestType: request.request_type
 	});
 	const level = request.level ?? complexity.computed;
+	// A polygon coverage is matched against the point itself when the request gives one.
+	const point = request.location ?? null;
 	const [candidates, rules] = await Promise.all([
-		loadCandidates(db, place.code, territory, request.problems),
+		loadCandidates(db, place.code, territory, request.problems, point),
 		territory ? activeRules(db, territory) : Promise.resolve([])
 	]);
 	const result = recommend(
@@ -256,9 +282,13 @@ export async function answerRequest(
 			place: place.code,
 			age: request.age,
 			apa: request.apa,
+			handicap: request.handicap,
 			problems: request.problems,
+			criteria: request.criteria,
+			requestType: request.request_type,
 			level,
-			placeLabel: placeLabel(place)
+			placeLabel: placeLabel(place),
+			caseManagementOverride: request.case_management_reason !== undefined
 		},
 		candidates,
 		today,
@@ -270,7 +300,13 @@ export async function answerRequest(
 	return {
 		place: { code: place.code, name: place.name },
 		territory,
-		complexity: { computed: complexity.computed, level, reasons, points: complexity.points },
+		complexity: {
+			computed: complexity.computed,
+			level,
+			reasons,
+			points: complexity.points,
+			caseManagement: result.gate
+		},
 		result
 	};
 }
@@ -289,7 +325,12 @@ export function toApiAnswer(answer: RecommendationAnswer) {
 		complexity: {
 			computed: answer.complexity.computed,
 			level: answer.complexity.level,
-			reasons: answer.complexity.reasons
+			reasons: answer.complexity.reasons,
+			case_management: {
+				met: answer.complexity.caseManagement.met,
+				override: answer.complexity.caseManagement.override,
+				conditions: answer.complexity.caseManagement.conditions
+			}
 		},
 		recommendations: answer.result.recommendations,
 		excluded: answer.result.excluded.map((e) => ({ structure: e.structure, reasons: e.reasons })),
@@ -480,12 +521,14 @@ export async function createOrientation(
 					age: data.age,
 					ageBand: ageBand(data.age),
 					apa: data.apa,
+					handicap: data.handicap,
 					problems: data.problems,
 					criteria: data.criteria,
 					requestType: data.request_type,
 					computedLevel: answer.complexity.computed,
 					level: answer.complexity.level,
 					levelReason: data.level_reason ?? null,
+					caseManagementReason: data.case_management_reason ?? null,
 					consent: data.consent,
 					structureId: data.structure,
 					orphan: answer.result.orphan,
@@ -555,12 +598,14 @@ export interface OrientationDetail {
 	age: number | null;
 	ageBand: number | null;
 	apa: boolean | null;
+	handicap: boolean | null;
 	problems: ProblemCode[];
 	criteria: string[];
 	requestType: string;
 	computedLevel: LevelCode;
 	level: LevelCode;
 	levelReason: string | null;
+	caseManagementReason: string | null;
 	consent: boolean;
 	structure: { id: string; name: string; kind: string } | null;
 	orphan: boolean;
@@ -623,12 +668,14 @@ async function loadOrientation(
 		age: o.age,
 		ageBand: o.ageBand,
 		apa: o.apa,
+		handicap: o.handicap,
 		problems: o.problems as ProblemCode[],
 		criteria: o.criteria,
 		requestType: o.requestType,
 		computedLevel: o.computedLevel as LevelCode,
 		level: o.level as LevelCode,
 		levelReason: o.levelReason,
+		caseManagementReason: o.caseManagementReason,
 		consent: o.consent,
 		structure:
 			o.structureId && row.structureName
@@ -689,11 +736,13 @@ export interface OrientationRequest {
 	commune: string;
 	age: number | null;
 	apa: boolean | null;
+	handicap: boolean | null;
 	problems: ProblemCode[];
 	criteria: CriterionCode[];
-	request_type: 'information' | 'accompagnement';
+	request_type: RequestType;
 	level: LevelCode | null;
 	level_reason: string | undefined;
+	case_management_reason: string | undefined;
 	structure: { id: string; name: string; kind: string } | null;
 }
 
@@ -713,11 +762,13 @@ export async function getOrientationRequest(
 		commune: o.commune,
 		age: o.age,
 		apa: o.apa,
+		handicap: o.handicap,
 		problems: o.problems,
 		criteria: o.criteria as CriterionCode[],
-		request_type: o.requestType === 'information' ? 'information' : 'accompagnement',
+		request_type: isRequestType(o.requestType) ? o.requestType : 'accompagnement',
 		level: overridden ? o.level : null,
 		level_reason: overridden ? (o.levelReason ?? undefined) : undefined,
+		case_management_reason: o.caseManagementReason ?? undefined,
 		structure: o.structure
 	};
 }
