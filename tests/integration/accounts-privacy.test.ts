@@ -113,10 +113,11 @@ describe.each(DATABASES)('accounts: privacy on %s', (kind) => {
 	it('purge forgets idempotency keys after 24 hours and anonymises old records, in one transaction', async () => {
 		const insertOrientation = (id: string, note: string, months: number) =>
 			t.db.execute(sql`insert into orientations (id, commune, problems, criteria, request_type,
-				computed_level, level, level_reason, consent, orphan, status, note, created_by,
-				created_by_type, age, status_changed_at)
+				computed_level, level, level_reason, case_management_reason, consent, orphan, status, note,
+				created_by, created_by_type, age, status_changed_at)
 				values (${id}, '13204', '{medical}', '{}', 'accompagnement', 'simple', 'coordonnee',
-					'Motif du niveau.', true, false, 'refused', ${note}, 'u-1', 'user', 84,
+					'Motif du niveau.', 'Motif de la gestion de cas.', true, false, 'refused', ${note},
+					'u-1', 'user', 84,
 					now() - make_interval(months => ${months}))`);
 		await insertOrientation('vieille', 'Note ancienne.', 30);
 		await insertOrientation('recente', 'Note récente.', 1);
@@ -139,7 +140,7 @@ describe.each(DATABASES)('accounts: privacy on %s', (kind) => {
 		expect(keys.map((k) => k.key_hash)).toEqual(['b']);
 		const rows = await queryRows<Record<string, unknown>>(
 			t.db,
-			sql`select o.id, o.note, o.level_reason, o.created_by, o.age, o.age_band, e.reason, e.actor_id
+			sql`select o.id, o.note, o.level_reason, o.case_management_reason, o.created_by, o.age, o.age_band, e.reason, e.actor_id
 				from orientations o join orientation_events e on e.orientation_id = o.id order by o.id`
 		);
 		expect(rows).toEqual([
@@ -147,6 +148,7 @@ describe.each(DATABASES)('accounts: privacy on %s', (kind) => {
 				id: 'recente',
 				note: 'Note récente.',
 				level_reason: 'Motif du niveau.',
+				case_management_reason: 'Motif de la gestion de cas.',
 				created_by: 'u-1',
 				age: 84,
 				age_band: null,
@@ -157,6 +159,7 @@ describe.each(DATABASES)('accounts: privacy on %s', (kind) => {
 				id: 'vieille',
 				note: null,
 				level_reason: null,
+				case_management_reason: null,
 				created_by: null,
 				age: null,
 				age_band: null,

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { KIND_CODES, PROBLEM_CODES } from './taxonomy';
-import { NEED_SYNONYMS, editDistance, needGroups, needsOf, queryWords, wordMatches } from './needs';
+import {
+	DISABILITY_KINDS,
+	NEED_SYNONYMS,
+	editDistance,
+	needGroups,
+	needsOf,
+	queryWords,
+	wordMatches
+} from './needs';
 
 describe('needs in the words people type', () => {
 	it('keeps the meaningful words of a query, without accents', () => {
@@ -34,6 +42,40 @@ describe('needs in the words people type', () => {
 		});
 		expect(needsOf('APA').kinds).toContain('equipe_apa');
 		expect(needsOf('maison de retraite').kinds).toEqual(['ehpad']);
+	});
+
+	it('reads the words of the disability field', () => {
+		// « handicap » names every kind of the field, none of the others.
+		expect(needsOf('handicap')).toEqual({ problems: [], kinds: [...DISABILITY_KINDS] });
+		expect(needsOf('personne en situation de handicap').kinds).toEqual([...DISABILITY_KINDS]);
+		expect(needsOf('handicapé').kinds).toEqual(expect.arrayContaining([...DISABILITY_KINDS]));
+		expect(needsOf('MDPH')).toEqual({ problems: ['droits'], kinds: ['mdph'] });
+		expect(needsOf('PCH')).toEqual({ problems: ['aides_domicile'], kinds: ['mdph'] });
+		expect(needsOf('AAH')).toEqual({ problems: ['droits', 'finances'], kinds: ['mdph'] });
+		expect(needsOf('allocation aux adultes handicapés')).toEqual(needsOf('AAH'));
+		expect(needsOf('RQTH')).toEqual({ problems: ['droits'], kinds: ['mdph'] });
+		expect(needsOf('SAMSAH').kinds).toEqual(['samsah']);
+		expect(needsOf('savs').kinds).toEqual(['savs']);
+		for (const q of ['foyer', 'foyer de vie', 'foyer d’hébergement', 'MAS', 'FAM']) {
+			expect(needsOf(q), q).toEqual({
+				problems: ['entree_etablissement'],
+				kinds: ['esms_handicap']
+			});
+		}
+		expect(needsOf('maison d’accueil spécialisée')).toEqual(needsOf('MAS'));
+		expect(needsOf('foyer d’accueil médicalisé')).toEqual(needsOf('FAM'));
+		expect(needsOf('sans solution').kinds).toEqual(['communaute_360']);
+	});
+
+	it('keeps the acronyms of the disability field apart from their neighbours', () => {
+		// « FAM » is not « famille », « MAS » not « maison », « SAVS » not « SAAD ».
+		expect(needsOf('famille').kinds).not.toContain('esms_handicap');
+		expect(needsOf('SAAD').kinds).toEqual(['saad']);
+		expect(needsOf('SAVS').kinds).not.toContain('saad');
+		expect(wordMatches('mas', 'maison')).toBe(false);
+		expect(needGroups('foyer de vie')).toEqual([
+			{ words: ['foyer', 'vie'], problems: ['entree_etablissement'], kinds: ['esms_handicap'] }
+		]);
 	});
 
 	it('takes a synonym phrase as one part: « aide à domicile » is a SAAD', () => {

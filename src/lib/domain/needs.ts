@@ -7,6 +7,15 @@
  */
 import { KINDS, PROBLEMS, type KindCode, type ProblemCode } from './taxonomy';
 
+/** The kinds of the disability field (contract §1), all named by « handicap ». */
+export const DISABILITY_KINDS = [
+	'mdph',
+	'communaute_360',
+	'samsah',
+	'savs',
+	'esms_handicap'
+] as const satisfies readonly KindCode[];
+
 /** Synonyms of the field: a word or phrase ⇒ the problems and kinds it names. */
 export const NEED_SYNONYMS: readonly {
 	words: string;
@@ -40,7 +49,40 @@ export const NEED_SYNONYMS: readonly {
 	{ words: 'hébergement', problems: ['logement', 'entree_etablissement'], kinds: [] },
 	{ words: 'surendettement', problems: ['finances'], kinds: [] },
 	{ words: 'dettes', problems: ['finances'], kinds: [] },
-	{ words: 'budget', problems: ['finances', 'gestion_courante'], kinds: [] }
+	{ words: 'budget', problems: ['finances', 'gestion_courante'], kinds: [] },
+	// The disability field: its rights (MDPH), its services and establishments, the « sans
+	// solution » the communautés 360 look for.
+	{ words: 'handicap', problems: [], kinds: [...DISABILITY_KINDS] },
+	{ words: 'situation de handicap', problems: [], kinds: [...DISABILITY_KINDS] },
+	{ words: 'MDPH', problems: ['droits'], kinds: ['mdph'] },
+	{ words: 'CDAPH', problems: ['droits'], kinds: ['mdph'] },
+	{ words: 'notification', problems: ['droits'], kinds: ['mdph'] },
+	{ words: 'PCH', problems: ['aides_domicile'], kinds: ['mdph'] },
+	{ words: 'prestation de compensation', problems: ['aides_domicile'], kinds: ['mdph'] },
+	{ words: 'AAH', problems: ['droits', 'finances'], kinds: ['mdph'] },
+	{ words: 'allocation adulte handicapé', problems: ['droits', 'finances'], kinds: ['mdph'] },
+	{ words: 'RQTH', problems: ['droits'], kinds: ['mdph'] },
+	{ words: 'travailleur handicapé', problems: ['droits'], kinds: ['mdph'] },
+	{ words: 'SAMSAH', problems: [], kinds: ['samsah'] },
+	{ words: 'SAVS', problems: [], kinds: ['savs'] },
+	{ words: 'foyer', problems: ['entree_etablissement'], kinds: ['esms_handicap'] },
+	{ words: 'foyer de vie', problems: ['entree_etablissement'], kinds: ['esms_handicap'] },
+	{ words: 'foyer d’hébergement', problems: ['entree_etablissement'], kinds: ['esms_handicap'] },
+	{ words: 'MAS', problems: ['entree_etablissement'], kinds: ['esms_handicap'] },
+	{
+		words: 'maison d’accueil spécialisée',
+		problems: ['entree_etablissement'],
+		kinds: ['esms_handicap']
+	},
+	{ words: 'FAM', problems: ['entree_etablissement'], kinds: ['esms_handicap'] },
+	{
+		words: 'foyer d’accueil médicalisé',
+		problems: ['entree_etablissement'],
+		kinds: ['esms_handicap']
+	},
+	{ words: 'polyhandicap', problems: [], kinds: ['esms_handicap'] },
+	{ words: 'sans solution', problems: [], kinds: ['communaute_360'] },
+	{ words: 'rupture de parcours', problems: [], kinds: ['communaute_360', 'dac'] }
 ];
 
 /** Words too common to say anything alone; a query of only these keeps them. */

@@ -46,20 +46,20 @@ export const IDEMPOTENCY_KEY_HOURS = 24;
 /**
  * Past the retention period after its last status change, an orientation keeps only what the
  * pilots' aggregates need: the exact age becomes a five-year band; every free text goes (the
- * note, the level reason, the reason of each status change — the orphan event's wording is the
- * instance's own and stays), and so does who wrote them (the orienting account, and the account
- * behind each status change). Its audit entries hold codes and counts only (audit.ts: the
- * reference, levels, statuses, a structure id), no free text to remove; they keep which account
- * acted, as an audit log must, and the table refuses updates. One statement, so a record is
- * never half anonymised.
+ * note, the level reason, the case-management reason, the reason of each status change — the
+ * orphan event's wording is the instance's own and stays), and so does who wrote them (the
+ * orienting account, and the account behind each status change). Its audit entries hold codes
+ * and counts only (audit.ts: the reference, levels, statuses, a structure id), no free text to
+ * remove; they keep which account acted, as an audit log must, and the table refuses updates.
+ * One statement, so a record is never half anonymised.
  */
 export async function anonymiseOrientations(db: Db, months: number): Promise<number> {
 	const [row] = await queryRows<{ count: number }>(
 		db,
 		sql`with done as (
 				update orientations
-				set age = null, note = null, level_reason = null, created_by = null,
-					created_by_type = null, anonymised_at = now()
+				set age = null, note = null, level_reason = null, case_management_reason = null,
+					created_by = null, created_by_type = null, anonymised_at = now()
 				where anonymised_at is null
 					and status_changed_at < now() - make_interval(months => ${months})
 				returning id

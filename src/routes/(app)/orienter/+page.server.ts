@@ -1,6 +1,6 @@
 import { error, fail, redirect } from '@sveltejs/kit';
 import { placeLabel } from '$lib/geo/places';
-import type { RecommendationRequestInput } from '$lib/schemas/orientation';
+import { REQUEST_TYPE_CODES, type RecommendationRequestInput } from '$lib/schemas/orientation';
 import { scopeOf } from '$lib/server/auth/principal';
 import { outsideScopeMessage, resolvePlaceInput } from '$lib/server/services/directory';
 import {
@@ -29,13 +29,15 @@ export const load: PageServerLoad = async ({ locals, url, getClientAddress }) =>
 		lat: '',
 		territory: stored.territory ?? '',
 		age: stored.age === null ? '' : String(stored.age),
-		apa: stored.apa === true ? 'oui' : stored.apa === false ? 'non' : '',
+		apa: yesNo(stored.apa),
+		handicap: yesNo(stored.handicap),
 		dominant,
 		problems: others,
 		criteria: stored.criteria,
 		requestType: stored.request_type,
 		level: stored.level ?? '',
 		levelReason: stored.level_reason ?? '',
+		caseManagementReason: stored.case_management_reason ?? '',
 		consent: false,
 		structure: '',
 		note: '',
@@ -53,6 +55,19 @@ export const load: PageServerLoad = async ({ locals, url, getClientAddress }) =>
 	};
 };
 
+/** A status as the form's radios say it: « oui », « non », or « » (nobody knows). */
+function yesNo(value: boolean | null): string {
+	return value === true ? 'oui' : value === false ? 'non' : '';
+}
+
+/** The radios' value back to the request's status (« ne sait pas » is null). */
+function statusOf(value: string): boolean | null {
+	return value === 'oui' ? true : value === 'non' ? false : null;
+}
+
+const isRequestType = (value: string): value is (typeof REQUEST_TYPE_CODES)[number] =>
+	(REQUEST_TYPE_CODES as readonly string[]).includes(value);
+
 /** The form as typed, kept to refill the page after a submit. */
 function readForm(form: FormData) {
 	const text = (name: string) => String(form.get(name) ?? '').trim();
@@ -69,12 +84,14 @@ function readForm(form: FormData) {
 		territory: text('territory'),
 		age: text('age'),
 		apa: text('apa'),
+		handicap: text('handicap'),
 		dominant,
 		problems: others,
 		criteria: form.getAll('criteria').map(String),
 		requestType: text('request_type') || 'accompagnement',
 		level: text('level'),
 		levelReason: text('level_reason'),
+		caseManagementReason: text('case_management_reason'),
 		consent: form.get('consent') === 'on',
 		structure: text('structure'),
 		note: text('note'),
@@ -140,11 +157,13 @@ async function toRequest(
 		...(commune ? { commune } : {}),
 		...(location ? { location } : {}),
 		age: values.age === '' ? null : Number(values.age),
-		apa: values.apa === 'oui' ? true : values.apa === 'non' ? false : null,
+		apa: statusOf(values.apa),
+		handicap: statusOf(values.handicap),
 		problems: values.dominant ? [values.dominant, ...values.problems] : values.problems,
 		criteria: values.criteria,
-		request_type: values.requestType === 'information' ? 'information' : 'accompagnement',
+		request_type: isRequestType(values.requestType) ? values.requestType : 'accompagnement',
 		level: values.level === '' ? null : values.level,
+		...(values.caseManagementReason ? { case_management_reason: values.caseManagementReason } : {}),
 		consent: values.consent
 	} as RecommendationRequestInput;
 	if (!values.dominant)
@@ -160,6 +179,34 @@ async function toRequest(
 function caller(locals: App.Locals, ip: string) {
 	return { principal: locals.principal as NonNullable<App.Locals['principal']>, ip };
 }
+
+/**
+ * The answer to show beside the issues of a refused submit, so the agent corrects them without
+ * retyping: the request's own answer or, when only the case-management reason is wrong, the
+ * answer without it (the reason is then corrected in place, the answer in view); else none.
+ */
+async function answerBeside(
+	locals: App.Locals,
+	ip: string,
+	body: RecommendationRequestInput
+): Promise<AnswerView | null> {
+	const { case_management_reason: _reason, ...withoutReason } = body;
+	for (const request of [body, withoutReason]) {
+		try {
+			const answer = await answerRequest(
+				locals.db,
+				caller(locals, ip),
+				parseRecommendationRequest(request)
+			);
+			return { ...toApiAnswer(answer), placeName: answer.place.name };
+		} catch {
+			// Not answerable as it stands: try the next, or show the issues alone.
+		}
+	}
+	return null;
+}
+
+type AnswerView = ReturnType<typeof toApiAnswer> & { placeName: string };
 
 export const actions: Actions = {
 	evaluer: async ({ request, locals, getClientAddress }) => {
@@ -189,7 +236,7 @@ export const actions: Actions = {
 					issues:
 						error.issues.length > 0 ? error.issues : [{ path: 'place', message: error.message }],
 					candidates: [],
-					answer: null
+					answer: await answerBeside(locals, getClientAddress(), body)
 				});
 			}
 			throw error;
@@ -215,17 +262,12 @@ export const actions: Actions = {
 		} catch (error) {
 			if (error instanceof OrientationError) {
 				// Show the answer again so the agent can fix the choice without retyping.
-				const answer = await answerRequest(
-					locals.db,
-					caller(locals, getClientAddress()),
-					parseRecommendationRequest(body)
-				).catch(() => null);
 				return fail(400, {
 					values,
 					issues:
 						error.issues.length > 0 ? error.issues : [{ path: 'place', message: error.message }],
 					candidates: [],
-					answer: answer ? { ...toApiAnswer(answer), placeName: answer.place.name } : null
+					answer: await answerBeside(locals, getClientAddress(), body)
 				});
 			}
 			throw error;
