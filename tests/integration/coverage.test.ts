@@ -2,14 +2,16 @@
  * The coverage grid of a territory (contract §3, GET /territories/{id}/coverage), as the service
  * computes it from the database, against a reference computed here from the import records alone:
  * a structure counts for a cell when it takes the problem, the level lies in its range and it
- * covers at least one place considered (the territory's, or the chosen commune's). Coverage codes
- * are expanded here independently of the app; only polygons are resolved by the database
- * (structure_communes), as nothing else could.
+ * covers at least one place considered (the territory's, or the chosen commune's); the cell is an
+ * overlap when two of them take it for a same place considered and a same person (their age
+ * ranges intersect, and neither the APA nor the handicap rules oppose `required` to `excluded`).
+ * Coverage codes are expanded here independently of the app; only polygons are resolved by the
+ * database (structure_communes), as nothing else could.
  */
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { remitRuns, type CoverageCell } from '$lib/domain/coverage';
+import { remitRuns, type CoverageCell, type CoverageCellDetail } from '$lib/domain/coverage';
 import { KINDS, PROBLEM_CODES, type ProblemCode } from '$lib/domain/taxonomy';
 import { queryRows, type Db } from '$lib/server/db/client';
 import type { Principal } from '$lib/server/auth/principal';
@@ -100,6 +102,7 @@ interface Filter {
 	places: readonly string[];
 	age?: number;
 	apa?: boolean;
+	handicap?: boolean;
 	kinds?: readonly string[];
 	coordinationOnly?: boolean;
 }
@@ -119,66 +122,103 @@ function isCoordination(record: StructureInput): boolean {
 	return record.coordination ?? KINDS.find((k) => k.code === record.kind)?.coordination ?? false;
 }
 
-/** The expected grid: cell key → sorted structure ids. */
+/** A rule of the import format (`apa`, `handicap`) against a person with or without it. */
+function ruleAccepts(rule: string | undefined, has: boolean): boolean {
+	return !(rule === 'required' && !has) && !(rule === 'excluded' && has);
+}
+
+/** Whether some person belongs to both publics, written out from the import format. */
+function publicsMeet(a: StructureInput, b: StructureInput): boolean {
+	const from = Math.max(a.age_min ?? 0, b.age_min ?? 0);
+	const to = Math.min(a.age_max ?? 999, b.age_max ?? 999);
+	const opposed = (x = 'any', y = 'any') =>
+		(x === 'required' && y === 'excluded') || (x === 'excluded' && y === 'required');
+	return from <= to && !opposed(a.apa, b.apa) && !opposed(a.handicap, b.handicap);
+}
+
+interface RefCell {
+	ids: string[];
+	status: CoverageCell['status'];
+	overlapPlaces: string[];
+	gapPlaces: string[];
+}
+
+/** The expected grid: cell key → sorted structure ids, status, where it overlaps or lacks. */
 function referenceGrid(
 	records: readonly StructureInput[],
 	polygonPlaces: ReadonlyMap<string, ReadonlySet<string>>,
 	filter: Filter
-): Map<string, string[]> {
-	const counted = records.filter((r) => {
-		const covers = filter.places.some((place) =>
+): Map<string, RefCell> {
+	const placesOf = (r: StructureInput) =>
+		filter.places.filter((place) =>
 			r.coverage_geojson ? (polygonPlaces.get(r.id)?.has(place) ?? false) : coversByCode(r, place)
 		);
-		if (!covers) return false;
+	const counted = records.filter((r) => {
+		if (placesOf(r).length === 0) return false;
 		if (filter.age !== undefined) {
 			if (r.age_min != null && filter.age < r.age_min) return false;
 			if (r.age_max != null && filter.age > r.age_max) return false;
 		}
-		if (filter.apa !== undefined) {
-			const apa = r.apa ?? 'any';
-			if (apa === 'required' && !filter.apa) return false;
-			if (apa === 'excluded' && filter.apa) return false;
-		}
+		if (filter.apa !== undefined && !ruleAccepts(r.apa, filter.apa)) return false;
+		if (filter.handicap !== undefined && !ruleAccepts(r.handicap, filter.handicap)) return false;
 		if (filter.kinds && !filter.kinds.includes(r.kind)) return false;
 		if (filter.coordinationOnly && !isCoordination(r)) return false;
 		return true;
 	});
-	const grid = new Map<string, string[]>();
+	const grid = new Map<string, RefCell>();
 	for (const problem of PROBLEM_CODES) {
 		for (const level of LEVELS) {
-			const ids = counted
-				.filter(
-					(r) =>
-						r.problems.includes(problem) &&
-						LEVELS.indexOf(r.level_min as Level) <= LEVELS.indexOf(level) &&
-						LEVELS.indexOf(level) <= LEVELS.indexOf(r.level_max as Level)
-				)
-				.map((r) => r.id)
-				.sort();
-			grid.set(`${problem}|${level}`, ids);
+			const taking = counted.filter(
+				(r) =>
+					r.problems.includes(problem) &&
+					LEVELS.indexOf(r.level_min as Level) <= LEVELS.indexOf(level) &&
+					LEVELS.indexOf(level) <= LEVELS.indexOf(r.level_max as Level)
+			);
+			const overlapPlaces = filter.places.filter((place) => {
+				const here = taking.filter((r) => placesOf(r).includes(place));
+				return here.some((a, i) => here.slice(i + 1).some((b) => publicsMeet(a, b)));
+			});
+			const gapPlaces = filter.places.filter(
+				(place) => !taking.some((r) => placesOf(r).includes(place))
+			);
+			grid.set(`${problem}|${level}`, {
+				ids: taking.map((r) => r.id).sort(),
+				status: taking.length === 0 ? 'gap' : overlapPlaces.length > 0 ? 'overlap' : 'single',
+				overlapPlaces: [...overlapPlaces].sort(),
+				gapPlaces: [...gapPlaces].sort()
+			});
 		}
 	}
 	return grid;
 }
 
-function statusOf(count: number): CoverageCell['status'] {
-	return count === 0 ? 'gap' : count === 1 ? 'single' : 'overlap';
-}
-
 /** Checks the service's answer cell by cell against the reference, and the structures it lists. */
 function expectGrid(
 	actual: { structures: { id: string }[]; cells: CoverageCell[] },
-	expected: Map<string, string[]>
+	expected: Map<string, RefCell>
 ): void {
 	// One cell per (problem, level), problems in the contract's order, levels bottom to top.
 	expect(actual.cells.map((c) => `${c.problem}|${c.level}`)).toEqual([...expected.keys()]);
 	for (const cell of actual.cells) {
-		const ids = expected.get(`${cell.problem}|${cell.level}`) ?? [];
-		expect([...cell.structures].sort(), `${cell.problem}|${cell.level}`).toEqual(ids);
-		expect(cell.status, `${cell.problem}|${cell.level}`).toBe(statusOf(ids.length));
+		const want = expected.get(`${cell.problem}|${cell.level}`) as RefCell;
+		expect([...cell.structures].sort(), `${cell.problem}|${cell.level}`).toEqual(want.ids);
+		expect(cell.status, `${cell.problem}|${cell.level}`).toBe(want.status);
+		// The API's cell: the contract's fields, nothing else.
+		expect(Object.keys(cell).sort()).toEqual(['level', 'problem', 'status', 'structures']);
 	}
-	const counted = new Set([...expected.values()].flat());
+	const counted = new Set([...expected.values()].flatMap((c) => c.ids));
 	expect(actual.structures.map((s) => s.id).sort()).toEqual([...counted].sort());
+}
+
+/** The same, with the pages' detail: where each cell is an overlap, and where a gap. */
+function expectDetail(actual: CoverageCellDetail[], expected: Map<string, RefCell>): void {
+	for (const cell of actual) {
+		const want = expected.get(`${cell.problem}|${cell.level}`) as RefCell;
+		const key = `${cell.problem}|${cell.level}`;
+		expect(cell.status, key).toBe(want.status);
+		expect(cell.overlapPlaces, key).toEqual(want.overlapPlaces);
+		expect(cell.gapPlaces, key).toEqual(want.gapPlaces);
+	}
 }
 
 function caller(): Caller {
@@ -244,6 +284,16 @@ describe.each(DATABASES)('coverage grid on %s', (kind) => {
 		const expected = referenceGrid(records, polygonPlaces, { places: DEMO_PLACES });
 		const actual = await territoryCoverage(t.db, DEMO_TERRITORY_ID);
 		expectGrid(actual, expected);
+		const detailed = await territoryCoverage(t.db, DEMO_TERRITORY_ID, { detail: true });
+		expectDetail(detailed.cells, expected);
+		expect(
+			detailed.cells.map(({ problem, level, structures, status }) => ({
+				problem,
+				level,
+				structures,
+				status
+			}))
+		).toEqual(actual.cells);
 		// The demo shows the study's figure: both gaps and overlaps.
 		const statuses = new Set(actual.cells.map((c) => c.status));
 		expect(statuses).toEqual(new Set(['gap', 'single', 'overlap']));
@@ -252,11 +302,49 @@ describe.each(DATABASES)('coverage grid on %s', (kind) => {
 		for (const r of secondRecords) expect(ids.has(r.id), r.id).toBe(false);
 	});
 
+	it('the two CCAS antennas split the communes: the cells they share are no overlap', async () => {
+		const antennas = ['demo:ccas-antenne-11-12', 'demo:ccas-antenne-4-5'];
+		const byId = new Map(demo.map((r) => [r.id, r]));
+		// Each covers one arrondissement of the territory, the other's neighbour.
+		expect(byId.get(antennas[0] as string)?.coverage).toContain('13212');
+		expect(byId.get(antennas[0] as string)?.coverage).not.toContain('13204');
+		expect(byId.get(antennas[1] as string)?.coverage).toContain('13204');
+		expect(byId.get(antennas[1] as string)?.coverage).not.toContain('13212');
+		// The municipal services alone: they share cells, and each is single.
+		const ccas = await territoryCoverage(t.db, DEMO_TERRITORY_ID, {
+			kinds: ['ccas'],
+			detail: true
+		});
+		const shared = ccas.cells.filter((c) => antennas.every((id) => c.structures.includes(id)));
+		expect(shared.length).toBeGreaterThan(0);
+		for (const c of shared) {
+			expect(c, `${c.problem}|${c.level}`).toMatchObject({ status: 'single', overlapPlaces: [] });
+		}
+		const reference = referenceGrid(records, polygonPlaces, {
+			places: DEMO_PLACES,
+			kinds: ['ccas']
+		});
+		expectGrid(await territoryCoverage(t.db, DEMO_TERRITORY_ID, { kinds: ['ccas'] }), reference);
+		expectDetail(ccas.cells, reference);
+		// In the whole grid, a cell they share is an overlap only where a third structure meets
+		// one of them for the same people: never for the two antennas alone.
+		const whole = await territoryCoverage(t.db, DEMO_TERRITORY_ID, { detail: true });
+		for (const c of whole.cells.filter((x) => antennas.every((id) => x.structures.includes(id)))) {
+			if (c.status !== 'overlap') continue;
+			const others = c.structures.filter((id) => !antennas.includes(id));
+			expect(others.length, `${c.problem}|${c.level}`).toBeGreaterThan(0);
+		}
+	});
+
 	it('one arrondissement: only the structures covering it count', async () => {
 		for (const commune of DEMO_PLACES) {
 			const expected = referenceGrid(records, polygonPlaces, { places: [commune] });
 			const actual = await territoryCoverage(t.db, DEMO_TERRITORY_ID, { commune });
 			expectGrid(actual, expected);
+			expectDetail(
+				(await territoryCoverage(t.db, DEMO_TERRITORY_ID, { commune, detail: true })).cells,
+				expected
+			);
 		}
 		const whole = await territoryCoverage(t.db, DEMO_TERRITORY_ID);
 		const only12 = await territoryCoverage(t.db, DEMO_TERRITORY_ID, { commune: '13212' });
@@ -271,17 +359,24 @@ describe.each(DATABASES)('coverage grid on %s', (kind) => {
 		['age 50', { age: 50 }],
 		['age 80, with the APA', { age: 80, apa: true }],
 		['without the APA', { apa: false }],
+		['with a recognised disability', { handicap: true }],
+		['age 30, without a recognised disability', { age: 30, handicap: false }],
 		['kinds ccas and ssiad', { kinds: ['ccas', 'ssiad'] }],
 		['coordination only', { coordinationOnly: true }]
 	])('public and kind filters on the demo territory: %s', async (_, options) => {
 		const expected = referenceGrid(records, polygonPlaces, { places: DEMO_PLACES, ...options });
 		expectGrid(await territoryCoverage(t.db, DEMO_TERRITORY_ID, options), expected);
+		expectDetail(
+			(await territoryCoverage(t.db, DEMO_TERRITORY_ID, { ...options, detail: true })).cells,
+			expected
+		);
 	});
 
 	it('a hand-built territory of two disjoint places, with non-contiguous remits', async () => {
 		const expected = referenceGrid(records, polygonPlaces, { places: SECOND.communes });
 		const actual = await territoryCoverage(t.db, SECOND.id);
 		expectGrid(actual, expected);
+		expectDetail((await territoryCoverage(t.db, SECOND.id, { detail: true })).cells, expected);
 		const ids = new Set(actual.structures.map((s) => s.id));
 		// Its own structures, those of the demo covering Marseille 5e or the département, not the
 		// one outside.

@@ -108,6 +108,11 @@ interface RefStructure {
 	levelMax: LevelCode;
 	/** The places of the demo territory it covers. */
 	places: string[];
+	/** Its public, as the import format gives it. */
+	ageMin: number | null;
+	ageMax: number | null;
+	apa: 'any' | 'required' | 'excluded';
+	handicap: 'any' | 'required' | 'excluded';
 }
 
 interface GenEvent {
@@ -154,6 +159,10 @@ async function referenceStructures(db: Db): Promise<RefStructure[]> {
 		problems: r.problems,
 		levelMin: r.level_min,
 		levelMax: r.level_max,
+		ageMin: r.age_min ?? null,
+		ageMax: r.age_max ?? null,
+		apa: r.apa ?? 'any',
+		handicap: r.handicap ?? 'any',
 		places: DEMO_PLACES.filter((p) =>
 			r.coverage && r.coverage.length > 0
 				? r.coverage.some((c) => codeCovers(c, p))
@@ -421,6 +430,17 @@ function expectedOrphans(
 	return { byCell, trend, gaps, total: orphans.length };
 }
 
+/** Whether some person belongs to both publics: ages intersect, no rule required against excluded. */
+function publicsMeet(x: RefStructure, y: RefStructure): boolean {
+	const opposed = (a: string, b: string) =>
+		(a === 'required' && b === 'excluded') || (a === 'excluded' && b === 'required');
+	return (
+		Math.max(x.ageMin ?? 0, y.ageMin ?? 0) <= Math.min(x.ageMax ?? 999, y.ageMax ?? 999) &&
+		!opposed(x.apa, y.apa) &&
+		!opposed(x.handicap, y.handicap)
+	);
+}
+
 function expectedOverlaps(
 	history: readonly GenOrientation[],
 	refs: readonly RefStructure[],
@@ -434,7 +454,9 @@ function expectedOverlaps(
 			if (!(x.id < y.id)) continue;
 			const cells = cellsOf(x).filter((c) => cellsOf(y).includes(c));
 			const places = x.places.filter((p) => y.places.includes(p));
-			if (cells.length === 0 || places.length === 0) continue;
+			// For a same commune and a same person (contract §3): two antennas splitting the
+			// communes, or publics apart, are no pair.
+			if (cells.length === 0 || places.length === 0 || !publicsMeet(x, y)) continue;
 			pairs.push({
 				a: x.id,
 				b: y.id,
@@ -749,10 +771,10 @@ describe.each(DATABASES)('the pilot’s desk on %s', (kind) => {
 						levelMin: s.levelMin,
 						levelMax: s.levelMax,
 						coordination: false,
-						ageMin: null,
-						ageMax: null,
-						apa: 'any' as const,
-						handicap: 'any' as const,
+						ageMin: s.ageMin,
+						ageMax: s.ageMax,
+						apa: s.apa,
+						handicap: s.handicap,
 						places: s.places
 					}))
 			);
@@ -768,7 +790,8 @@ describe.each(DATABASES)('the pilot’s desk on %s', (kind) => {
 			['a narrower period', NARROW]
 		])('by source, outcomes, delays and refusal reasons over %s', async (_, period) => {
 			const want = expectedFlows(history, refs, period);
-			const got = await flows(t.db, pilot, DEMO_TERRITORY_ID, period);
+			// Every line, past the first page: the demo's sources × structures outnumber it.
+			const got = await flows(t.db, pilot, DEMO_TERRITORY_ID, period, { limit: 1000 });
 			const sourceKey = (r: { source: string | null; structure_id: string }) =>
 				`${r.source}|${r.structure_id}`;
 			expect([...got.bySource].sort(byKey(sourceKey))).toEqual(

@@ -1,10 +1,13 @@
 import { LEVEL_CODES, PROBLEM_CODES, levelsBetween } from './taxonomy';
-import type { CoverageStructure } from './coverage';
+import { columnsIntersect, publicColumns, type CoverageStructure } from './coverage';
 
 /**
- * Pairs of structures that claim the same situations in the same places: they share cells of
- * the plane (problem × level) and communes. The shared "surface" — cells × communes — sizes the
- * overlap, so the pilots see first the pairs worth a word in concertation.
+ * Pairs of structures that claim the same situations in the same places for the same people —
+ * the grid's definition of an overlap (coverage.ts, overlapsFor): they share cells of the plane
+ * (problem × level) and communes, and their publics (age, APA, handicap) intersect. Two antennas
+ * splitting the communes, or a service for 20–59 beside one for 60 and over, are no pair. The
+ * shared "surface" — cells × communes both cover — sizes the overlap, so the pilots see first the
+ * pairs worth a word in concertation.
  */
 export interface OverlapPair {
 	a: string;
@@ -59,8 +62,9 @@ function before(x: Candidate, y: Candidate): boolean {
 /**
  * The `limit` largest overlaps, in that order. Bounded in memory by `limit` whatever the number
  * of structures: 5 000 structures on one commune make 12.5 million pairs, which are counted
- * (bitwise cells, sorted places) but never built; only the pairs kept get their lists. A pair
- * whose best possible surface cannot enter the list is skipped before its places are compared.
+ * (bitwise cells, publics as columns, sorted places) but never built; only the pairs kept get
+ * their lists. A pair whose best possible surface cannot enter the list is skipped before its
+ * places are compared.
  */
 export function overlapPairs(
 	structures: readonly CoverageStructure[],
@@ -72,6 +76,7 @@ export function overlapPairs(
 	const placeIndex = new Map<string, number>();
 	const places: Int32Array[] = [];
 	const byPlace: number[][] = [];
+	const publics = publicColumns(structures);
 	structures.forEach((s, k) => {
 		for (const problem of s.problems) {
 			for (const level of levelsBetween(s.levelMin, s.levelMax)) {
@@ -107,6 +112,8 @@ export function overlapPairs(
 					popcount((lo[i] as number) & (lo[j] as number)) +
 					popcount((hi[i] as number) & (hi[j] as number));
 				if (cells === 0) continue;
+				// Different people (ages, APA, handicap): each situation has one answer.
+				if (!columnsIntersect(publics, i, j)) continue;
 				const pj = places[j] as Int32Array;
 				const worst = kept.length >= limit ? kept[kept.length - 1] : undefined;
 				if (worst && cells * Math.min(pi.length, pj.length) < worst.surface) continue;

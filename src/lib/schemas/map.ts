@@ -9,6 +9,8 @@ export const MapQuerySchema = z.object({
 	niveau: z.preprocess(blank, z.enum(LEVEL_CODES).optional()),
 	age: z.preprocess(blank, z.coerce.number().int().min(0).max(130).optional()),
 	apa: z.preprocess(blank, z.enum(['oui', 'non']).optional()),
+	/** A person with (oui) or without (non) a recognised disability must be accepted. */
+	handicap: z.preprocess(blank, z.enum(['oui', 'non']).optional()),
 	type: z.array(z.enum(KIND_CODES)).default([]),
 	/** Orphan orientations of the last N days (choropleth). */
 	orphelines: z.preprocess(blank, z.coerce.number().int().min(1).max(3650).optional()),

@@ -16,7 +16,14 @@ const s = (id: string, overrides: Partial<ChartInput> = {}): ChartInput => ({
 
 function grid(structures: ChartInput[]) {
 	return coverageGrid(
-		structures.map((x) => ({ ...x, ageMin: null, ageMax: null, apa: 'any', handicap: 'any', places: ['1'] }))
+		structures.map((x) => ({
+			...x,
+			ageMin: null,
+			ageMax: null,
+			apa: 'any',
+			handicap: 'any',
+			places: ['1']
+		}))
 	);
 }
 

@@ -1,7 +1,7 @@
 import type { Db } from '$lib/server/db/client';
 import type { Caller } from '$lib/server/auth/principal';
-import type { CoverageCell } from '$lib/domain/coverage';
-import type { AxesQuery } from '$lib/schemas/axes';
+import type { CoverageCellDetail } from '$lib/domain/coverage';
+import { coordinationView, type AxesQuery } from '$lib/schemas/axes';
 import { EXPORT_LIMIT } from './bounds';
 import { territoryCoverage, orphanCounts } from './coverage';
 import { resolvePlaceInput, type PlaceResolution } from './directory';
@@ -10,17 +10,33 @@ import { requireTerritory } from './scope';
 /** The structures a cell of the chart's table names; beyond, « N de plus » (and the directory). */
 export const CELL_NAMES = 20;
 
-/** A cell as a page shows it: its first structures (by id) and how many it counts in all. */
-export interface AxesCell extends CoverageCell {
+/**
+ * A cell as a page shows it: its first structures (by id) and how many it counts in all; the
+ * first places where it is an overlap, or a gap, and how many there are.
+ */
+export interface AxesCell extends CoverageCellDetail {
 	count: number;
+	overlapPlaceCount: number;
+	gapPlaceCount: number;
+}
+
+/** The filter of the grid from the chart's URL (the page and its exports read the same). */
+export function axesFilter(query: AxesQuery) {
+	return {
+		age: query.age,
+		apa: query.apa === undefined ? undefined : query.apa === 'oui',
+		handicap: query.handicap === undefined ? undefined : query.handicap === 'oui',
+		kinds: query.type,
+		coordinationOnly: coordinationView(query)
+	};
 }
 
 /**
- * Everything the chart page needs, from its URL filters, for a caller of the territory (another
- * territory, or an unknown one, is `not_found`). Bounded: the 64 cells, each naming at most
- * `cellLimit` structures (CELL_NAMES for the page, EXPORT_LIMIT at most for the CSV) with their
- * count; the structures the chart draws, those covering the territory (or the commune); the
- * orphan counts, one per cell at most.
+ * Everything the chart page needs, from its URL filters and view, for a caller of the territory
+ * (another territory, or an unknown one, is `not_found`). Bounded: the 64 cells, each naming at
+ * most `cellLimit` structures and places (CELL_NAMES for the page, EXPORT_LIMIT at most for the
+ * CSV) with their counts; the structures the chart draws, those covering the territory (or the
+ * commune); the orphan counts, one per cell at most.
  */
 export async function territoryAxes(
 	db: Db,
@@ -35,18 +51,27 @@ export async function territoryAxes(
 	const commune = place.status === 'found' ? place.place.code : undefined;
 	const coverage = await territoryCoverage(db, territoryId, {
 		commune,
-		age: query.age,
-		apa: query.apa === undefined ? undefined : query.apa === 'oui',
-		kinds: query.type,
-		coordinationOnly: query.coordination === 'oui'
+		...axesFilter(query),
+		detail: true
 	});
 	const cells: AxesCell[] = coverage.cells.map((c) => ({
 		...c,
 		structures: c.structures.slice(0, cellLimit),
-		count: c.structures.length
+		count: c.structures.length,
+		overlapPlaces: c.overlapPlaces.slice(0, cellLimit),
+		overlapPlaceCount: c.overlapPlaces.length,
+		gapPlaces: (c.gapPlaces ?? []).slice(0, cellLimit),
+		gapPlaceCount: c.gapPlaces?.length ?? 0
 	}));
 	const orphans = Object.fromEntries(
 		(await orphanCounts(db, territoryId, commune)).map((o) => [`${o.problem}|${o.level}`, o.count])
 	);
-	return { place, commune, structures: coverage.structures, cells, orphans };
+	return {
+		place,
+		commune,
+		view: coordinationView(query) ? ('coordination' as const) : null,
+		structures: coverage.structures,
+		cells,
+		orphans
+	};
 }

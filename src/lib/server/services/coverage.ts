@@ -3,6 +3,7 @@ import { queryRows, type Db } from '$lib/server/db/client';
 import {
 	coverageGrid,
 	type CoverageCell,
+	type CoverageCellDetail,
 	type CoverageFilter,
 	type CoverageStructure
 } from '$lib/domain/coverage';
@@ -41,23 +42,62 @@ export interface CoverageOptions extends Omit<CoverageFilter, 'places'> {
 	commune?: string;
 }
 
+/** The places of a territory, by code. */
+async function territoryPlaces(db: Db, territoryId: string): Promise<string[]> {
+	const rows = await queryRows<{ code: string }>(
+		db,
+		sql`select commune_code as code from territory_communes
+			where territory_id = ${territoryId} order by commune_code`
+	);
+	return rows.map((r) => r.code);
+}
+
+/** A cell as the contract gives it, without the pages' detail (the API's documented shape). */
+function contractCell({ problem, level, structures, status }: CoverageCell): CoverageCell {
+	return { problem, level, structures, status };
+}
+
 /**
  * The grid of a territory (or of one of its communes), with the structures it counts. No caller:
  * for the services that checked it already, and the API (which checks its own; see territoryGrid).
+ *
+ * The places considered are the territory's (or those of the commune within it): an overlap is
+ * two structures taking a cell for a same one of them and a same person (coverageGrid). The cells
+ * carry the contract's fields; with `detail`, also where each is an overlap or a gap
+ * (`overlapPlaces`, `gapPlaces`), for the pages.
  */
 export async function territoryCoverage(
 	db: Db,
 	territoryId: string,
-	options: CoverageOptions = {}
+	options: CoverageOptions & { detail: true }
+): Promise<{ structures: ChartStructure[]; cells: CoverageCellDetail[] }>;
+export async function territoryCoverage(
+	db: Db,
+	territoryId: string,
+	options?: CoverageOptions & { detail?: boolean }
+): Promise<{ structures: ChartStructure[]; cells: CoverageCell[] }>;
+export async function territoryCoverage(
+	db: Db,
+	territoryId: string,
+	options: CoverageOptions & { detail?: boolean } = {}
 ): Promise<{ structures: ChartStructure[]; cells: CoverageCell[] }> {
-	const all = await territoryStructures(db, territoryId);
-	const places = options.commune
-		? (await getPlaceCatalog(db)).leavesOf(options.commune)
-		: undefined;
-	const filter: CoverageFilter = { ...options, places };
-	const cells = coverageGrid(all, filter);
-	const counted = new Set(cells.flatMap((c) => c.structures));
-	return { structures: all.filter((s) => counted.has(s.id)), cells };
+	const { commune, detail, ...rest } = options;
+	const [all, inTerritory] = await Promise.all([
+		territoryStructures(db, territoryId),
+		territoryPlaces(db, territoryId)
+	]);
+	let places = inTerritory;
+	if (commune) {
+		const leaves = new Set((await getPlaceCatalog(db)).leavesOf(commune));
+		places = inTerritory.filter((p) => leaves.has(p));
+	}
+	const filter: CoverageFilter = { ...rest, places };
+	const grid = coverageGrid(all, filter);
+	const counted = new Set(grid.flatMap((c) => c.structures));
+	return {
+		structures: all.filter((s) => counted.has(s.id)),
+		cells: detail ? grid : grid.map(contractCell)
+	};
 }
 
 /**

@@ -2,7 +2,7 @@ import { inArray, sql } from 'drizzle-orm';
 import type { Feature, FeatureCollection, MultiPolygon, Point, Polygon } from 'geojson';
 import { queryRows, type Db } from '$lib/server/db/client';
 import { communes } from '$lib/server/db/schema';
-import { cellCountsByPlace } from '$lib/domain/coverage';
+import { placeCoverage, placeStatus, type CellStatus } from '$lib/domain/coverage';
 import type { KindCode, LevelCode, ProblemCode } from '$lib/domain/taxonomy';
 import { displayGeometry } from '$lib/geo/simplify';
 import { isAreal } from '$lib/geo/place-index';
@@ -117,10 +117,22 @@ async function positions(db: Db, ids: readonly string[]) {
 }
 
 /**
+ * The chosen cell on the map: per place, the structures taking it there, and its status there —
+ * `overlap` only when two of them take it for a same person (publics intersecting: the grid's
+ * definition), `single` when one or several with publics apart, `gap` when none.
+ */
+export interface MapCell {
+	problem: ProblemCode;
+	level: LevelCode;
+	byPlace: Record<string, string[]>;
+	status: Record<string, CellStatus>;
+}
+
+/**
  * Everything the map page needs, for a caller of the territory (another territory, or an unknown
  * one, is `not_found`): the places, the structures (points), and, for the chosen cell and public,
- * which structures cover each place (the chart's coverage function, per place), and the orphan
- * orientations per place over the chosen period.
+ * which structures cover each place and whether they overlap there (the chart's coverage
+ * function, per place), and the orphan orientations per place over the chosen period.
  *
  * Bounded by what the map draws: the territory's places; the structures covering it, each once
  * (a point carries only its id and kind; the page lists the first of them); per place, the ids
@@ -170,14 +182,19 @@ export async function territoryMap(db: Db, caller: Caller, territoryId: string, 
 	};
 
 	const placeCodes = places.features.map((f) => f.properties.code);
-	let cell: { problem: ProblemCode; level: LevelCode; byPlace: Record<string, string[]> } | null =
-		null;
+	let cell: MapCell | null = null;
 	if (query.probleme && query.niveau) {
-		const byPlace = cellCountsByPlace(shown, query.probleme, query.niveau, placeCodes, {
+		const byPlace = placeCoverage(shown, query.probleme, query.niveau, placeCodes, {
 			age: query.age,
-			apa: query.apa === undefined ? undefined : query.apa === 'oui'
+			apa: query.apa === undefined ? undefined : query.apa === 'oui',
+			handicap: query.handicap === undefined ? undefined : query.handicap === 'oui'
 		});
-		cell = { problem: query.probleme, level: query.niveau, byPlace: Object.fromEntries(byPlace) };
+		cell = {
+			problem: query.probleme,
+			level: query.niveau,
+			byPlace: Object.fromEntries([...byPlace].map(([code, p]) => [code, p.structures])),
+			status: Object.fromEntries([...byPlace].map(([code, p]) => [code, placeStatus(p)]))
+		};
 	}
 
 	let orphans: Record<string, number> | null = null;

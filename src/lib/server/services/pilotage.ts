@@ -120,7 +120,9 @@ export async function orphanSituations(
 /**
  * The `limit` largest overlaps (30 by default, EXPORT_LIMIT at most), whatever the number of
  * structures (overlapPairs keeps only those), and where the orientations of their shared cells
- * went: counted for the structures of those pairs only.
+ * went: counted for the structures of those pairs only. An overlap is the grid's: shared cells,
+ * shared communes and publics (age, APA, handicap) that intersect; its places are the territory's
+ * communes both cover.
  */
 export async function overlaps(
 	db: Db,

@@ -5,22 +5,30 @@ import { peopleCsv } from '$lib/server/csv';
 import { orErrorPage } from '$lib/server/forms';
 import { territoryAxes } from '$lib/server/services/axes';
 import { EXPORT_LIMIT } from '$lib/server/services/bounds';
+import { openTerritory } from '$lib/server/services/scope';
 import type { RequestHandler } from './$types';
 
-/** The grid of the chart as CSV, with the same filters, for concertation meetings. */
+/**
+ * The grid of the chart as CSV, with the same filters and view (`vue=coordination`), for
+ * concertation meetings: per cell, its status, its structures, and where it is an overlap (two
+ * structures for a same commune and a same person) or a gap.
+ */
 export const GET: RequestHandler = async (event) => {
 	const { locals, params, url } = event;
+	const caller = requestCaller(event);
 	const parsed = readAxesQuery(url.searchParams);
-	const axes = await orErrorPage(() =>
-		territoryAxes(
-			locals.db,
-			requestCaller(event),
-			params.id,
-			parsed.success ? parsed.data : { type: [] },
-			{ cellLimit: EXPORT_LIMIT }
-		)
+	const [territory, axes] = await orErrorPage(() =>
+		Promise.all([
+			openTerritory(locals.db, caller, params.id),
+			territoryAxes(locals.db, caller, params.id, parsed.success ? parsed.data : { type: [] }, {
+				cellLimit: EXPORT_LIMIT
+			})
+		])
 	);
 	const names = new Map(axes.structures.map((s) => [s.id, s.name]));
+	const placeNames = new Map(territory.places.map((p) => [p.code, p.name]));
+	const places = (codes: readonly string[]) =>
+		codes.map((code) => placeNames.get(code) ?? code).join(' | ');
 	const csv = peopleCsv(
 		axes.cells.map((c) => [
 			c.problem,
@@ -30,7 +38,9 @@ export const GET: RequestHandler = async (event) => {
 			c.status,
 			c.count,
 			c.structures.map((id) => names.get(id) ?? id).join(' | '),
-			axes.orphans[`${c.problem}|${c.level}`] ?? 0
+			axes.orphans[`${c.problem}|${c.level}`] ?? 0,
+			places(c.overlapPlaces),
+			places(c.gapPlaces ?? [])
 		]),
 		[
 			'problem',
@@ -40,13 +50,16 @@ export const GET: RequestHandler = async (event) => {
 			'status',
 			'structures',
 			'noms',
-			'orientations_orphelines'
+			'orientations_orphelines',
+			'communes_chevauchement',
+			'communes_sans_structure'
 		]
 	);
+	const suffix = axes.view ? `-${axes.view}` : '';
 	return new Response(csv, {
 		headers: {
 			'Content-Type': 'text/csv; charset=utf-8',
-			'Content-Disposition': `attachment; filename="grille-${params.id}.csv"`
+			'Content-Disposition': `attachment; filename="grille-${params.id}${suffix}.csv"`
 		}
 	});
 };
