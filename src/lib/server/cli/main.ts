@@ -188,7 +188,7 @@ export async function main(argv: string[]): Promise<number> {
 					details: { features: result.features, added: result.added }
 				});
 				log(
-					`${result.features} limites importées (${result.added} lieux ajoutés, ${result.updated} mis à jour) en ${((performance.now() - started) / 1000).toFixed(1)} s.`
+					`${result.features} limites importées (${result.added} lieux ajoutés, ${result.updated} mis à jour${result.merged > 0 ? `, ${result.merged} communes fusionnées rattachées à la commune qui les a absorbées` : ''}${result.unmapped > 0 ? `, ${result.unmapped} codes inconnus de la liste officielle gardés tels quels` : ''}) en ${((performance.now() - started) / 1000).toFixed(1)} s.`
 				);
 				return 0;
 			});
