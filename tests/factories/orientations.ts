@@ -232,12 +232,18 @@ export function expectConsistent(
 	const takesDominant = (id: string) => !!byId.get(id)?.problems.includes(dominant as ProblemCode);
 	expect(answer.result.orphan).toBe(!recommended.some(takesDominant));
 
-	// Those whose public cannot be checked come last, then the coordination supports below
-	// their range; by score within each group.
+	// Those whose public cannot be checked come last; before them, the dominant problem at the
+	// level, then the coordination supports taking it below their range, then the others; by
+	// score within each group.
 	const group = (x: (typeof answer.result.recommendations)[number]) => {
 		const r = byId.get(x.structure.id) as ImportRecord;
 		const unsure = x.warnings.some((w) => /à vérifier/.test(w));
-		return (unsure ? 2 : 0) + (levelInRange(level, r.level_min, r.level_max) ? 0 : 1);
+		const tier = !r.problems.includes(dominant as ProblemCode)
+			? 2
+			: levelInRange(level, r.level_min, r.level_max)
+				? 0
+				: 1;
+		return (unsure ? 3 : 0) + tier;
 	};
 	const order = answer.result.recommendations.map((x) => [group(x), -x.score] as [number, number]);
 	expect([...order].sort((a, b) => a[0] - b[0] || a[1] - b[1])).toEqual(order);

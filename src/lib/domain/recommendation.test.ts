@@ -276,17 +276,18 @@ describe('recommend', () => {
 					expect(rec.score).toBeGreaterThanOrEqual(0);
 					expect(rec.score).toBeLessThanOrEqual(1);
 				}
-				// Best first within those in range, then within the coordination supports.
-				const group = (rec: Recommendation) =>
-					inRange(candidates.find((c) => c.id === rec.structure.id) as CandidateStructure);
-				const ordered = result.recommendations.map(group);
-				expect([...ordered].sort((a, b) => Number(b) - Number(a))).toEqual(ordered);
-				for (const inside of [true, false]) {
-					const scores = result.recommendations
-						.filter((r) => group(r) === inside)
-						.map((x) => x.score);
-					expect([...scores].sort((a, b) => b - a)).toEqual(scores);
-				}
+				// The dominant problem in range first, then the coordination supports taking it, then
+				// the others; best first within each.
+				const group = (rec: Recommendation) => {
+					const s = candidates.find((c) => c.id === rec.structure.id) as CandidateStructure;
+					return !s.problems.includes(req.problems[0] as never) ? 2 : inRange(s) ? 0 : 1;
+				};
+				const ordered = result.recommendations.map((r) => [group(r), -r.score]);
+				expect(
+					[...ordered].sort(
+						(a, b) => (a[0] as number) - (b[0] as number) || (a[1] as number) - (b[1] as number)
+					)
+				).toEqual(ordered);
 				const dominantTaken = result.recommendations.some((rec) =>
 					candidates
 						.find((c) => c.id === rec.structure.id)

@@ -45,8 +45,9 @@ export { NEAR_FULL, SCORE_WEIGHTS } from './scoring';
  * rule is kept, with « à vérifier », ranked after those that surely accept the person.
  *
  * The score is the table of `scoring.ts` (its rationale is there). The order is: the territory's
- * `prefer` rules, then structures that surely accept the person, then those whose range holds the
- * level, then the score, then the name (a stable order).
+ * `prefer` rules, then structures that surely accept the person, then those taking the dominant
+ * problem at the level, then the coordination supports taking it below their range, then those
+ * taking another problem; within each, the score, then the name (a stable order).
  *
  * On top of the declared remits, a territory may agree rules in concertation: a `prefer` rule
  * adds RULE_BONUS to a structure that can take the request (and says so among its reasons); a
@@ -438,22 +439,25 @@ export function recommend(
 			excluded.push({ structure: ref(s), codes, reasons });
 	}
 	// A structure the territory prefers comes first even when scores are capped at 1; one whose
-	// public rule cannot be checked comes after all that surely accept the person; a coordination
-	// support below its range after those whose range holds the level.
+	// public rule cannot be checked comes after all that surely accept the person. Then those
+	// taking the dominant problem at the level, then the coordination supports that take it below
+	// their range, then those taking another problem of the request.
 	const flag = (set: Set<string>, r: Recommendation) => (set.has(r.structure.id) ? 1 : 0);
+	const takesDominant = new Set(
+		candidates.filter((c) => !!dominant && c.problems.includes(dominant)).map((c) => c.id)
+	);
+	const tier = (r: Recommendation) =>
+		!takesDominant.has(r.structure.id) ? 2 : supporting.has(r.structure.id) ? 1 : 0;
 	recommendations.sort(
 		(a, b) =>
 			flag(preferred, b) - flag(preferred, a) ||
 			flag(uncertain, a) - flag(uncertain, b) ||
-			flag(supporting, a) - flag(supporting, b) ||
+			tier(a) - tier(b) ||
 			b.score - a.score ||
 			a.structure.name.localeCompare(b.structure.name, 'fr')
 	);
 	excluded.sort((a, b) => a.structure.name.localeCompare(b.structure.name, 'fr'));
-	const orphan = !recommendations.some((r) => {
-		const s = candidates.find((c) => c.id === r.structure.id);
-		return !!dominant && !!s?.problems.includes(dominant);
-	});
+	const orphan = !recommendations.some((r) => takesDominant.has(r.structure.id));
 	return {
 		recommendations,
 		excluded,
