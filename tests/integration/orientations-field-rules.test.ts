@@ -566,3 +566,39 @@ describe.each(DATABASES)('the field’s rules on a rural territory, on %s', (kin
 		});
 	});
 });
+
+/* ------------------- Old codes: communes merged since the data was written ------------------- */
+
+describe.each(DATABASES)('a merged commune’s old code, on %s', (kind) => {
+	const t = useTestDatabase(kind, { geography: true });
+	// Romette (05125) is a delegated commune of Gap (05061) since their merger.
+	const OLD = '05125';
+	const CURRENT = '05061';
+
+	it('is covered and answered as the commune that absorbed it', async () => {
+		expect(referencePlaces().some((p) => p.code === OLD)).toBe(false);
+		await putTerritory(t.db, 'gap', { name: 'Gap', communes: [CURRENT] });
+		await importStructures(
+			t.db,
+			'gap',
+			[
+				structureRecord({
+					id: 'gap:ccas',
+					name: 'CCAS de Gap',
+					kind: 'ccas',
+					// Written with the code of a FINESS extract older than the merger.
+					coverage: [OLD],
+					problems: ['logement']
+				})
+			],
+			'replace'
+		);
+		const result = await ask(t.db, agentCaller(['gap']), {
+			commune: OLD,
+			age: 70,
+			problems: ['logement']
+		});
+		expect(result.place.code).toBe(CURRENT);
+		expect(result.result.recommendations.map((r) => r.structure.id)).toEqual(['gap:ccas']);
+	});
+});

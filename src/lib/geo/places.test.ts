@@ -63,7 +63,17 @@ const places: PlaceRecord[] = [
 describe('PlaceCatalog', () => {
 	const catalog = new PlaceCatalog(places, {
 		departments: new Map([['13', 'Bouches-du-Rhône']]),
-		epcis: new Map([['200054807', 'Métropole d’Aix-Marseille-Provence']])
+		epcis: new Map([['200054807', 'Métropole d’Aix-Marseille-Provence']]),
+		// An old code, merged since into 13001.
+		absorbed: (code) => (code === '13999' ? '13001' : null)
+	});
+
+	it('expands a merged commune’s old code to the commune that absorbed it, and says so', () => {
+		expect(catalog.expand(['13999'])).toEqual({ places: ['13001'], problems: [] });
+		expect(catalog.current('13999')).toBe('13001');
+		expect(catalog.current('13998')).toBeNull();
+		expect(catalog.describe('13999')).toMatch(/\(13001, ancienne commune 13999\)$/);
+		expect(catalog.expand(['13998']).problems).toHaveLength(1);
 	});
 
 	it('expands a city with arrondissements to its arrondissements', () => {

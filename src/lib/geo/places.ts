@@ -30,6 +30,12 @@ export class PlaceCatalog {
 		private readonly names: {
 			departments?: ReadonlyMap<string, string>;
 			epcis?: ReadonlyMap<string, string>;
+			/**
+			 * The current commune that absorbed a merged one (delegated or associated commune), so
+			 * that data written with the codes of an older year (FINESS, an old boundary file) still
+			 * lands on the right place.
+			 */
+			absorbed?: (code: string) => string | null;
 		} = {}
 	) {
 		for (const place of places) this.byCode.set(place.code, place);
@@ -47,6 +53,13 @@ export class PlaceCatalog {
 
 	get(code: string): PlaceRecord | undefined {
 		return this.byCode.get(code);
+	}
+
+	/** The known place a code names: itself, or the commune that absorbed it since; else null. */
+	current(code: string): string | null {
+		if (this.byCode.has(code)) return code;
+		const absorbing = this.names.absorbed?.(code) ?? null;
+		return absorbing && this.byCode.has(absorbing) ? absorbing : null;
 	}
 
 	has(code: string): boolean {
@@ -87,7 +100,10 @@ export class PlaceCatalog {
 			let leaves: string[] | undefined;
 			if (code.startsWith('dep:')) leaves = this.byDepartment.get(code.slice(4));
 			else if (code.startsWith('epci:')) leaves = this.byEpci.get(code.slice(5));
-			else if (this.byCode.has(code)) leaves = this.leavesOf(code);
+			else {
+				const current = this.current(code);
+				if (current) leaves = this.leavesOf(current);
+			}
 			if (!leaves || leaves.length === 0) {
 				problems.push({ code, message: `lieu inconnu : ${code}` });
 				continue;
@@ -108,8 +124,10 @@ export class PlaceCatalog {
 			const siren = code.slice(5);
 			return this.names.epcis?.get(siren) ?? `Intercommunalité ${siren}`;
 		}
-		const place = this.byCode.get(code);
-		if (!place) return code;
+		const current = this.current(code);
+		const place = current ? this.byCode.get(current) : undefined;
+		if (!current || !place) return code;
+		if (current !== code) return `${place.name} (${current}, ancienne commune ${code})`;
 		if (this.hasArrondissements(code)) return `${place.name} (tous les arrondissements)`;
 		return `${place.name} (${code})`;
 	}

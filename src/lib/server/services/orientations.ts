@@ -248,12 +248,15 @@ export async function answerRequest(
 			]);
 		}
 	}
-	const [place] = await getPlaces(db, [placeCode as string]);
+	// An old code of a commune merged since is answered for the commune that absorbed it.
+	const catalog = await getPlaceCatalog(db);
+	const [place] = await getPlaces(db, [
+		catalog.current(placeCode as string) ?? (placeCode as string)
+	]);
 	if (!place)
 		throw validationError([{ path: 'commune', message: `commune inconnue : ${placeCode}` }]);
 	// Coverage is expanded to arrondissements (contract §2): no structure covers the city's own
 	// code, so answering for it would call every situation orphan.
-	const catalog = await getPlaceCatalog(db);
 	if (catalog.hasArrondissements(place.code)) {
 		const parts = catalog.leavesOf(place.code).sort();
 		throw validationError([

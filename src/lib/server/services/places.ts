@@ -3,7 +3,7 @@ import { queryRows, type Db } from '$lib/server/db/client';
 import { communes, settings } from '$lib/server/db/schema';
 import { PlaceIndex, isAreal } from '$lib/geo/place-index';
 import { PlaceCatalog, type PlaceRecord } from '$lib/geo/places';
-import { referenceNames } from './reference';
+import { absorbingCommune, referenceNames } from './reference';
 
 /**
  * The place cache: derived, in-process views of the geography the database holds (the
@@ -93,7 +93,13 @@ export async function getPlaceCatalog(db: Db): Promise<PlaceCatalog> {
 				epci: communes.epci
 			})
 			.from(communes)
-			.then((rows) => new PlaceCatalog(rows as PlaceRecord[], referenceNames()))
+			.then(
+				(rows) =>
+					new PlaceCatalog(rows as PlaceRecord[], {
+						...referenceNames(),
+						absorbed: absorbingCommune
+					})
+			)
 	);
 	return cache.catalog;
 }
