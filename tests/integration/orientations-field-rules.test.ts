@@ -9,7 +9,9 @@
  */
 import { booleanPointInPolygon, pointOnFeature } from '@turf/turf';
 import type { Feature, MultiPolygon, Polygon } from 'geojson';
+import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '$lib/server/db/client';
 import type { RecommendationRequestInput } from '$lib/schemas/orientation';
 import { referencePlaces } from '$lib/server/services/reference';
 import { importStructures } from '$lib/server/services/structure-import';
@@ -586,7 +588,8 @@ describe.each(DATABASES)('a merged commune’s old code, on %s', (kind) => {
 					id: 'gap:ccas',
 					name: 'CCAS de Gap',
 					kind: 'ccas',
-					// Written with the code of a FINESS extract older than the merger.
+					// Written with the codes of a FINESS extract older than the merger.
+					commune: OLD,
 					coverage: [OLD],
 					problems: ['logement']
 				})
@@ -600,5 +603,10 @@ describe.each(DATABASES)('a merged commune’s old code, on %s', (kind) => {
 		});
 		expect(result.place.code).toBe(CURRENT);
 		expect(result.result.recommendations.map((r) => r.structure.id)).toEqual(['gap:ccas']);
+		const [stored] = await queryRows<{ commune: string }>(
+			t.db,
+			sql`select commune from structures where id = 'gap:ccas'`
+		);
+		expect(stored?.commune).toBe(CURRENT);
 	});
 });

@@ -243,8 +243,13 @@ async function runImport(
 			if (partial.size > 0) partialById.set(data.id, partial);
 			for (const shape of inside) places.add(shape.code);
 		}
-		if (data.commune && !catalog.has(data.commune)) {
-			issues.push({ row, field: 'commune', message: `commune inconnue : ${data.commune}` });
+		if (data.commune) {
+			// The code of a commune merged since (an older FINESS extract) is stored as the commune
+			// that absorbed it, where the structure sits today.
+			const current = catalog.current(data.commune);
+			if (!current)
+				issues.push({ row, field: 'commune', message: `commune inconnue : ${data.commune}` });
+			else data.commune = current;
 		}
 		placesById.set(data.id, [...places].sort());
 	}
