@@ -144,16 +144,13 @@ const ref = (s: CandidateStructure): StructureRef => ({ id: s.id, name: s.name, 
 /** What the age limits say of this person: fits, does not fit (why), or unknown. */
 function ageCheck(s: CandidateStructure, age: number | null): true | string | null {
 	if (s.ageMin === null && s.ageMax === null) return true;
-	const limit =
-		s.ageMin !== null && s.ageMax !== null
-			? `de ${s.ageMin} à ${s.ageMax} ans`
-			: s.ageMin !== null
-				? `de ${s.ageMin} ans et plus`
-				: `de ${s.ageMax} ans au plus`;
 	if (age === null) return null;
 	if (s.ageMin !== null && age < s.ageMin)
 		return `réservé aux personnes de ${s.ageMin} ans et plus (${age} ans)`;
-	if (s.ageMax !== null && age > s.ageMax) return `réservé aux personnes ${limit} (${age} ans)`;
+	if (s.ageMax !== null && age > s.ageMax)
+		return s.ageMin !== null
+			? `réservé aux personnes de ${s.ageMin} à ${s.ageMax} ans (${age} ans)`
+			: `réservé aux personnes de ${s.ageMax} ans au plus (${age} ans)`;
 	return true;
 }
 
