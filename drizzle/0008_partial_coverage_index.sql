@@ -1,0 +1,1 @@
+CREATE INDEX "structure_communes_partial" ON "structure_communes" USING btree ("commune_code") WHERE "structure_communes"."partial";
