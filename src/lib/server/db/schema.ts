@@ -149,12 +149,7 @@ export const structureCommunes = pgTable(
 	},
 	(t) => [
 		primaryKey({ columns: [t.structureId, t.communeCode] }),
-		index('structure_communes_commune').on(t.communeCode),
-		// Few rows are partial (polygon coverages only): the recommendation asks for a place's
-		// partial rows apart, so its coverage probe stays on the primary key alone.
-		index('structure_communes_partial')
-			.on(t.communeCode)
-			.where(sql`${t.partial}`)
+		index('structure_communes_commune').on(t.communeCode)
 	]
 );
 

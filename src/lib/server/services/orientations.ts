@@ -118,13 +118,14 @@ export async function loadCandidates(
 			caseload_max: number | null;
 			caseload_current: number | null;
 			updated_at: string | Date | null;
-			covers: boolean;
+			/** Null when its coverage does not contain the place; else whether it takes only part. */
+			partial: boolean | null;
 		}
 	>(
 		db,
 		sql`select ${REMIT_COLUMNS}, s.caseload_max, s.caseload_current, s.updated_at,
-				exists (select 1 from structure_communes sc
-					where sc.structure_id = s.id and sc.commune_code = ${place}) as covers
+				(select sc.partial from structure_communes sc
+					where sc.structure_id = s.id and sc.commune_code = ${place}) as partial
 			from structures s
 			where s.id = any(array(${coveringPlace}${ofTerritory}))
 				and s.problems && array[${sql.join(
@@ -134,12 +135,7 @@ export async function loadCandidates(
 	);
 	// A polygon that takes only part of the commune: a point is matched against the polygon
 	// itself; a request given by the commune alone is recommended with a warning.
-	const partialRows = await queryRows<{ structure_id: string }>(
-		db,
-		sql`select structure_id from structure_communes where commune_code = ${place} and partial`
-	);
-	const partlyCovering = new Set(partialRows.map((r) => r.structure_id));
-	const partial = rows.filter((r) => r.covers && partlyCovering.has(r.id)).map((r) => r.id);
+	const partial = rows.filter((r) => r.partial === true).map((r) => r.id);
 	const inside =
 		point && partial.length > 0 ? await pointCoverage(db, partial, point.lon, point.lat) : null;
 	return rows.map((r) => ({
@@ -148,8 +144,8 @@ export async function loadCandidates(
 		caseloadCurrent: r.caseload_current,
 		updatedAt:
 			r.updated_at instanceof Date ? r.updated_at.toISOString().slice(0, 10) : r.updated_at,
-		coversPlace: r.covers && (!partlyCovering.has(r.id) || !inside || inside.has(r.id)),
-		coversPartly: r.covers && partlyCovering.has(r.id) && !inside
+		coversPlace: r.partial !== null && (!r.partial || !inside || inside.has(r.id)),
+		coversPartly: r.partial === true && !inside
 	}));
 }
 

@@ -1,1 +1,0 @@
-CREATE INDEX "structure_communes_partial" ON "structure_communes" USING btree ("commune_code") WHERE "structure_communes"."partial";
