@@ -66,7 +66,15 @@ beforeAll(async () => {
 		port = await freePort();
 		env.PORT = String(port);
 	}
-	child = spawn('npm', ['start'], { cwd: checkout, env, stdio: ['ignore', 'pipe', 'pipe'] });
+	// In a process group of its own, as a terminal or a service manager starts it, so that a
+	// signal reaches npm and the server it started alike (a kill of npm alone left the server
+	// running, holding port 3000, after the test).
+	child = spawn('npm', ['start'], {
+		cwd: checkout,
+		env,
+		stdio: ['ignore', 'pipe', 'pipe'],
+		detached: true
+	});
 	child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
 	child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
 	browser = await launchBrowser();
@@ -74,8 +82,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
 	await browser?.close();
-	if (child && child.exitCode === null) {
-		child.kill('SIGKILL');
+	if (child?.pid) {
+		try {
+			process.kill(-child.pid, 'SIGKILL');
+		} catch {
+			// The group is gone already.
+		}
 	}
 	fs.rmSync(checkout, { recursive: true, force: true });
 });
@@ -131,12 +143,14 @@ describe('npm start, as the README says', () => {
 		const exited = new Promise<number | null>((resolve) =>
 			child.once('exit', (code) => resolve(code))
 		);
-		// npm passes the signal on to the server it started.
-		child.kill('SIGTERM');
+		// Ctrl-C in a terminal, or a service manager stopping it, signals the whole group.
+		process.kill(-(child.pid as number), 'SIGTERM');
 		const code = await Promise.race([
 			exited,
 			new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), STOP_TIMEOUT_MS))
 		]);
 		expect(code).not.toBe('late');
+		// The server itself is gone, not only npm: its port is free again.
+		await expect.poll(() => portIsFree(port), { timeout: STOP_TIMEOUT_MS }).toBe(true);
 	});
 });
