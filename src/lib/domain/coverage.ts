@@ -1,4 +1,5 @@
 import type { RemitCore } from './remit';
+import { ruleAccepts } from './public';
 import {
 	LEVEL_CODES,
 	PROBLEM_CODES,
@@ -208,14 +209,8 @@ export function counter(filter: CoverageFilter): (s: CoverageStructure) => boole
 			if (s.ageMin !== null && filter.age < s.ageMin) return false;
 			if (s.ageMax !== null && filter.age > s.ageMax) return false;
 		}
-		if (filter.apa !== undefined) {
-			if (s.apa === 'required' && !filter.apa) return false;
-			if (s.apa === 'excluded' && filter.apa) return false;
-		}
-		if (filter.handicap !== undefined) {
-			if (s.handicap === 'required' && !filter.handicap) return false;
-			if (s.handicap === 'excluded' && filter.handicap) return false;
-		}
+		if (ruleAccepts(s.apa, filter.apa) === false) return false;
+		if (ruleAccepts(s.handicap, filter.handicap) === false) return false;
 		if (kinds && !kinds.has(s.kind)) return false;
 		if (filter.coordinationOnly && !s.coordination) return false;
 		return true;

@@ -1,5 +1,5 @@
-import { LEVEL_CODES, PROBLEM_CODES, levelsBetween } from './taxonomy';
-import { columnsIntersect, publicColumns, type CoverageStructure } from './coverage';
+import { LEVEL_CODES, PROBLEM_CODES } from './taxonomy';
+import { cellMask, columnsIntersect, publicColumns, type CoverageStructure } from './coverage';
 
 /**
  * Pairs of structures that claim the same situations in the same places for the same people —
@@ -17,9 +17,8 @@ export interface OverlapPair {
 	surface: number;
 }
 
-/** A structure's cells as bits (problem × level: 16 × 4 = 64 cells, two 32-bit words). */
+/** The cells as `problem|level`, in the order of their bits in cellMask (coverage.ts). */
 const CELL_CODES = PROBLEM_CODES.flatMap((p) => LEVEL_CODES.map((l) => `${p}|${l}`));
-const CELL_INDEX = new Map(CELL_CODES.map((code, i) => [code, i]));
 
 function popcount(x: number): number {
 	let n = x - ((x >>> 1) & 0x55555555);
@@ -78,13 +77,7 @@ export function overlapPairs(
 	const byPlace: number[][] = [];
 	const publics = publicColumns(structures);
 	structures.forEach((s, k) => {
-		for (const problem of s.problems) {
-			for (const level of levelsBetween(s.levelMin, s.levelMax)) {
-				const bit = CELL_INDEX.get(`${problem}|${level}`) as number;
-				if (bit < 32) lo[k] = (lo[k] as number) | (1 << bit);
-				else hi[k] = (hi[k] as number) | (1 << (bit - 32));
-			}
-		}
+		[lo[k], hi[k]] = cellMask(s);
 		const own = [...new Set(s.places)].map((code) => {
 			let index = placeIndex.get(code);
 			if (index === undefined) {

@@ -6,6 +6,19 @@ export interface PublicRules {
 	handicap?: string;
 }
 
+/**
+ * Whether a yes/no public rule (APA, a recognised disability) accepts a person of that status:
+ * true, false, or null when the status is unknown and the rule is not `any`.
+ */
+export function ruleAccepts(
+	rule: 'any' | 'required' | 'excluded',
+	status: boolean | null | undefined
+): boolean | null {
+	if (rule === 'any') return true;
+	if (status === null || status === undefined) return null;
+	return rule === 'required' ? status : !status;
+}
+
 export function ageSummary({ ageMin, ageMax }: Pick<PublicRules, 'ageMin' | 'ageMax'>): string {
 	if (ageMin !== null && ageMax !== null) return `de ${ageMin} à ${ageMax} ans`;
 	if (ageMin !== null) return `${ageMin} ans et plus`;

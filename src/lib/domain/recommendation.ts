@@ -1,5 +1,6 @@
 import type { Remit } from './remit';
 import { isStale } from './freshness';
+import { ageSummary, ruleAccepts } from './public';
 import {
 	caseManagementGate,
 	missingConditions,
@@ -154,23 +155,29 @@ function ageCheck(s: CandidateStructure, age: number | null): true | string | nu
 	return true;
 }
 
-type StatusRule = 'any' | 'required' | 'excluded';
-
-/** Whether a yes/no public rule (APA, disability) accepts the person: true, false, or unknown. */
-function statusAccepts(rule: StatusRule, status: boolean | null | undefined): boolean | null {
-	if (rule === 'any') return true;
-	if (status === null || status === undefined) return null;
-	return rule === 'required' ? status : !status;
-}
-
-const APA_TEXT: Record<'required' | 'excluded', string> = {
-	required: 'réservé aux bénéficiaires de l’APA',
-	excluded: 'hors bénéficiaires de l’APA'
-};
-const HANDICAP_TEXT: Record<'required' | 'excluded', string> = {
-	required: 'réservé aux personnes au handicap reconnu (notification MDPH)',
-	excluded: 'hors personnes au handicap reconnu'
-};
+/** The yes/no public rules, as the exclusions and the « à vérifier » warnings name them. */
+const STATUS_RULES = [
+	{
+		code: 'apa',
+		label: 'APA',
+		rule: (s: CandidateStructure) => s.apa,
+		status: (r: RecommendationRequest) => r.apa,
+		text: {
+			required: 'réservé aux bénéficiaires de l’APA',
+			excluded: 'hors bénéficiaires de l’APA'
+		}
+	},
+	{
+		code: 'handicap',
+		label: 'Handicap',
+		rule: (s: CandidateStructure) => s.handicap,
+		status: (r: RecommendationRequest) => r.handicap,
+		text: {
+			required: 'réservé aux personnes au handicap reconnu (notification MDPH)',
+			excluded: 'hors personnes au handicap reconnu'
+		}
+	}
+] as const;
 
 function levelRange(s: CandidateStructure): string {
 	return s.levelMin === s.levelMax
@@ -230,27 +237,16 @@ function eligibility(
 		codes.push('age');
 		reasons.push(`Âge : ${age}`);
 	} else if (age === null) {
-		toCheck.push(
-			`Âge à vérifier : ${s.ageMin !== null && s.ageMax !== null ? `de ${s.ageMin} à ${s.ageMax} ans` : s.ageMin !== null ? `${s.ageMin} ans et plus` : `jusqu’à ${s.ageMax} ans`}, âge de la personne non renseigné`
-		);
+		toCheck.push(`Âge à vérifier : ${ageSummary(s)}, âge de la personne non renseigné`);
 	}
-	const apa = statusAccepts(s.apa, request.apa);
-	if (apa === false) {
-		codes.push('apa');
-		reasons.push(`APA : ${APA_TEXT[s.apa as 'required' | 'excluded']}`);
-	} else if (apa === null) {
-		toCheck.push(
-			`APA à vérifier : ${APA_TEXT[s.apa as 'required' | 'excluded']}, statut de la personne inconnu`
-		);
-	}
-	const handicap = statusAccepts(s.handicap, request.handicap);
-	if (handicap === false) {
-		codes.push('handicap');
-		reasons.push(`Handicap : ${HANDICAP_TEXT[s.handicap as 'required' | 'excluded']}`);
-	} else if (handicap === null) {
-		toCheck.push(
-			`Handicap à vérifier : ${HANDICAP_TEXT[s.handicap as 'required' | 'excluded']}, statut de la personne inconnu`
-		);
+	for (const { code, label, rule, status, text } of STATUS_RULES) {
+		const accepted = ruleAccepts(rule(s), status(request));
+		const limit = rule(s);
+		if (accepted === true || limit === 'any') continue;
+		if (accepted === false) {
+			codes.push(code);
+			reasons.push(`${label} : ${text[limit]}`);
+		} else toCheck.push(`${label} à vérifier : ${text[limit]}, statut de la personne inconnu`);
 	}
 	const inRange = levelInRange(request.level, s.levelMin, s.levelMax);
 	if (request.level === 'complexe' && !gate.open && s.kind === 'gestion_cas' && inRange) {
@@ -290,8 +286,9 @@ export function exclusionReasons(
 function publicRulesMet(s: CandidateStructure, request: RecommendationRequest): number {
 	let met = 0;
 	if ((s.ageMin !== null || s.ageMax !== null) && ageCheck(s, request.age) === true) met++;
-	if (s.apa !== 'any' && statusAccepts(s.apa, request.apa) === true) met++;
-	if (s.handicap !== 'any' && statusAccepts(s.handicap, request.handicap) === true) met++;
+	for (const { rule, status } of STATUS_RULES) {
+		if (rule(s) !== 'any' && ruleAccepts(rule(s), status(request)) === true) met++;
+	}
 	return met;
 }
 

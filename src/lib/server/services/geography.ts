@@ -150,9 +150,8 @@ export async function importBoundaries(db: Db, collection: unknown): Promise<Bou
 	if (issues.length > 0) throw new BoundaryImportError(issues);
 
 	const grouped = groupBoundaries(pieces, absorbingCommune);
-	const absorbed = pieces
-		.filter((p) => ![p.code, null].includes(absorbingCommune(p.code)))
-		.map((p) => p.code);
+	// The codes now stored on another commune's boundary.
+	const absorbed = grouped.boundaries.flatMap((b) => b.parts.filter((code) => code !== b.code));
 	const known = new Set(
 		(await db.select({ code: communes.code }).from(communes)).map((row) => row.code)
 	);
