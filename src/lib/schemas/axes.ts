@@ -1,5 +1,5 @@
 import { KIND_CODES } from '$lib/domain/taxonomy';
-import { z } from './zod';
+import { ouiNon, z } from './zod';
 
 const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
@@ -11,9 +11,9 @@ export type AxesView = (typeof AXES_VIEWS)[number];
 export const AxesQuerySchema = z.object({
 	commune: z.preprocess(blank, z.string().trim().max(100).optional()),
 	age: z.preprocess(blank, z.coerce.number().int().min(0).max(130).optional()),
-	apa: z.preprocess(blank, z.enum(['oui', 'non']).optional()),
+	apa: ouiNon(),
 	/** A person with (oui) or without (non) a recognised disability must be accepted. */
-	handicap: z.preprocess(blank, z.enum(['oui', 'non']).optional()),
+	handicap: ouiNon(),
 	type: z.array(z.enum(KIND_CODES)).default([]),
 	/** `vue=coordination`: the figure's own view, the structures of coordination only. */
 	vue: z.preprocess(blank, z.enum(AXES_VIEWS).optional()),

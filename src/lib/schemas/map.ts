@@ -1,5 +1,5 @@
 import { KIND_CODES, LEVEL_CODES, PROBLEM_CODES } from '$lib/domain/taxonomy';
-import { z } from './zod';
+import { ouiNon, z } from './zod';
 
 const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
@@ -8,9 +8,9 @@ export const MapQuerySchema = z.object({
 	probleme: z.preprocess(blank, z.enum(PROBLEM_CODES).optional()),
 	niveau: z.preprocess(blank, z.enum(LEVEL_CODES).optional()),
 	age: z.preprocess(blank, z.coerce.number().int().min(0).max(130).optional()),
-	apa: z.preprocess(blank, z.enum(['oui', 'non']).optional()),
+	apa: ouiNon(),
 	/** A person with (oui) or without (non) a recognised disability must be accepted. */
-	handicap: z.preprocess(blank, z.enum(['oui', 'non']).optional()),
+	handicap: ouiNon(),
 	type: z.array(z.enum(KIND_CODES)).default([]),
 	/** Orphan orientations of the last N days (choropleth). */
 	orphelines: z.preprocess(blank, z.coerce.number().int().min(1).max(3650).optional()),

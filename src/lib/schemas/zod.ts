@@ -155,6 +155,21 @@ z.config({ customError: frenchMessage });
 
 export { z };
 
+/**
+ * An optional « oui » / « non » filter of a query string (the chart's and the map's APA and
+ * disability filters): an empty value is no filter.
+ */
+export const ouiNon = () =>
+	z.preprocess(
+		(v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+		z.enum(['oui', 'non']).optional()
+	);
+
+/** The person the filter stands for: with (true), without (false), either (undefined). */
+export function ouiNonValue(value: 'oui' | 'non' | undefined): boolean | undefined {
+	return value === undefined ? undefined : value === 'oui';
+}
+
 /** A validation problem located by a path ("problems.1", "coverage_geojson.coordinates"). */
 export interface Issue {
 	path: string;

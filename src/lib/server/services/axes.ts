@@ -2,6 +2,7 @@ import type { Db } from '$lib/server/db/client';
 import type { Caller } from '$lib/server/auth/principal';
 import type { CoverageCellDetail } from '$lib/domain/coverage';
 import { coordinationView, type AxesQuery } from '$lib/schemas/axes';
+import { ouiNonValue } from '$lib/schemas/zod';
 import { EXPORT_LIMIT } from './bounds';
 import { territoryCoverage, orphanCounts } from './coverage';
 import { resolvePlaceInput, type PlaceResolution } from './directory';
@@ -24,8 +25,8 @@ export interface AxesCell extends CoverageCellDetail {
 export function axesFilter(query: AxesQuery) {
 	return {
 		age: query.age,
-		apa: query.apa === undefined ? undefined : query.apa === 'oui',
-		handicap: query.handicap === undefined ? undefined : query.handicap === 'oui',
+		apa: ouiNonValue(query.apa),
+		handicap: ouiNonValue(query.handicap),
 		kinds: query.type,
 		coordinationOnly: coordinationView(query)
 	};

@@ -7,6 +7,7 @@ import type { KindCode, LevelCode, ProblemCode } from '$lib/domain/taxonomy';
 import { displayGeometry } from '$lib/geo/simplify';
 import { isAreal } from '$lib/geo/place-index';
 import type { MapQuery } from '$lib/schemas/map';
+import { ouiNonValue } from '$lib/schemas/zod';
 import type { Caller } from '$lib/server/auth/principal';
 import { territoryStructures } from './coverage';
 import { requireTerritory } from './scope';
@@ -186,8 +187,8 @@ export async function territoryMap(db: Db, caller: Caller, territoryId: string, 
 	if (query.probleme && query.niveau) {
 		const byPlace = placeCoverage(shown, query.probleme, query.niveau, placeCodes, {
 			age: query.age,
-			apa: query.apa === undefined ? undefined : query.apa === 'oui',
-			handicap: query.handicap === undefined ? undefined : query.handicap === 'oui'
+			apa: ouiNonValue(query.apa),
+			handicap: ouiNonValue(query.handicap)
 		});
 		cell = {
 			problem: query.probleme,
