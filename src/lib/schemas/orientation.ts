@@ -81,13 +81,23 @@ export const RecommendationRequestSchema = z
 export type RecommendationRequestInput = z.input<typeof RecommendationRequestSchema>;
 export type RecommendationRequestData = z.output<typeof RecommendationRequestSchema>;
 
-export const ORIENTATION_STATUSES = ['sent', 'accepted', 'refused', 'closed'] as const;
+/** The referral loop's statuses (contract §7). */
+export const ORIENTATION_STATUSES = [
+	'sent',
+	'accepted',
+	'refused',
+	'waitlisted',
+	'expired',
+	'closed'
+] as const;
 export type OrientationStatus = (typeof ORIENTATION_STATUSES)[number];
 
 export const STATUS_LABELS: Record<OrientationStatus, string> = {
 	sent: 'Envoyée',
 	accepted: 'Acceptée',
 	refused: 'Refusée',
+	waitlisted: 'En liste d’attente',
+	expired: 'Expirée',
 	closed: 'Clôturée'
 };
 defineVocabulary(
@@ -96,11 +106,71 @@ defineVocabulary(
 );
 
 /**
- * An orientation still `sent` this many days after it was sent is overdue: the agent sees it
- * first, and « en retard ». Contract §7 makes this delay a setting of each territory (default
- * 10 days); until territories carry settings, it is this one constant.
+ * The statuses a structure gives (contract §7): when the structure has members, only they (or its
+ * token) may give them; without members, the orienting agent records what the structure said.
  */
-export const OVERDUE_AFTER_DAYS = 10;
+export const STRUCTURE_ANSWERS = ['accepted', 'refused', 'waitlisted'] as const;
+
+/** What a status is as a FHIR `Task.status` (README, « Le circuit d’orientation »). */
+export const FHIR_TASK_STATUS: Record<OrientationStatus, string> = {
+	sent: 'requested',
+	accepted: 'accepted',
+	refused: 'rejected',
+	waitlisted: 'on-hold',
+	expired: 'cancelled',
+	closed: 'completed'
+};
+
+/** Why a structure refuses (contract §7). `autre` needs a text. */
+export const REFUSAL_REASONS = [
+	{ code: 'hors_zone', label: 'Hors de la zone d’intervention' },
+	{ code: 'hors_public', label: 'Hors du public (âge, APA, handicap)' },
+	{ code: 'hors_missions', label: 'Hors des missions' },
+	{ code: 'file_active_complete', label: 'File active complète' },
+	{ code: 'deja_suivi', label: 'Déjà suivie par une autre structure' },
+	{ code: 'personne_injoignable', label: 'Personne injoignable' },
+	{ code: 'refus_personne', label: 'Refus de la personne' },
+	{ code: 'autre', label: 'Autre motif (précisez)' }
+] as const;
+export const REFUSAL_REASON_CODES = REFUSAL_REASONS.map((r) => r.code) as [
+	(typeof REFUSAL_REASONS)[number]['code'],
+	...(typeof REFUSAL_REASONS)[number]['code'][]
+];
+defineVocabulary(REFUSAL_REASONS, 'le motif de refus');
+
+/** Why a follow-up ends (contract §7). `autre` needs a text. */
+export const CLOSING_REASONS = [
+	{ code: 'fin_accompagnement', label: 'Fin de l’accompagnement' },
+	{ code: 'deces', label: 'Décès' },
+	{ code: 'demenagement', label: 'Déménagement' },
+	{ code: 'entree_etablissement', label: 'Entrée en établissement' },
+	{ code: 'autre', label: 'Autre motif (précisez)' }
+] as const;
+export const CLOSING_REASON_CODES = CLOSING_REASONS.map((r) => r.code) as [
+	(typeof CLOSING_REASONS)[number]['code'],
+	...(typeof CLOSING_REASONS)[number]['code'][]
+];
+defineVocabulary(CLOSING_REASONS, 'le motif de clôture');
+
+/** The label of a refusal or closing reason code (the code itself when unknown). */
+export function reasonLabel(status: string, code: string | null): string | null {
+	if (code === null) return null;
+	const list: readonly { code: string; label: string }[] =
+		status === 'closed' ? CLOSING_REASONS : REFUSAL_REASONS;
+	return list.find((r) => r.code === code)?.label.replace(' (précisez)', '') ?? code;
+}
+
+/**
+ * The default delays of a territory (contract §7): a structure that has not answered is reminded
+ * after `REMINDER_DAYS` (it is then « en retard » for the agent), once more `FINAL_REMINDER_DAYS`
+ * before expiry, and the orientation expires after `EXPIRY_DAYS`. Each territory sets its own.
+ */
+export const DEFAULT_REMINDER_DAYS = 10;
+export const DEFAULT_EXPIRY_DAYS = 30;
+export const FINAL_REMINDER_DAYS = 3;
+
+/** @deprecated the territory's `reminder_days`; kept as the default for older call sites. */
+export const OVERDUE_AFTER_DAYS = DEFAULT_REMINDER_DAYS;
 
 /**
  * The short reference of an orientation, `OR-2026-00042` (year of creation in Europe/Paris, then
@@ -176,20 +246,91 @@ export const OrientationCreateSchema = z
 
 export type OrientationCreateData = z.output<typeof OrientationCreateSchema>;
 
+/** A case-management service's judgement of the three MAIA conditions (contract §7). */
+export const AdmissionSchema = z.strictObject({
+	trois_champs: z.boolean({ error: 'oui ou non attendu' }),
+	aides_insuffisantes: z.boolean({ error: 'oui ou non attendu' }),
+	sans_coordinateur: z.boolean({ error: 'oui ou non attendu' })
+});
+export type Admission = z.output<typeof AdmissionSchema>;
+
 export const StatusChangeSchema = z
 	.strictObject({
 		status: z.enum(ORIENTATION_STATUSES),
-		reason: StatusReason
+		reason_code: z.string().trim().min(1).max(40).optional(),
+		reason: StatusReason,
+		admission: AdmissionSchema.optional()
 	})
-	.refine((s) => s.status !== 'refused' || s.reason !== undefined, {
-		message: 'un refus doit être motivé',
-		path: ['reason']
+	.superRefine((s, ctx) => {
+		const codes: readonly string[] | null =
+			s.status === 'refused'
+				? REFUSAL_REASON_CODES
+				: s.status === 'closed'
+					? CLOSING_REASON_CODES
+					: null;
+		if (codes === null) {
+			if (s.reason_code !== undefined)
+				ctx.addIssue({
+					code: 'custom',
+					path: ['reason_code'],
+					message: `pas de motif codé pour le statut « ${STATUS_LABELS[s.status]} »`
+				});
+			return;
+		}
+		if (s.reason_code === undefined) {
+			ctx.addIssue({
+				code: 'custom',
+				path: ['reason_code'],
+				message:
+					s.status === 'refused'
+						? `un refus doit être motivé : ${codes.join(', ')}`
+						: `une clôture doit être motivée : ${codes.join(', ')}`
+			});
+		} else if (!codes.includes(s.reason_code)) {
+			ctx.addIssue({
+				code: 'custom',
+				path: ['reason_code'],
+				message: `motif inconnu : ${s.reason_code} (attendu : ${codes.join(', ')})`
+			});
+		} else if (s.reason_code === 'autre' && s.reason === undefined) {
+			ctx.addIssue({
+				code: 'custom',
+				path: ['reason'],
+				message: 'précisez le motif « autre »'
+			});
+		}
+		if (
+			s.admission !== undefined &&
+			s.status !== 'accepted' &&
+			s.status !== 'waitlisted' &&
+			s.status !== 'refused'
+		)
+			ctx.addIssue({
+				code: 'custom',
+				path: ['admission'],
+				message:
+					'une décision d’admission accompagne une acceptation, une mise en attente ou un refus'
+			});
 	});
 
-/** Which status may follow which. */
+/** `POST /orientations/{id}/reorient` (contract §7): the structure chosen, else the first. */
+export const ReorientSchema = z.strictObject({
+	structure: z
+		.string({ error: 'l’identifiant d’une des structures recommandées est attendu' })
+		.trim()
+		.min(1, 'choisissez une des structures recommandées')
+		.max(100)
+		.nullable()
+		.optional(),
+	note: Note
+});
+
+/** Which status may follow which (contract §7). `expired` is the instance's alone. */
 export const NEXT_STATUSES: Record<OrientationStatus, readonly OrientationStatus[]> = {
-	sent: ['accepted', 'refused', 'closed'],
+	sent: ['accepted', 'refused', 'waitlisted', 'expired', 'closed'],
+	waitlisted: ['accepted', 'refused', 'closed'],
 	accepted: ['closed'],
-	refused: ['closed'],
+	refused: [],
+	expired: [],
 	closed: []
 };

@@ -10,6 +10,11 @@ export interface Principal {
 	role: Role;
 	/** The territories it may act on; `null` = every territory of the instance (contract §5). */
 	territories: string[] | null;
+	/**
+	 * The structures it answers for (contract §7): a member's structures, or a structure token's
+	 * one. It may read and answer their orientations whatever its role; absent: none.
+	 */
+	structures?: readonly string[];
 	mustChangePassword?: boolean;
 }
 
@@ -62,4 +67,9 @@ export function inScope(principal: Pick<Principal, 'territories'>, territoryId: 
  */
 export function scopeOf(principal: Principal | null): readonly string[] | null {
 	return principal ? principal.territories : [];
+}
+
+/** Whether the principal answers for this structure (a member, or the structure's token). */
+export function answersFor(principal: Pick<Principal, 'structures'>, structureId: string): boolean {
+	return principal.structures?.includes(structureId) ?? false;
 }

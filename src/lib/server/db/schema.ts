@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+	type AnyPgColumn,
 	bigint,
 	bigserial,
 	boolean,
@@ -57,6 +58,10 @@ export const communes = pgTable(
 export const territories = pgTable('territories', {
 	id: text('id').primaryKey(),
 	name: text('name').notNull(),
+	/** Days without an answer after which the structure is reminded (contract §7). */
+	reminderDays: integer('reminder_days').notNull().default(10),
+	/** Days without an answer after which the orientation expires (contract §7). */
+	expiryDays: integer('expiry_days').notNull().default(30),
 	createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 	updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
 });
@@ -177,6 +182,12 @@ export const users = pgTable(
 		passwordHash: text('password_hash'),
 		/** A one-time password given by an admin or the CLI must be changed at first login. */
 		mustChangePassword: boolean('must_change_password').notNull().default(false),
+		/**
+		 * Created by a first sign-in through OpenID Connect (contract §6): a `partner` of no
+		 * territory at all — not every territory, as an account given none is — until an admin
+		 * places it. Cleared when an admin sets its territories.
+		 */
+		unplaced: boolean('unplaced').notNull().default(false),
 		disabledAt: timestamp('disabled_at', { withTimezone: true }),
 		lastLoginAt: timestamp('last_login_at', { withTimezone: true }),
 		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -231,6 +242,11 @@ export const apiTokens = pgTable('api_tokens', {
 	/** SHA-256 of the token; the token itself is shown once, at creation. */
 	tokenHash: text('token_hash').notNull().unique(),
 	role: text('role').notNull(),
+	/**
+	 * A structure's token (contract §7, `token create --structure ID`): it acts as a member of the
+	 * structure. Deleted with the structure, so it never outlives what it answers for.
+	 */
+	structureId: text('structure_id').references(() => structures.id, { onDelete: 'cascade' }),
 	createdBy: text('created_by'),
 	createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 	lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
@@ -325,6 +341,13 @@ export const orientations = pgTable(
 		structureId: text('structure_id').references(() => structures.id, { onDelete: 'set null' }),
 		orphan: boolean('orphan').notNull(),
 		status: text('status').notNull(),
+		/**
+		 * The refused or expired orientation this one re-orients (contract §7); the other way, its
+		 * `next`, is the orientation whose `previous` it is (one at most: a unique index).
+		 */
+		previousId: text('previous_id').references((): AnyPgColumn => orientations.id, {
+			onDelete: 'set null'
+		}),
 		note: text('note'),
 		/** Where the request came from (the entry door: a kind of structure, the person, a relative). */
 		source: text('source'),
@@ -340,7 +363,9 @@ export const orientations = pgTable(
 		index('orientations_created_by').on(t.createdBy),
 		index('orientations_structure').on(t.structureId),
 		index('orientations_status_changed').on(t.statusChangedAt),
-		index('orientations_territory_created').on(t.territoryId, t.createdAt)
+		index('orientations_territory_created').on(t.territoryId, t.createdAt),
+		uniqueIndex('orientations_previous').on(t.previousId),
+		index('orientations_structure_status').on(t.structureId, t.status)
 	]
 );
 
@@ -358,11 +383,103 @@ export const orientationEvents = pgTable(
 			.notNull()
 			.references(() => orientations.id, { onDelete: 'cascade' }),
 		status: text('status').notNull(),
+		/** A coded reason (contract §7): refusal or closing reason. */
+		reasonCode: text('reason_code'),
 		reason: text('reason'),
 		at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
-		actorId: text('actor_id')
+		actorId: text('actor_id'),
+		/**
+		 * True when the structure answered itself (a member or its token); false when the orienting
+		 * side wrote it — the agent recording what a structure without members said, or the instance.
+		 */
+		byStructure: boolean('by_structure').notNull().default(false),
+		/**
+		 * A case-management service's admission decision: the three MAIA conditions as it judged
+		 * them, and whether they were taken from the request because it said nothing (contract §7).
+		 */
+		admission: jsonb('admission').$type<{
+			trois_champs: boolean;
+			aides_insuffisantes: boolean;
+			sans_coordinateur: boolean;
+			from_request: boolean;
+		}>()
 	},
 	(t) => [index('orientation_events_orientation').on(t.orientationId)]
+);
+
+/**
+ * The people who answer for a structure (contract §7): an account may belong to several
+ * structures, and a structure have several members.
+ */
+export const structureMembers = pgTable(
+	'structure_members',
+	{
+		structureId: text('structure_id')
+			.notNull()
+			.references(() => structures.id, { onDelete: 'cascade' }),
+		userId: text('user_id')
+			.notNull()
+			.references(() => users.id, { onDelete: 'cascade' }),
+		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+		createdBy: text('created_by')
+	},
+	(t) => [
+		primaryKey({ columns: [t.structureId, t.userId] }),
+		index('structure_members_user').on(t.userId)
+	]
+);
+
+/**
+ * The referral loop's e-mails, as an outbox: a message is written in the transaction of the
+ * change that calls for it, then delivered (SMTP, or the log); `key` is unique per orientation
+ * (`new`, `reminder`, `final_reminder`, `expired`, `answer:accepted`…), so a daily job that runs
+ * twice, or two servers running it at once, send each message once. Only ids, codes and links:
+ * nothing on the person.
+ */
+export const notifications = pgTable(
+	'notifications',
+	{
+		id: bigserial('id', { mode: 'number' }).primaryKey(),
+		orientationId: text('orientation_id').references(() => orientations.id, {
+			onDelete: 'cascade'
+		}),
+		key: text('key').notNull(),
+		kind: text('kind').notNull(),
+		recipients: text('recipients').array().notNull(),
+		subject: text('subject').notNull(),
+		body: text('body').notNull(),
+		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+		sentAt: timestamp('sent_at', { withTimezone: true }),
+		/** Taken by a delivery run (so two servers do not send it both); retried when stale. */
+		claimedAt: timestamp('claimed_at', { withTimezone: true }),
+		/** `smtp` or `log`, once delivered. */
+		transport: text('transport'),
+		attempts: integer('attempts').notNull().default(0),
+		lastError: text('last_error')
+	},
+	(t) => [
+		uniqueIndex('notifications_orientation_key').on(t.orientationId, t.key),
+		index('notifications_pending').on(t.sentAt)
+	]
+);
+
+/**
+ * One-time sign-in links sent to invited members (contract §7): only the SHA-256 of the token is
+ * kept; used once, within its lifetime, it opens a session that must set a password.
+ */
+export const invitations = pgTable(
+	'invitations',
+	{
+		tokenHash: text('token_hash').primaryKey(),
+		userId: text('user_id')
+			.notNull()
+			.references(() => users.id, { onDelete: 'cascade' }),
+		structureId: text('structure_id').references(() => structures.id, { onDelete: 'cascade' }),
+		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+		expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+		usedAt: timestamp('used_at', { withTimezone: true })
+	},
+	(t) => [index('invitations_user').on(t.userId)]
 );
 
 /**

@@ -152,6 +152,7 @@ export async function authenticateApiToken(db: Db, token: string): Promise<Princ
 		id: row.id,
 		label: row.name,
 		role: row.role,
-		territories: links.length > 0 ? links.map((l) => l.territoryId) : null
+		territories: links.length > 0 ? links.map((l) => l.territoryId) : null,
+		structures: row.structureId ? [row.structureId] : []
 	};
 }

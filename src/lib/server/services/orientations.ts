@@ -908,7 +908,16 @@ export async function listOrientations(
 		.from(orientations)
 		.where(others)
 		.groupBy(orientations.status, sql`2`);
-	const counts: StatusCounts = { sent: 0, accepted: 0, refused: 0, closed: 0, overdue: 0, all: 0 };
+	const counts: StatusCounts = {
+		sent: 0,
+		accepted: 0,
+		refused: 0,
+		waitlisted: 0,
+		expired: 0,
+		closed: 0,
+		overdue: 0,
+		all: 0
+	};
 	for (const g of grouped) {
 		if ((ORIENTATION_STATUSES as readonly string[]).includes(g.status))
 			counts[g.status as OrientationStatus] += g.count;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '$lib/server/db/client';
-import { sessions, userTerritories, users } from '$lib/server/db/schema';
+import { sessions, structureMembers, userTerritories, users } from '$lib/server/db/schema';
 import {
 	generatePassword,
 	hashPassword,
@@ -38,6 +38,13 @@ export interface UserSummary {
 	email: string;
 	role: Role;
 	territories: string[];
+	/**
+	 * True for an account created by a first OpenID Connect sign-in, until an admin places it: it
+	 * then acts on no territory at all (not on every one, as an account given none does).
+	 */
+	unplaced: boolean;
+	/** The structures it is a member of (contract §7). */
+	structures: string[];
 	disabledAt: Date | null;
 	lastLoginAt: Date | null;
 	createdAt: Date;
@@ -139,10 +146,17 @@ export async function listUsers(db: Db, caller: Caller): Promise<UserSummary[]> 
 export async function getUser(db: Db, id: string): Promise<UserSummary | null> {
 	const [row] = await db.select().from(users).where(eq(users.id, id));
 	if (!row) return null;
-	const links = await db.select().from(userTerritories).where(eq(userTerritories.userId, id));
+	const [links, memberships] = await Promise.all([
+		db.select().from(userTerritories).where(eq(userTerritories.userId, id)),
+		db
+			.select({ structureId: structureMembers.structureId })
+			.from(structureMembers)
+			.where(eq(structureMembers.userId, id))
+	]);
 	return toSummary(
 		row,
-		links.map((l) => l.territoryId)
+		links.map((l) => l.territoryId),
+		memberships.map((m) => m.structureId)
 	);
 }
 
@@ -168,12 +182,18 @@ export async function findUserByEmail(db: Db, email: string) {
 	return row ?? null;
 }
 
-function toSummary(row: typeof users.$inferSelect, territoryIds: string[]): UserSummary {
+function toSummary(
+	row: typeof users.$inferSelect,
+	territoryIds: string[],
+	structureIds: string[] = []
+): UserSummary {
 	return {
 		id: row.id,
 		email: row.email,
 		role: isRole(row.role) ? row.role : 'partner',
 		territories: territoryIds.sort(),
+		unplaced: row.unplaced,
+		structures: structureIds.sort(),
 		disabledAt: row.disabledAt,
 		lastLoginAt: row.lastLoginAt,
 		createdAt: row.createdAt,
@@ -209,7 +229,11 @@ export async function updateUser(
 		) {
 			throw new AccountError([{ path: 'role', message: LAST_ADMIN }]);
 		}
-		await tx.update(users).set({ role, updatedAt: new Date() }).where(eq(users.id, id));
+		// Placing an account (its territories set by an admin) ends its « unplaced » state.
+		await tx
+			.update(users)
+			.set({ role, unplaced: false, updatedAt: new Date() })
+			.where(eq(users.id, id));
 		await tx.delete(userTerritories).where(eq(userTerritories.userId, id));
 		if (territoryIds.length > 0) {
 			await tx
@@ -341,7 +365,8 @@ export function userPrincipal(user: UserSummary): Principal {
 		id: user.id,
 		label: user.email,
 		role: user.role,
-		territories: user.territories.length > 0 ? user.territories : null,
+		territories: user.unplaced ? [] : user.territories.length > 0 ? user.territories : null,
+		structures: user.structures,
 		mustChangePassword: user.mustChangePassword
 	};
 }

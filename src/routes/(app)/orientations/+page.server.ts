@@ -32,6 +32,8 @@ const STATUS_FILTERS: Record<z.output<typeof QuerySchema>['statut'], StatusFilte
 	sent: 'sent',
 	accepted: 'accepted',
 	refused: 'refused',
+	waitlisted: 'waitlisted',
+	expired: 'expired',
 	closed: 'closed'
 };
 
