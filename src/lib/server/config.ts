@@ -29,8 +29,50 @@ const EnvSchema = z.object({
 		.optional()
 		.or(z.literal('').transform(() => undefined)),
 	SESSION_IDLE_MINUTES: minutesOrHours('SESSION_IDLE_MINUTES').default(60),
-	SESSION_MAX_HOURS: minutesOrHours('SESSION_MAX_HOURS').default(12)
+	SESSION_MAX_HOURS: minutesOrHours('SESSION_MAX_HOURS').default(12),
+	SMTP_URL: z
+		.string()
+		// The message never quotes the value: it holds the SMTP password.
+		.refine(isSmtpUrl, {
+			error: 'doit être une adresse smtp:// ou smtps:// (smtp://utilisateur:mot-de-passe@hôte:587)'
+		})
+		.optional()
+		.or(z.literal('').transform(() => undefined)),
+	MAIL_FROM: z
+		.string()
+		.regex(
+			/^(?:[^<>@]*<[^<>@\s]+@[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+)$/,
+			'doit être une adresse (ne-pas-repondre@exemple.fr ou Bon Tiers <ne-pas-repondre@exemple.fr>)'
+		)
+		.optional()
+		.or(z.literal('').transform(() => undefined))
 });
+
+function isSmtpUrl(value: string): boolean {
+	try {
+		const url = new URL(value);
+		return (url.protocol === 'smtp:' || url.protocol === 'smtps:') && url.hostname !== '';
+	} catch {
+		return false;
+	}
+}
+
+/**
+ * The sender when MAIL_FROM is unset: a no-reply address at the public origin's host, or at
+ * `localhost` when that host is not a domain name (localhost, an IP address), which no mail
+ * server would accept as a sender domain anyway.
+ */
+function defaultMailFrom(origin: string): string {
+	let host = 'localhost';
+	try {
+		const hostname = new URL(origin).hostname;
+		const isIp = /^[\d.]+$/.test(hostname) || hostname.startsWith('[');
+		if (hostname.includes('.') && !isIp) host = hostname;
+	} catch {
+		// An unparsable ORIGIN: keep localhost; the server reports the origin itself elsewhere.
+	}
+	return `Bon Tiers <ne-pas-repondre@${host}>`;
+}
 
 export type AppConfig = {
 	databaseUrl: string | undefined;
@@ -44,6 +86,8 @@ export type AppConfig = {
 	session: { idleMinutes: number; maxHours: number };
 	/** The public address (ORIGIN, or its default): what the server prints and signs in on. */
 	origin: string;
+	/** The referral loop's e-mail (contract §6): no SMTP server ⇒ written to the log instead. */
+	mail: { smtpUrl: string | undefined; from: string };
 };
 
 export function readConfig(env: Record<string, string | undefined> = process.env): AppConfig {
@@ -52,6 +96,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
 		const issue = parsed.error.issues[0];
 		throw new Error(`Configuration invalide : ${issue?.path.join('.')} ${issue?.message}`);
 	}
+	const origin = publicOrigin(env);
 	return {
 		databaseUrl: parsed.data.DATABASE_URL,
 		dataDir: path.resolve(parsed.data.DATA_DIR),
@@ -63,6 +108,10 @@ export function readConfig(env: Record<string, string | undefined> = process.env
 			idleMinutes: parsed.data.SESSION_IDLE_MINUTES,
 			maxHours: parsed.data.SESSION_MAX_HOURS
 		},
-		origin: publicOrigin(env)
+		origin,
+		mail: {
+			smtpUrl: parsed.data.SMTP_URL,
+			from: parsed.data.MAIL_FROM ?? defaultMailFrom(origin)
+		}
 	};
 }
