@@ -86,6 +86,11 @@ export interface RecommendationRequest {
 	placeLabel: string;
 	/** The agent proposes case management although the MAIA conditions do not all hold. */
 	caseManagementOverride?: boolean;
+	/**
+	 * Structures left out of a re-orientation (contract §7): the one that refused the previous
+	 * orientation, or let it expire. Named among the exclusions with `reason`.
+	 */
+	leftOut?: readonly { structureId: string; reason: string }[];
 }
 
 export interface StructureRef {
@@ -102,7 +107,7 @@ export interface Recommendation {
 }
 
 export type ExclusionReason =
-	'area' | 'age' | 'apa' | 'handicap' | 'level' | 'gate' | 'problem' | 'rule';
+	'area' | 'age' | 'apa' | 'handicap' | 'level' | 'gate' | 'problem' | 'rule' | 'refused';
 
 /** An orientation rule agreed in concertation (see the pilot's desk). */
 export interface TerritoryRule {
@@ -401,6 +406,12 @@ export function recommend(
 	const uncertain = new Set<string>();
 	const supporting = new Set<string>();
 	for (const s of candidates) {
+		const left = request.leftOut?.find((l) => l.structureId === s.id);
+		if (left) {
+			// Whatever it takes: the re-orientation names it among the exclusions, with its answer.
+			excluded.push({ structure: ref(s), codes: ['refused'], reasons: [left.reason] });
+			continue;
+		}
 		const { codes, reasons, toCheck, support } = eligibility(s, request, gate);
 		const never = applicable.find((r) => r.effect === 'never' && r.structureId === s.id);
 		if (never && codes.length === 0) {

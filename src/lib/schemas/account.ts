@@ -15,7 +15,9 @@ export const UserCreateSchema = z.strictObject({
 		.transform((e) => e.trim()),
 	role,
 	territories: z.array(TerritoryIdSchema).default([]),
-	password: z.string().optional()
+	password: z.string().optional(),
+	/** The structures the account answers for (contract §7: a member). */
+	structures: z.array(z.string().trim().min(1).max(100)).default([])
 });
 
 export const UserUpdateSchema = z.strictObject({
@@ -26,7 +28,9 @@ export const UserUpdateSchema = z.strictObject({
 export const TokenCreateSchema = z.strictObject({
 	name: z.string().trim().min(1).max(100),
 	role,
-	territories: z.array(TerritoryIdSchema).default([])
+	territories: z.array(TerritoryIdSchema).default([]),
+	/** A structure's token (contract §7): it acts as a member of that structure. */
+	structure: z.string().trim().min(1).max(100).optional()
 });
 
 export const LoginSchema = z.object({

@@ -158,13 +158,59 @@ export const OrientationSchema = z.object({
 	note: z.string().nullable(),
 	created_at: z.iso.datetime(),
 	status_changed_at: z.iso.datetime(),
+	/** The refused or expired orientation this one re-orients, and the one re-orienting it (§7). */
+	previous: z.string().nullable(),
+	next: z.string().nullable(),
+	complexity: z.object({ computed: z.enum(LEVEL_CODES), level: z.enum(LEVEL_CODES) }),
+	/** The request as the agent saw it; `age` is null for a structure's member (age band only). */
+	request: z.object({
+		commune: z.string(),
+		age: z.int().nullable(),
+		age_band: z.int().nullable(),
+		apa: z.boolean().nullable(),
+		handicap: z.boolean().nullable(),
+		problems: z.array(z.enum(PROBLEM_CODES)),
+		criteria: z.array(z.string()),
+		request_type: z.string(),
+		note: z.string().nullable()
+	}),
 	history: z.array(
 		z.object({
 			status: z.enum(ORIENTATION_STATUSES),
+			reason_code: z.string().nullable(),
 			reason: z.string().nullable(),
-			at: z.iso.datetime()
+			at: z.iso.datetime(),
+			/** The structure answered itself; false: the orienting agent recorded it (or the instance). */
+			by_structure: z.boolean(),
+			admission: z
+				.object({
+					trois_champs: z.boolean(),
+					aides_insuffisantes: z.boolean(),
+					sans_coordinateur: z.boolean(),
+					from_request: z.boolean()
+				})
+				.nullable()
 		})
 	)
+});
+
+/** `GET /orientations` (contract §7): a structure's inbox, or the caller's records. */
+export const OrientationListSchema = z.object({
+	items: z.array(OrientationSchema),
+	total: z.int()
+});
+
+const isoInstant = z.iso.datetime({
+	offset: true,
+	error: 'instant ISO 8601 attendu (2026-12-01T08:00:00Z)'
+});
+
+export const OrientationsQuerySchema = z.strictObject({
+	structure: z.string().trim().min(1).max(100).optional(),
+	status: z.enum([...ORIENTATION_STATUSES, 'open', 'overdue']).optional(),
+	since: isoInstant.optional(),
+	limit: z.coerce.number().int().min(1).max(200).default(50),
+	offset: z.coerce.number().int().min(0).max(1_000_000).default(0)
 });
 
 /** The OpenAPI 3.1 document itself (`GET /openapi.json`). */

@@ -7,7 +7,9 @@ import {
 	ImportResultSchema,
 	OpenApiDocumentSchema,
 	OrientationCreatedSchema,
+	OrientationListSchema,
 	OrientationSchema,
+	OrientationsQuerySchema,
 	RecommendationAnswerSchema,
 	StructureListSchema,
 	StructureRecordSchema,
@@ -18,6 +20,7 @@ import {
 import {
 	OrientationCreateSchema,
 	RecommendationRequestSchema,
+	ReorientSchema,
 	StatusChangeSchema
 } from '$lib/schemas/orientation';
 import { StructureImportSchema } from '$lib/schemas/structure';
@@ -39,12 +42,17 @@ import { territoryCoverage } from './services/coverage';
 import { getPlaceCatalog } from './services/places';
 import {
 	answerRequest,
-	changeStatus,
 	createOrientation,
 	getOrientation,
+	listOrientations,
+	loadOrientation,
 	parseRecommendationRequest,
-	toApiAnswer
+	toApiAnswer,
+	type OrientationDetail
 } from './services/orientations';
+import { inboxOf } from './services/members';
+import { changeStatus, reorient } from './services/referrals';
+import { ServiceError } from './services/errors';
 import { parseStructureFile, type FileFormat } from './services/structure-files';
 import { ImportError, importStructures } from './services/structure-import';
 import { getStructure, getStructureRecords, searchStructures } from './services/structures';
@@ -165,9 +173,54 @@ export const ENDPOINTS: readonly Operation[] = [
 
 	operation({
 		method: 'GET',
+		path: '/orientations',
+		role: 'partner',
+		summary:
+			'Les orientations : la boîte de réception d’une structure (`structure`, pour ses membres et son jeton) ou celles que l’appelant peut lire ; `since` rend ce qui a changé depuis cet instant',
+		query: OrientationsQuerySchema,
+		responses: {
+			200: {
+				description:
+					'Les orientations, les plus récentes d’abord (en retard d’abord pour une structure)',
+				name: 'OrientationList',
+				schema: OrientationListSchema
+			}
+		},
+		errors: [404],
+		handle: async ({ query, locals, ip }) => {
+			const q = query as z.output<typeof OrientationsQuerySchema>;
+			const caller = apiCaller(locals, ip);
+			if (q.structure) {
+				try {
+					await inboxOf(locals.db, caller, q.structure);
+				} catch (error) {
+					if (error instanceof ServiceError) throw new ApiFailure(404, error.message);
+					throw error;
+				}
+			}
+			const { total, rows } = await listOrientations(locals.db, caller, {
+				structure: q.structure,
+				status: q.status,
+				since: q.since ? new Date(q.since) : undefined,
+				limit: q.limit,
+				offset: q.offset,
+				order: q.structure ? 'inbox' : 'agent'
+			});
+			const items: OrientationDetail[] = [];
+			for (const row of rows) {
+				const detail = await loadOrientation(locals.db, caller.principal, row.id);
+				if (detail) items.push(detail);
+			}
+			return json({ items: items.map(toApiOrientation), total });
+		}
+	}),
+
+	operation({
+		method: 'GET',
 		path: '/orientations/{id}',
-		role: 'agent',
-		summary: 'Une orientation et l’historique de son statut',
+		role: 'partner',
+		summary:
+			'Une orientation et l’historique de son statut (pour un agent du territoire, ou un membre de la structure qui la reçoit)',
 		params: { id: ID.orientation },
 		responses: {
 			200: { description: 'L’orientation', name: 'Orientation', schema: OrientationSchema }
@@ -183,8 +236,9 @@ export const ENDPOINTS: readonly Operation[] = [
 	operation({
 		method: 'POST',
 		path: '/orientations/{id}/status',
-		role: 'agent',
-		summary: 'Changer le statut d’une orientation (envoyée, acceptée, refusée, clôturée)',
+		role: 'partner',
+		summary:
+			'Répondre à une orientation ou la faire avancer (contrat §7) : la structure accepte, refuse avec un motif codé, met en liste d’attente ; elle ou l’agent clôture. Une structure qui a des membres répond elle-même ; sans membres, l’agent enregistre sa réponse',
 		params: { id: ID.orientation },
 		body: jsonBody('StatusChange', StatusChangeSchema),
 		responses: {
@@ -194,6 +248,7 @@ export const ENDPOINTS: readonly Operation[] = [
 				schema: OrientationSchema
 			}
 		},
+		errors: [403, 404],
 		handle: async ({ params, body, locals, ip }) =>
 			orientationCall(async () => {
 				const detail = await changeStatus(
@@ -203,6 +258,31 @@ export const ENDPOINTS: readonly Operation[] = [
 					body
 				);
 				return json(toApiOrientation(detail));
+			})
+	}),
+
+	operation({
+		method: 'POST',
+		path: '/orientations/{id}/reorient',
+		role: 'agent',
+		summary:
+			'Réorienter une orientation refusée ou expirée : une nouvelle orientation de la même demande, la structure qui a refusé écartée, les deux liées',
+		params: { id: ID.orientation },
+		body: jsonBody('Reorient', ReorientSchema),
+		responses: {
+			201: {
+				description: 'La nouvelle orientation',
+				name: 'Orientation',
+				schema: OrientationSchema
+			}
+		},
+		errors: [404],
+		handle: async ({ params, body, locals, ip }) =>
+			orientationCall(async () => {
+				const caller = apiCaller(locals, ip);
+				const created = await reorient(locals.db, caller, params.id as string, body);
+				const detail = await loadOrientation(locals.db, caller.principal, created.id);
+				return json(toApiOrientation(detail as OrientationDetail), { status: 201 });
 			})
 	}),
 

@@ -47,10 +47,27 @@ export function toApiOrientation(detail: OrientationDetail) {
 		note: detail.note,
 		created_at: detail.createdAt.toISOString(),
 		status_changed_at: detail.statusChangedAt.toISOString(),
+		previous: detail.previous?.id ?? null,
+		next: detail.next?.id ?? null,
+		complexity: { computed: detail.computedLevel, level: detail.level },
+		request: {
+			commune: detail.commune,
+			age: detail.age,
+			age_band: detail.ageBand,
+			apa: detail.apa,
+			handicap: detail.handicap,
+			problems: detail.problems,
+			criteria: detail.criteria,
+			request_type: detail.requestType,
+			note: detail.note
+		},
 		history: detail.history.map((h) => ({
 			status: h.status,
+			reason_code: h.reasonCode,
 			reason: h.reason,
-			at: h.at.toISOString()
+			at: h.at.toISOString(),
+			by_structure: h.byStructure,
+			admission: h.admission
 		}))
 	};
 }

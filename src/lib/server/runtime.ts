@@ -1,6 +1,7 @@
 import { openDatabase, type Database } from './db/client';
 import { readConfig } from './config';
 import { purge } from './services/privacy';
+import { runReferralJobs } from './services/referrals';
 import { initializeInstance, type FirstAdmin } from './services/setup';
 
 let database: Promise<Database> | undefined;
@@ -104,4 +105,19 @@ export function startHousekeeping(): void {
 	}, 3_600_000);
 	first.unref();
 	housekeeping = first;
+	// The referral loop's reminders, expiries and pending mail (contract §7): checked every hour,
+	// a minute after start too, so a server restarted every night still sends what is due. Each
+	// message has its key, so the checks send it once however often they run.
+	const referrals = async () => {
+		try {
+			const { db } = await getDatabase();
+			const r = await runReferralJobs(db);
+			if (r.reminders + r.finalReminders + r.expired + r.mail.sent + r.mail.failed > 0)
+				console.log(`[bon-tiers] Circuit d’orientation : ${JSON.stringify(r)}`);
+		} catch (error) {
+			console.error('[bon-tiers] Circuit d’orientation : tâche en échec', error);
+		}
+	};
+	setTimeout(() => void referrals(), 60_000).unref();
+	setInterval(() => void referrals(), 3_600_000).unref();
 }

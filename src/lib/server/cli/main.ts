@@ -29,6 +29,7 @@ import { audit } from '$lib/server/services/audit';
 import { ServiceError, issuesMessage } from '$lib/server/services/errors';
 import { purge } from '$lib/server/services/privacy';
 import { createUser } from '$lib/server/services/users';
+import { runReferralJobs } from '$lib/server/services/referrals';
 
 /** A mistake in the command line itself: the usage is printed after it. */
 class UsageError extends Error {}
@@ -46,10 +47,14 @@ const USAGE = `Usage : npm run cli -- <commande>
   import communes FICHIER.geojson[.gz]            ajoute ou remplace des limites de communes
   export structures --territory ID [--format json|csv|geojson] [--output FICHIER]
                                                   exporte les structures d’un territoire
-  user create --email E --role R [--territory ID]… [--password P]
-                                                  crée un compte (sans --password : mot de passe à usage unique affiché)
-  token create --role R --name N [--territory ID]…
-                                                  crée un jeton d’API (affiché seul sur la dernière ligne)
+  user create --email E --role R [--territory ID]… [--password P] [--structure ID]…
+                                                  crée un compte (sans --password : mot de passe à usage unique affiché),
+                                                  membre des structures données (il répond à leurs orientations)
+  token create --role R --name N [--territory ID]… [--structure ID]
+                                                  crée un jeton d’API (affiché seul sur la dernière ligne) ;
+                                                  avec --structure, le jeton répond pour cette structure
+  referrals run [--now INSTANT]                   relances, expirations et courriels en attente du circuit
+                                                  d’orientation (la tâche quotidienne du serveur)
   purge                                           purge (sessions expirées, données au-delà de la durée de conservation)
 
 Rôles : partner, agent, pilot, admin. Sans --territory : tous les territoires de l’instance.
@@ -103,6 +108,8 @@ export async function main(argv: string[]): Promise<number> {
 			email: { type: 'string' },
 			role: { type: 'string' },
 			password: { type: 'string' },
+			structure: { type: 'string', multiple: true },
+			now: { type: 'string' },
 			mode: { type: 'string' },
 			format: { type: 'string' },
 			output: { type: 'string' },
@@ -226,7 +233,8 @@ export async function main(argv: string[]): Promise<number> {
 					email,
 					role,
 					territories: values.territory ?? [],
-					password: values.password
+					password: values.password,
+					structures: values.structure ?? []
 				});
 				log(
 					`Compte ${user.email} créé (${user.role}${user.territories.length > 0 ? `, ${user.territories.join(', ')}` : ', tous les territoires'}).`
@@ -243,14 +251,32 @@ export async function main(argv: string[]): Promise<number> {
 			const role = required(values.role, '--role');
 			const name = required(values.name, '--name');
 			return withDatabase(async ({ db }) => {
+				if ((values.structure?.length ?? 0) > 1)
+					throw new UsageError('un jeton répond pour une structure au plus (--structure ID)');
 				const { token, summary } = await createApiToken(db, CLI, {
 					name,
 					role,
-					territories: values.territory ?? []
+					territories: values.territory ?? [],
+					...(values.structure?.[0] ? { structure: values.structure[0] } : {})
 				});
 				log(`Jeton « ${summary.name} » créé (${summary.role}). Il ne sera plus affiché :`);
 				console.log(token);
 				return 0;
+			});
+		}
+
+		case 'referrals run': {
+			const now = values.now === undefined ? new Date() : new Date(values.now);
+			if (Number.isNaN(now.getTime()))
+				throw new UsageError(
+					`--now : instant ISO 8601 attendu (2026-12-01T08:00:00Z), reçu ${values.now}`
+				);
+			return withDatabase(async ({ db }) => {
+				const r = await runReferralJobs(db, now);
+				log(
+					`Circuit d’orientation : ${r.reminders} relance(s), ${r.finalReminders} dernière(s) relance(s), ${r.expired} orientation(s) expirée(s) ; courriels : ${r.mail.sent} envoyé(s), ${r.mail.logged} écrit(s) dans le journal, ${r.mail.failed} en échec.`
+				);
+				return r.mail.failed > 0 ? 1 : 0;
 			});
 		}
 

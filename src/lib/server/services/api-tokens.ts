@@ -9,6 +9,7 @@ import { TokenCreateSchema } from '$lib/schemas/account';
 import { issuesOf } from '$lib/schemas/zod';
 import { audit } from './audit';
 import { checkGrant, requireRole, withinScope } from './grants';
+import { structureGrant } from './structure-grants';
 import { AccountError } from './users';
 
 /** Prefix so a leaked token is recognisable (secret scanners, logs). */
@@ -38,7 +39,15 @@ export async function createApiToken(
 	requireRole(caller, 'admin');
 	const parsed = TokenCreateSchema.safeParse(input);
 	if (!parsed.success) throw new AccountError(issuesOf(parsed.error));
-	const { name, role, territories: ids } = parsed.data;
+	const { name, role, structure } = parsed.data;
+	let ids = parsed.data.territories;
+	if (structure !== undefined) {
+		// A structure's token reads what its structure's members read: given no territory, it is
+		// scoped to its structure's (not every territory, as a token given none is).
+		const grant = await structureGrant(db, caller, [structure], 'structure');
+		if (grant.issues.length > 0) throw new AccountError(grant.issues);
+		if (ids.length === 0) ids = grant.territories;
+	}
 	await checkGrant(db, caller, role, ids, (kind, issues) => new AccountError(issues, kind));
 	const token = PREFIX + randomSecret(32);
 	const id = randomUUID();
@@ -48,6 +57,7 @@ export async function createApiToken(
 			name,
 			tokenHash: sha256(token),
 			role,
+			structureId: structure ?? null,
 			createdBy: caller.principal.type === 'system' ? null : caller.principal.id
 		});
 		if (ids.length > 0) {
@@ -61,7 +71,11 @@ export async function createApiToken(
 			outcome: 'success',
 			target: { type: 'token', id },
 			ip: caller.ip,
-			details: { role, territories: [...ids].sort().join(',') || null }
+			details: {
+				role,
+				territories: [...ids].sort().join(',') || null,
+				...(structure ? { structure } : {})
+			}
 		});
 	});
 	const [summary] = await tokenSummaries(db, eq(apiTokens.id, id));

@@ -43,3 +43,12 @@ export function territoryNotFound(territoryId: string): ServiceError {
 		{ path: 'territory', message: `territoire introuvable : ${territoryId}` }
 	]);
 }
+
+/** PostgreSQL's unique_violation (23505), whichever driver reports it and however wrapped. */
+export function isUniqueViolation(error: unknown): boolean {
+	for (let e = error, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
+		if ((e as { code?: unknown }).code === '23505') return true;
+		e = (e as { cause?: unknown }).cause;
+	}
+	return false;
+}

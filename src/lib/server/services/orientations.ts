@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
+import { hasRole } from '$lib/domain/roles';
 import { queryRows, type Db } from '$lib/server/db/client';
 import {
 	idempotencyKeys,
@@ -8,7 +9,7 @@ import {
 	structures,
 	territories
 } from '$lib/server/db/schema';
-import type { Principal } from '$lib/server/auth/principal';
+import { answersFor, type Principal } from '$lib/server/auth/principal';
 import {
 	assessComplexity,
 	type ComplexityAssessment,
@@ -17,6 +18,7 @@ import {
 import {
 	recommend,
 	type CandidateStructure,
+	type RecommendationRequest,
 	type RecommendationResult
 } from '$lib/domain/recommendation';
 import {
@@ -27,21 +29,24 @@ import {
 } from '$lib/domain/taxonomy';
 import { placeLabel } from '$lib/geo/places';
 import {
-	NEXT_STATUSES,
 	ORIENTATION_STATUSES,
-	OVERDUE_AFTER_DAYS,
+	DEFAULT_REMINDER_DAYS,
 	OrientationCreateSchema,
 	RecommendationRequestSchema,
 	REFERENCE_PATTERN,
 	REQUEST_TYPE_CODES,
 	STATUS_LABELS,
-	StatusChangeSchema,
+	reasonLabel,
 	type OrientationCreateData,
 	type OrientationStatus,
 	type RecommendationRequestData
 } from '$lib/schemas/orientation';
 import { issuesOf, type Issue } from '$lib/schemas/zod';
+import { deliverPending } from '$lib/server/mail/outbox';
 import { audit } from './audit';
+import { isUniqueViolation } from './errors';
+import { caseloadSql } from './caseload';
+import { queueNewOrientation } from './referral-mail';
 import { getPlaceCatalog, getPlaces, resolvePoint } from './places';
 import { pointCoverage } from './polygon-coverage';
 import { activeRules } from './rules';
@@ -50,7 +55,7 @@ import { REMIT_COLUMNS, remitOf, type RemitRow } from './structures';
 /** A request that cannot be answered: 422 (invalid) or 404 (unknown, or outside the scope). */
 export class OrientationError extends Error {
 	constructor(
-		readonly status: 404 | 422,
+		readonly status: 403 | 404 | 422,
 		message: string,
 		readonly issues: Issue[] = []
 	) {
@@ -123,7 +128,7 @@ export async function loadCandidates(
 		}
 	>(
 		db,
-		sql`select ${REMIT_COLUMNS}, s.caseload_max, s.caseload_current, s.updated_at,
+		sql`select ${REMIT_COLUMNS}, s.caseload_max, ${caseloadSql('s')} as caseload_current, s.updated_at,
 				(select sc.partial from structure_communes sc
 					where sc.structure_id = s.id and sc.commune_code = ${place}) as partial
 			from structures s
@@ -234,7 +239,8 @@ export async function answerRequest(
 	db: Db,
 	caller: Caller,
 	request: RecommendationRequestData,
-	today = new Date()
+	today = new Date(),
+	leftOut: RecommendationRequest['leftOut'] = []
 ): Promise<RecommendationAnswer> {
 	let placeCode = request.commune;
 	if (!placeCode && request.location) {
@@ -291,7 +297,8 @@ export async function answerRequest(
 			requestType: request.request_type,
 			level,
 			placeLabel: placeLabel(place),
-			caseManagementOverride: request.case_management_reason !== undefined
+			caseManagementOverride: request.case_management_reason !== undefined,
+			leftOut
 		},
 		candidates,
 		today,
@@ -368,6 +375,50 @@ export interface CreateOrientationOptions {
 	 * principal returns the first answer instead of a second record.
 	 */
 	idempotencyKey?: string;
+	/**
+	 * The refused or expired orientation this one re-orients (its id or reference, contract §7):
+	 * its structure is left out of the recommendations and named among the exclusions, and the two
+	 * records are linked both ways.
+	 */
+	previous?: string;
+}
+
+/** What a re-orientation keeps of the orientation it follows. */
+interface PreviousOrientation {
+	id: string;
+	leftOut: NonNullable<RecommendationRequest['leftOut']>;
+}
+
+/**
+ * The orientation a new one re-orients, checked: visible to the caller, refused or expired, and
+ * not re-oriented yet (one re-orientation each: the unique index on `previous_id` decides a race).
+ */
+export async function previousOrientation(
+	db: Db,
+	caller: Caller,
+	idOrReference: string
+): Promise<PreviousOrientation> {
+	const o = await loadOrientation(db, caller.principal, idOrReference);
+	if (!o) throw new OrientationError(404, `Orientation introuvable : ${idOrReference}`);
+	const issue = (message: string) => validationError([{ path: 'previous', message }]);
+	if (o.status !== 'refused' && o.status !== 'expired') {
+		throw issue(
+			`l’orientation ${o.reference} est « ${STATUS_LABELS[o.status]} » : seule une orientation refusée ou expirée se réoriente`
+		);
+	}
+	if (o.next)
+		throw issue(`l’orientation ${o.reference} a déjà été réorientée : ${o.next.reference}`);
+	const answer = [...o.history].reverse().find((h) => h.status === o.status);
+	const why =
+		o.status === 'expired'
+			? `A laissé expirer l’orientation ${o.reference} sans réponse`
+			: `A refusé l’orientation ${o.reference}${
+					answer?.reasonCode ? ` : ${reasonLabel('refused', answer.reasonCode)}` : ''
+				}`;
+	return {
+		id: o.id,
+		leftOut: o.structure ? [{ structureId: o.structure.id, reason: why }] : []
+	};
 }
 
 /** Visible ASCII, as a header value and an opaque id (a UUID, a counter, a hash) are. */
@@ -485,7 +536,10 @@ export async function createOrientation(
 		const first = await replay(db, caller, key);
 		if (first) return first;
 	}
-	const answer = await answerRequest(db, caller, data, today);
+	const previous = options.previous
+		? await previousOrientation(db, caller, options.previous)
+		: null;
+	const answer = await answerRequest(db, caller, data, today, previous?.leftOut ?? []);
 	const issues: Issue[] = [];
 	if (data.level !== null && data.level !== answer.complexity.computed && !data.level_reason) {
 		issues.push({
@@ -512,6 +566,7 @@ export async function createOrientation(
 
 	const id = randomUUID();
 	const status: OrientationStatus = data.structure ? 'sent' : 'closed';
+	const mails: number[] = [];
 	try {
 		// The reference is drawn by the database within this transaction (schema: `reference`).
 		const reference = await db.transaction(async (tx) => {
@@ -536,6 +591,7 @@ export async function createOrientation(
 					structureId: data.structure,
 					orphan: answer.result.orphan,
 					status,
+					previousId: previous?.id ?? null,
 					note: data.note ?? null,
 					source: data.source ?? null,
 					createdByType: caller.principal.type,
@@ -566,6 +622,8 @@ export async function createOrientation(
 				reason: data.structure ? null : ORPHAN_REASON,
 				actorId: caller.principal.id
 			});
+			const mail = data.structure ? await queueNewOrientation(tx, id) : null;
+			if (mail !== null) mails.push(mail);
 			await audit(tx, {
 				actor: caller.principal,
 				action: 'orientation.create',
@@ -577,18 +635,42 @@ export async function createOrientation(
 					reference: drawn,
 					orphan: answer.result.orphan,
 					level: answer.complexity.level,
-					structure: data.structure
+					structure: data.structure,
+					previous: previous?.id ?? null
 				}
 			});
 			return drawn;
 		});
+		// After the commit: a mail is sent only for an orientation that exists. A failure leaves it
+		// in the outbox, for the daily job to retry.
+		if (mails.length > 0) await deliverPending(db, { ids: mails });
 		return { id, reference, answer, replayed: false };
 	} catch (error) {
+		if (previous && isUniqueViolation(error)) {
+			throw validationError([
+				{ path: 'previous', message: 'cette orientation vient d’être réorientée par ailleurs' }
+			]);
+		}
 		if (!(error instanceof KeyTaken) || !key) throw error;
 		const first = await replay(db, caller, key);
 		if (first) return first;
 		throw error;
 	}
+}
+
+export interface OrientationEvent {
+	status: OrientationStatus;
+	reasonCode: string | null;
+	reason: string | null;
+	at: Date;
+	/** The structure answered itself (a member or its token); false: the orienting side wrote it. */
+	byStructure: boolean;
+	admission: {
+		trois_champs: boolean;
+		aides_insuffisantes: boolean;
+		sans_coordinateur: boolean;
+		from_request: boolean;
+	} | null;
 }
 
 export interface OrientationDetail {
@@ -598,6 +680,7 @@ export interface OrientationDetail {
 	territoryId: string | null;
 	commune: string;
 	communeName: string | null;
+	/** Null for a reader who sees only the structure's side (its members: the age band only). */
 	age: number | null;
 	ageBand: number | null;
 	apa: boolean | null;
@@ -611,26 +694,51 @@ export interface OrientationDetail {
 	caseManagementReason: string | null;
 	consent: boolean;
 	structure: { id: string; name: string; kind: string } | null;
+	/** Whether the structure has members, who then answer themselves (contract §7). */
+	structureHasMembers: boolean;
+	/** Whether the reader answers for the orientation's structure (a member, its token). */
+	answersForStructure: boolean;
 	orphan: boolean;
 	status: OrientationStatus;
 	note: string | null;
 	createdAt: Date;
 	statusChangedAt: Date;
 	mine: boolean;
-	/** Sent and still unanswered after OVERDUE_AFTER_DAYS days. */
+	/** Sent and still unanswered after the territory's reminder delay. */
 	overdue: boolean;
-	history: { status: OrientationStatus; reason: string | null; at: Date }[];
+	/** The orientation this one re-orients, and the one that re-oriented it (contract §7). */
+	previous: { id: string; reference: string } | null;
+	next: { id: string; reference: string } | null;
+	history: OrientationEvent[];
 }
 
-function visible(principal: Principal): SQL | undefined {
+/**
+ * The orientations a principal may open: those of its territories for an agent and above, and
+ * those sent to the structures it answers for (contract §7: a structure's member or token is a
+ * `partner` who may read that structure's orientations, nothing more).
+ */
+export function visible(principal: Principal): SQL | undefined {
 	const scope = principal.territories;
-	if (!scope) return undefined;
-	return scope.length > 0 ? inArray(orientations.territoryId, [...scope]) : sql`false`;
+	const members = principal.structures ?? [];
+	const ofStructures = members.length > 0 ? inArray(orientations.structureId, [...members]) : null;
+	const byRole = !hasRole(principal.role, 'agent')
+		? null
+		: scope === null
+			? undefined
+			: scope.length > 0
+				? inArray(orientations.territoryId, [...scope])
+				: null;
+	if (byRole === undefined) return undefined;
+	if (byRole && ofStructures) return or(byRole, ofStructures);
+	return byRole ?? ofStructures ?? sql`false`;
 }
 
-/** The instant before which a `sent` orientation is overdue. */
-function overdueCutoff(now: Date): Date {
-	return new Date(now.getTime() - OVERDUE_AFTER_DAYS * 86_400_000);
+/**
+ * Whether a `sent` orientation is overdue: unanswered after its territory's reminder delay
+ * (contract §7, 10 days by default), the instant `now` given.
+ */
+export function overdueSql(now: Date): SQL {
+	return sql`(${orientations.status} = 'sent' and ${orientations.statusChangedAt} < ${now.toISOString()}::timestamptz - make_interval(days => coalesce((select t.reminder_days from territories t where t.id = ${orientations.territoryId}), ${DEFAULT_REMINDER_DAYS})))`;
 }
 
 /** An orientation named by its id or by its reference (`OR-2026-00042`, any case). */
@@ -640,7 +748,11 @@ function named(idOrReference: string): SQL {
 		: eq(orientations.id, idOrReference);
 }
 
-async function loadOrientation(
+/**
+ * One orientation as the principal may see it, or null (unknown, or not visible: the same).
+ * A reader who sees it only as the structure's member gets the age band, not the age.
+ */
+export async function loadOrientation(
 	db: Db,
 	principal: Principal,
 	idOrReference: string,
@@ -649,7 +761,22 @@ async function loadOrientation(
 	const scope = visible(principal);
 	const which = named(idOrReference);
 	const [row] = await db
-		.select({ o: orientations, structureName: structures.name, structureKind: structures.kind })
+		.select({
+			o: orientations,
+			structureName: structures.name,
+			structureKind: structures.kind,
+			overdue: sql<boolean>`${overdueSql(now)}`,
+			hasMembers: sql<boolean>`exists (select 1 from structure_members m where m.structure_id = ${orientations.structureId})`,
+			previousReference: sql<
+				string | null
+			>`(select p.reference from orientations p where p.id = ${orientations.previousId})`,
+			nextId: sql<
+				string | null
+			>`(select n.id from orientations n where n.previous_id = ${orientations.id})`,
+			nextReference: sql<
+				string | null
+			>`(select n.reference from orientations n where n.previous_id = ${orientations.id})`
+		})
 		.from(orientations)
 		.leftJoin(structures, eq(structures.id, orientations.structureId))
 		.where(scope ? and(which, scope) : which);
@@ -662,13 +789,20 @@ async function loadOrientation(
 		.orderBy(asc(orientationEvents.at), asc(orientationEvents.id));
 	const [place] = await getPlaces(db, [o.commune]);
 	const status = o.status as OrientationStatus;
+	const member = !!o.structureId && answersFor(principal, o.structureId);
+	// An agent of the territory sees the record whole; a member of the structure, what the
+	// inbox shows (contract §7: the request as the agent saw it, nothing that identifies).
+	const agentView =
+		hasRole(principal.role, 'agent') &&
+		(principal.territories === null ||
+			(o.territoryId !== null && principal.territories.includes(o.territoryId)));
 	return {
 		id: o.id,
 		reference: o.reference,
 		territoryId: o.territoryId,
 		commune: o.commune,
 		communeName: place?.name ?? null,
-		age: o.age,
+		age: agentView ? o.age : null,
 		ageBand: o.ageBand,
 		apa: o.apa,
 		handicap: o.handicap,
@@ -684,17 +818,27 @@ async function loadOrientation(
 			o.structureId && row.structureName
 				? { id: o.structureId, name: row.structureName, kind: row.structureKind ?? 'autre' }
 				: null,
+		structureHasMembers: row.hasMembers,
+		answersForStructure: member,
 		orphan: o.orphan,
 		status,
 		note: o.note,
 		createdAt: o.createdAt,
 		statusChangedAt: o.statusChangedAt,
 		mine: o.createdBy === principal.id,
-		overdue: status === 'sent' && o.statusChangedAt < overdueCutoff(now),
+		overdue: row.overdue,
+		previous:
+			o.previousId && row.previousReference
+				? { id: o.previousId, reference: row.previousReference }
+				: null,
+		next: row.nextId && row.nextReference ? { id: row.nextId, reference: row.nextReference } : null,
 		history: events.map((e) => ({
 			status: e.status as OrientationStatus,
+			reasonCode: e.reasonCode,
 			reason: e.reason,
-			at: e.at
+			at: e.at,
+			byStructure: e.byStructure,
+			admission: e.admission ?? null
 		}))
 	};
 }
@@ -776,105 +920,43 @@ export async function getOrientationRequest(
 	};
 }
 
-/** « l’orientation OR-2026-00042 est clôturée : … », for a change its status does not allow. */
-function transitionMessage(reference: string, from: OrientationStatus, to: OrientationStatus) {
-	const now = `l’orientation ${reference} est « ${STATUS_LABELS[from]} »`;
-	if (from === to) return `${now} : elle l’est déjà`;
-	if (NEXT_STATUSES[from].length === 0) return `${now} : son statut ne change plus`;
-	const allowed = NEXT_STATUSES[from].map((s) => `« ${STATUS_LABELS[s]} »`).join(' ou ');
-	return `${now} : elle ne peut pas devenir « ${STATUS_LABELS[to]} » (seulement ${allowed})`;
-}
-
 /**
- * Moves an orientation (named by its id or reference) along sent → accepted / refused (with
- * reason) → closed. Audited in the same transaction.
+ * A status filter of the list: a status, `open` (sent, waiting list or accepted) or `overdue`
+ * (sent, unanswered after the territory's reminder delay).
  */
-export async function changeStatus(
-	db: Db,
-	caller: Caller,
-	idOrReference: string,
-	input: unknown
-): Promise<OrientationDetail> {
-	const parsed = StatusChangeSchema.safeParse(input);
-	if (!parsed.success) throw validationError(issuesOf(parsed.error, UNKNOWN_FIELD));
-	const current = await loadOrientation(db, caller.principal, idOrReference);
-	if (!current) {
-		// Logged like a refused read: probing ids outside one's territories leaves a trace.
-		await audit(db, {
-			actor: caller.principal,
-			action: 'orientation.status',
-			outcome: 'denied',
-			target: { type: 'orientation', id: idOrReference },
-			ip: caller.ip,
-			details: { to: parsed.data.status }
-		});
-		throw new OrientationError(404, `Orientation introuvable : ${idOrReference}`);
-	}
-	const next = parsed.data.status;
-	if (!NEXT_STATUSES[current.status].includes(next)) {
-		throw validationError([
-			{ path: 'status', message: transitionMessage(current.reference, current.status, next) }
-		]);
-	}
-	// The change applies only to the status it was checked against: of two answers crossing (the
-	// structure accepts while the agent closes), the second finds the status moved and is told
-	// so, instead of writing a transition NEXT_STATUSES does not allow.
-	const applied = await db.transaction(async (tx) => {
-		const moved = await tx
-			.update(orientations)
-			.set({ status: next, statusChangedAt: new Date() })
-			.where(and(eq(orientations.id, current.id), eq(orientations.status, current.status)))
-			.returning({ id: orientations.id });
-		if (moved.length === 0) return false;
-		await tx.insert(orientationEvents).values({
-			orientationId: current.id,
-			status: next,
-			reason: parsed.data.reason ?? null,
-			actorId: caller.principal.id
-		});
-		await audit(tx, {
-			actor: caller.principal,
-			action: 'orientation.status',
-			outcome: 'success',
-			target: { type: 'orientation', id: current.id },
-			territoryId: current.territoryId,
-			ip: caller.ip,
-			details: { reference: current.reference, from: current.status, to: next }
-		});
-		return true;
-	});
-	if (!applied) {
-		const now = await loadOrientation(db, caller.principal, current.id);
-		const from = now?.status ?? current.status;
-		throw validationError([
-			{ path: 'status', message: transitionMessage(current.reference, from, next) }
-		]);
-	}
-	return (await loadOrientation(db, caller.principal, current.id)) as OrientationDetail;
-}
-
-/** A status filter of the list: a status, `open` (sent or accepted) or `overdue` (see OVERDUE_AFTER_DAYS). */
 export type StatusFilter = OrientationStatus | 'open' | 'overdue';
+
+/** The statuses still in progress: the agent follows them, the structure works on them. */
+export const OPEN_STATUSES: readonly OrientationStatus[] = ['sent', 'waitlisted', 'accepted'];
 
 export interface OrientationFilters {
 	status?: StatusFilter;
 	mine?: boolean;
 	orphan?: boolean;
 	territory?: string;
+	/** A structure's orientations: its inbox (contract §7). */
+	structure?: string;
+	/** What changed since this instant (created, or its status changed): for a system that polls. */
+	since?: Date;
 	/** Dominant problem. */
 	problem?: ProblemCode;
 	level?: LevelCode;
 	limit?: number;
 	offset?: number;
+	/**
+	 * `agent` (default): refused and expired first (each waits for a re-orientation), then the
+	 * overdue, then the others, newest first. `inbox`: the overdue first (the longest waiting
+	 * first), then the newest.
+	 */
+	order?: 'agent' | 'inbox';
 }
 
 /** How many orientations each status filter would list (the other filters applied). */
 export type StatusCounts = Record<OrientationStatus | 'overdue' | 'all', number>;
 
 /**
- * The caller's orientations, every status by default: the refused ones first (most recent refusal
- * first: each waits for a re-orientation), then the overdue ones (the longest waiting first), then
- * the others, newest first. `counts` gives, for the same filters, the number of each status.
+ * The orientations the caller may see, every status by default, in the order `filters.order`
+ * says. `counts` gives, for the same filters, the number of each status.
  */
 export async function listOrientations(
 	db: Db,
@@ -882,19 +964,21 @@ export async function listOrientations(
 	filters: OrientationFilters,
 	now = new Date()
 ) {
-	const cutoff = overdueCutoff(now);
-	const isOverdue = sql`(${orientations.status} = 'sent' and ${orientations.statusChangedAt} < ${cutoff.toISOString()}::timestamptz)`;
+	const isOverdue = overdueSql(now);
 	const where: SQL[] = [];
 	const scope = visible(caller.principal);
 	if (scope) where.push(scope);
 	if (filters.mine) where.push(eq(orientations.createdBy, caller.principal.id));
 	if (filters.orphan !== undefined) where.push(eq(orientations.orphan, filters.orphan));
 	if (filters.territory) where.push(eq(orientations.territoryId, filters.territory));
+	if (filters.structure) where.push(eq(orientations.structureId, filters.structure));
+	if (filters.since)
+		where.push(sql`${orientations.statusChangedAt} >= ${filters.since.toISOString()}::timestamptz`);
 	if (filters.problem) where.push(sql`${orientations.problems}[1] = ${filters.problem}`);
 	if (filters.level) where.push(eq(orientations.level, filters.level));
 	const others = where.length > 0 ? and(...where) : undefined;
 	const byStatus = [...where];
-	if (filters.status === 'open') byStatus.push(inArray(orientations.status, ['sent', 'accepted']));
+	if (filters.status === 'open') byStatus.push(inArray(orientations.status, [...OPEN_STATUSES]));
 	else if (filters.status === 'overdue') byStatus.push(isOverdue);
 	else if (filters.status) byStatus.push(eq(orientations.status, filters.status));
 	const condition = byStatus.length > 0 ? and(...byStatus) : undefined;
@@ -928,34 +1012,50 @@ export async function listOrientations(
 		filters.status === undefined
 			? counts.all
 			: filters.status === 'open'
-				? counts.sent + counts.accepted
+				? OPEN_STATUSES.reduce((n, st) => n + counts[st], 0)
 				: counts[filters.status];
 
+	const waiting = sql`${orientations.status} in ('refused', 'expired')`;
+	const order =
+		filters.order === 'inbox'
+			? [
+					sql`case when ${isOverdue} then 0 else 1 end`,
+					sql`case when ${isOverdue} then ${orientations.statusChangedAt} end asc nulls last`,
+					sql`${orientations.createdAt} desc`,
+					sql`${orientations.reference} desc`
+				]
+			: [
+					sql`case when ${waiting} and not exists (select 1 from orientations n where n.previous_id = ${orientations.id}) then 0 when ${isOverdue} then 1 else 2 end`,
+					sql`case when ${waiting} then ${orientations.statusChangedAt} end desc nulls last`,
+					sql`case when ${isOverdue} then ${orientations.statusChangedAt} end asc nulls last`,
+					sql`${orientations.createdAt} desc`,
+					sql`${orientations.reference} desc`
+				];
 	const rows = await db
 		.select({
 			id: orientations.id,
 			reference: orientations.reference,
 			commune: orientations.commune,
+			ageBand: orientations.ageBand,
 			problems: orientations.problems,
 			level: orientations.level,
 			status: orientations.status,
 			overdue: sql<boolean>`${isOverdue}`,
 			orphan: orientations.orphan,
+			structureId: orientations.structureId,
 			structureName: structures.name,
 			createdAt: orientations.createdAt,
 			statusChangedAt: orientations.statusChangedAt,
-			territoryId: orientations.territoryId
+			territoryId: orientations.territoryId,
+			reasonCode: sql<
+				string | null
+			>`(select e.reason_code from orientation_events e where e.orientation_id = ${orientations.id} order by e.at desc, e.id desc limit 1)`,
+			reoriented: sql<boolean>`exists (select 1 from orientations n where n.previous_id = ${orientations.id})`
 		})
 		.from(orientations)
 		.leftJoin(structures, eq(structures.id, orientations.structureId))
 		.where(condition)
-		.orderBy(
-			sql`case when ${orientations.status} = 'refused' then 0 when ${isOverdue} then 1 else 2 end`,
-			sql`case when ${orientations.status} = 'refused' then ${orientations.statusChangedAt} end desc nulls last`,
-			sql`case when ${isOverdue} then ${orientations.statusChangedAt} end asc nulls last`,
-			sql`${orientations.createdAt} desc`,
-			sql`${orientations.reference} desc`
-		)
+		.orderBy(...order)
 		.limit(filters.limit ?? 50)
 		.offset(filters.offset ?? 0);
 	await audit(db, {
@@ -963,7 +1063,11 @@ export async function listOrientations(
 		action: 'orientation.list',
 		outcome: 'success',
 		ip: caller.ip,
-		details: { count: rows.length, status: filters.status ?? null }
+		details: {
+			count: rows.length,
+			status: filters.status ?? null,
+			...(filters.structure ? { structure: filters.structure } : {})
+		}
 	});
 	return { total, counts, rows };
 }

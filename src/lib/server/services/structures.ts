@@ -10,6 +10,7 @@ import {
 	type ProblemCode
 } from '$lib/domain/taxonomy';
 import { STRUCTURE_FIELDS, type StructureImport } from '$lib/schemas/structure';
+import { caseloadOf } from './caseload';
 import { getPlaceCatalog, getPlaces, type PlaceSummary } from './places';
 
 /*
@@ -203,7 +204,12 @@ export interface StructureDetail extends StructureListItem {
 	places: PlaceSummary[];
 	mode: string | null;
 	caseloadMax: number | null;
+	/** Counted from its accepted orientations when it has members (contract §7), else typed. */
 	caseloadCurrent: number | null;
+	/** Whether `caseloadCurrent` is counted (the structure has members). */
+	caseloadCounted: boolean;
+	/** Its orientations on the waiting list. */
+	waitlist: number;
 	email: string | null;
 	website: string | null;
 	hours: string | null;
@@ -229,6 +235,7 @@ export async function getStructure(
 		.select({ code: structureCommunes.communeCode })
 		.from(structureCommunes)
 		.where(eq(structureCommunes.structureId, id));
+	const load = await caseloadOf(db, id);
 	return {
 		...(s as unknown as StructureListItem),
 		territoryName: row.territoryName,
@@ -241,7 +248,9 @@ export async function getStructure(
 		),
 		mode: s.mode,
 		caseloadMax: s.caseloadMax,
-		caseloadCurrent: s.caseloadCurrent,
+		caseloadCurrent: load.current,
+		caseloadCounted: load.counted,
+		waitlist: load.waitlist,
 		email: s.email,
 		website: s.website,
 		hours: s.hours,

@@ -13,8 +13,9 @@ import { hasRole, isRole, ROLE_CODES, type Role } from '$lib/domain/roles';
 import { UserCreateSchema, UserUpdateSchema } from '$lib/schemas/account';
 import { issuesOf, type Issue } from '$lib/schemas/zod';
 import { audit } from './audit';
-import { ServiceError, issuesMessage, type ServiceErrorKind } from './errors';
+import { ServiceError, isUniqueViolation, issuesMessage, type ServiceErrorKind } from './errors';
 import { checkGrant, requireRole, withinScope } from './grants';
+import { structureGrant } from './structure-grants';
 import { listTerritories, type TerritorySummary } from './territories';
 
 /**
@@ -51,15 +52,6 @@ export interface UserSummary {
 	mustChangePassword: boolean;
 }
 
-/** PostgreSQL's unique_violation (23505), whichever driver reports it and however wrapped. */
-function isUniqueViolation(error: unknown): boolean {
-	for (let e = error, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
-		if ((e as { code?: unknown }).code === '23505') return true;
-		e = (e as { cause?: unknown }).cause;
-	}
-	return false;
-}
-
 /**
  * Creates a local account, on behalf of an administrator (or the command line). Without a
  * password, a one-time password is generated, returned once, and must be changed at first sign-in.
@@ -74,8 +66,16 @@ export async function createUser(
 	requireRole(caller, 'admin');
 	const parsed = UserCreateSchema.safeParse(input);
 	if (!parsed.success) throw new AccountError(issuesOf(parsed.error));
-	const { email, role, territories: territoryIds, password } = parsed.data;
+	const {
+		email,
+		role,
+		territories: territoryIds,
+		password,
+		structures: structureIds
+	} = parsed.data;
 	await checkGrant(db, caller, role, territoryIds, accountError);
+	const memberOf = await structureGrant(db, caller, structureIds);
+	if (memberOf.issues.length > 0) throw new AccountError(memberOf.issues);
 	if (password !== undefined) {
 		const problems = passwordProblems(password, { email });
 		if (problems.length > 0) {
@@ -110,13 +110,26 @@ export async function createUser(
 					.insert(userTerritories)
 					.values(territoryIds.map((territoryId) => ({ userId: id, territoryId })));
 			}
+			if (structureIds.length > 0) {
+				await tx.insert(structureMembers).values(
+					[...new Set(structureIds)].map((structureId) => ({
+						structureId,
+						userId: id,
+						createdBy: caller.principal.type === 'system' ? null : caller.principal.id
+					}))
+				);
+			}
 			await audit(tx as unknown as Db, {
 				actor: caller.principal,
 				action: 'admin.user_create',
 				outcome: 'success',
 				target: { type: 'user', id },
 				ip: caller.ip,
-				details: { role, territories: [...territoryIds].sort().join(',') || null }
+				details: {
+					role,
+					territories: [...territoryIds].sort().join(',') || null,
+					...(structureIds.length > 0 ? { structures: [...structureIds].sort().join(',') } : {})
+				}
 			});
 		});
 	} catch (error) {
