@@ -14,13 +14,17 @@ import { territoryGrid } from '$lib/server/services/coverage';
 import { ServiceError } from '$lib/server/services/errors';
 import { territoryMap } from '$lib/server/services/map';
 import {
+	answerTimes,
 	capacity,
+	expiredOrientations,
 	flows,
 	markVerified,
 	orphanSituations,
 	overlaps,
+	refusalReasons,
 	staleStructures,
 	updateCaseload,
+	waitingLists,
 	type Period
 } from '$lib/server/services/pilotage';
 import {
@@ -60,6 +64,10 @@ function services(
 		overlaps: () => overlaps(t.db, caller, territory, PERIOD),
 		flows: () => flows(t.db, caller, territory, PERIOD),
 		capacity: () => capacity(t.db, caller, territory),
+		refusalReasons: () => refusalReasons(t.db, caller, territory, PERIOD),
+		answerTimes: () => answerTimes(t.db, caller, territory, PERIOD),
+		expiredOrientations: () => expiredOrientations(t.db, caller, territory, PERIOD),
+		waitingLists: () => waitingLists(t.db, caller, territory),
 		staleStructures: () => staleStructures(t.db, caller, territory),
 		listRules: () => listRules(t.db, caller, territory),
 		ruleHistory: () => ruleHistory(t.db, caller, territory),
@@ -170,6 +178,10 @@ describe.each(DATABASES)('the pilot’s pages keep to the caller’s territories
 		for (const name of [
 			'orphanSituations',
 			'capacity',
+			'refusalReasons',
+			'answerTimes',
+			'expiredOrientations',
+			'waitingLists',
 			'listRules',
 			'addRule',
 			'markVerified',

@@ -1,10 +1,12 @@
 import { and, eq, isNotNull, sql } from 'drizzle-orm';
 import { queryRows, type Db } from '$lib/server/db/client';
-import { caseloadHistory, structures } from '$lib/server/db/schema';
+import { caseloadHistory, structures, territories } from '$lib/server/db/schema';
 import type { Caller } from '$lib/server/auth/principal';
 import { overlapPairs, suppressed, SMALL_COUNT, type OverlapPair } from '$lib/domain/overlaps';
 import type { LevelCode, ProblemCode } from '$lib/domain/taxonomy';
+import { REFUSAL_REASON_CODES } from '$lib/schemas/orientation';
 import { audit } from './audit';
+import { caseloadSql } from './caseload';
 import { PAGE_LIMIT, cappedRows, clampLimit, type Capped } from './bounds';
 import { territoryCoverage, territoryStructures } from './coverage';
 import { requireTerritory } from './scope';
@@ -280,6 +282,343 @@ export async function flows(
 	};
 }
 
+/*
+ * The structures' answers (contract §7): what the structures said — refusal reasons, time to
+ * answer, expiries, waiting lists — read from the orientations' events rather than guessed from
+ * the orientations' current status. An answer counts in the period by the time it was given (an
+ * orientation sent in December and refused in January is January's refusal).
+ */
+
+/** The answers a structure gives to a sent orientation (contract §7); `closed` ends, not answers. */
+const ANSWERS = sql.raw(`('accepted', 'refused', 'waitlisted')`);
+
+/** Events of the period, on the aliased events table `e` joined to its orientation `o`. */
+const eventsOf = (territoryId: string, period: Period) =>
+	// An event follows its orientation's creation: `o.created_at < to` lets the territory's
+	// (territory, created_at) index narrow the orientations before their events are read.
+	sql`o.territory_id = ${territoryId} and o.created_at < ${period.to.toISOString()}::timestamptz
+		and e.at >= ${period.from.toISOString()}::timestamptz and e.at < ${period.to.toISOString()}::timestamptz`;
+
+/**
+ * A count under SMALL_COUNT is suppressed, but none is none: 0 stays 0 (« aucun refus » points at
+ * nobody, and a pilot needs to tell « never » from « a few »).
+ */
+export function masked(count: number): number | null {
+	return count === 0 ? 0 : suppressed(count);
+}
+
+/** Hours rounded to the tenth, or null (below SMALL_COUNT delays a figure would describe individual orientations). */
+const hoursOf = (value: number | string | null, count: number) =>
+	count >= SMALL_COUNT && value !== null ? Math.round(Number(value) * 10) / 10 : null;
+
+/** A share of a count that left the server, else null (it would give the suppressed count back). */
+const shareOf = (count: number, of: number) =>
+	masked(count) !== null && of > 0 ? count / of : null;
+
+export interface RefusalLine {
+	structure_id: string;
+	name: string;
+	/** The refusal reason code (contract §7); null for a refusal recorded before they were coded. */
+	reason_code: string | null;
+	count: number | null;
+	/** Orientations the structure answered in the period (accepted, refused or waitlisted). */
+	answered: number | null;
+	/** count / answered; null when the count is suppressed. */
+	share: number | null;
+}
+
+/**
+ * The period's refusals by structure and reason (`reason_code`), largest first — at most `limit`
+ * lines, with `more` —, each with the share of the orientations that structure answered in the
+ * period; and the territory's totals by reason: every reason of the vocabulary (0 when never
+ * given), then any other code found.
+ */
+export async function refusalReasons(
+	db: Db,
+	caller: Caller,
+	territoryId: string,
+	period: Period,
+	options: ListOptions = {}
+) {
+	await requireTerritory(db, caller, territoryId, 'pilot');
+	const limit = clampLimit(options.limit, PAGE_LIMIT);
+	const answers = sql`select o.structure_id, e.orientation_id, e.status, e.reason_code
+		from orientation_events e join orientations o on o.id = e.orientation_id
+		where ${eventsOf(territoryId, period)} and o.structure_id is not null and e.status in ${ANSWERS}`;
+	const lines = cappedRows(
+		await queryRows<{
+			structure_id: string;
+			name: string;
+			reason_code: string | null;
+			count: number;
+			answered: number;
+			total: number;
+		}>(
+			db,
+			sql`with answers as (${answers}), answered as (
+					select structure_id, count(distinct orientation_id)::int as answered from answers group by 1
+				)
+				select r.structure_id, s.name, r.reason_code, count(distinct r.orientation_id)::int as count,
+					a.answered, (count(*) over ())::int as total
+				from answers r
+				join answered a on a.structure_id = r.structure_id
+				join structures s on s.id = r.structure_id
+				where r.status = 'refused'
+				group by r.structure_id, s.name, r.reason_code, a.answered
+				order by count desc, s.name, r.structure_id, r.reason_code nulls last
+				limit ${limit}`
+		),
+		limit
+	);
+	const [all] = await queryRows<{ answered: number; refused: number }>(
+		db,
+		sql`with answers as (${answers})
+			select count(distinct orientation_id)::int as answered,
+				count(distinct orientation_id) filter (where status = 'refused')::int as refused
+			from answers`
+	);
+	const byReason = await queryRows<{ reason_code: string | null; count: number }>(
+		db,
+		// Reason codes are checked on entry (StatusChangeSchema): a handful of lines at most.
+		sql`with answers as (${answers})
+			select reason_code, count(distinct orientation_id)::int as count from answers
+			where status = 'refused' group by 1 order by count desc, 1 nulls last limit ${PAGE_LIMIT}`
+	);
+	const answered = all?.answered ?? 0;
+	const counted = new Map(byReason.map((r) => [r.reason_code, r.count]));
+	const vocabulary: (string | null)[] = [...REFUSAL_REASON_CODES];
+	const totals = [
+		...vocabulary,
+		...byReason.map((r) => r.reason_code).filter((c) => !vocabulary.includes(c))
+	]
+		.map((reason_code) => ({ reason_code, raw: counted.get(reason_code) ?? 0 }))
+		// Largest first; the reasons never given keep the vocabulary's order (a stable sort).
+		.sort((a, b) => b.raw - a.raw)
+		.map(({ reason_code, raw }) => ({
+			reason_code,
+			count: masked(raw),
+			share: shareOf(raw, answered)
+		}));
+	return {
+		items: lines.items.map((r): RefusalLine => ({
+			structure_id: r.structure_id,
+			name: r.name,
+			reason_code: r.reason_code,
+			count: masked(r.count),
+			answered: masked(r.answered),
+			share: shareOf(r.count, r.answered)
+		})),
+		totals,
+		/** Orientations of the territory answered, and refused, in the period. */
+		answered: masked(answered),
+		refused: masked(all?.refused ?? 0),
+		/** Lines of `items` beyond the cap. */
+		more: lines.more
+	};
+}
+
+export interface AnswerTimes {
+	/** Answers (the first of each orientation) given in the period. */
+	answered: number | null;
+	/** Median and 90th percentile of the time from `sent` to the first answer, in hours. */
+	medianHours: number | null;
+	p90Hours: number | null;
+	/** Of those answers, given by the structure itself (a member, its token)… */
+	byStructure: number | null;
+	/** …and recorded by the orienting agent (a structure without members, contract §7). */
+	byAgent: number | null;
+}
+
+/**
+ * How long structures take to answer: from an orientation's `sent` event to its first answer
+ * (accepted, refused or waitlisted), for the first answers given in the period — median and 90th
+ * percentile in hours, overall and by structure (most answers first, at most `limit`, with
+ * `more`), and who gave them. Delays are shown from SMALL_COUNT answers on.
+ */
+export async function answerTimes(
+	db: Db,
+	caller: Caller,
+	territoryId: string,
+	period: Period,
+	options: ListOptions = {}
+) {
+	await requireTerritory(db, caller, territoryId, 'pilot');
+	const limit = clampLimit(options.limit, PAGE_LIMIT);
+	const from = period.from.toISOString();
+	const to = period.to.toISOString();
+	// Each orientation's `sent` and first answer, read in one pass over its events; who answered is
+	// the first answer's (array_agg ordered, then its first element: both databases have it).
+	const first = sql`with firsts as (
+			select o.id, o.structure_id,
+				min(e.at) filter (where e.status = 'sent') as sent_at,
+				min(e.at) filter (where e.status in ${ANSWERS}) as answered_at,
+				(array_agg(e.by_structure order by e.at, e.id) filter (where e.status in ${ANSWERS}))[1] as by_structure
+			from orientations o join orientation_events e on e.orientation_id = o.id
+			where o.territory_id = ${territoryId} and o.created_at < ${to}::timestamptz
+				and o.structure_id is not null and (e.status = 'sent' or e.status in ${ANSWERS})
+			group by o.id, o.structure_id
+		), answers as (
+			select structure_id, by_structure,
+				extract(epoch from (answered_at - sent_at))::float8 / 3600 as hours
+			from firsts
+			where sent_at is not null and answered_at >= ${from}::timestamptz and answered_at < ${to}::timestamptz
+		)`;
+	// On `answers a`, qualified: structures has columns of the same names (its opening `hours`).
+	const figures = sql`count(*)::int as answered,
+		percentile_cont(0.5) within group (order by a.hours) as median,
+		percentile_cont(0.9) within group (order by a.hours) as p90,
+		count(*) filter (where a.by_structure)::int as by_structure,
+		count(*) filter (where not a.by_structure)::int as by_agent`;
+	type Figures = {
+		answered: number;
+		median: number | string | null;
+		p90: number | string | null;
+		by_structure: number;
+		by_agent: number;
+	};
+	const shown = (r: Figures): AnswerTimes => ({
+		answered: masked(r.answered),
+		medianHours: hoursOf(r.median, r.answered),
+		p90Hours: hoursOf(r.p90, r.answered),
+		byStructure: masked(r.by_structure),
+		byAgent: masked(r.by_agent)
+	});
+	const [overall] = await queryRows<Figures>(db, sql`${first} select ${figures} from answers a`);
+	const lines = cappedRows(
+		await queryRows<Figures & { structure_id: string; name: string; total: number }>(
+			db,
+			sql`${first} select a.structure_id, s.name, ${figures}, (count(*) over ())::int as total
+				from answers a join structures s on s.id = a.structure_id
+				group by a.structure_id, s.name order by answered desc, s.name, a.structure_id
+				limit ${limit}`
+		),
+		limit
+	);
+	return {
+		overall: shown(
+			overall ?? { answered: 0, median: null, p90: null, by_structure: 0, by_agent: 0 }
+		),
+		items: lines.items.map((r) => ({ structure_id: r.structure_id, name: r.name, ...shown(r) })),
+		/** Structures beyond the cap. */
+		more: lines.more
+	};
+}
+
+/**
+ * Orientations that expired in the period (no answer within the territory's delay, contract §7),
+ * by structure, most first — at most `limit`, with `more` —, and how many of them were re-oriented.
+ */
+export async function expiredOrientations(
+	db: Db,
+	caller: Caller,
+	territoryId: string,
+	period: Period,
+	options: ListOptions = {}
+) {
+	await requireTerritory(db, caller, territoryId, 'pilot');
+	const limit = clampLimit(options.limit, PAGE_LIMIT);
+	const rows = await queryRows<{
+		structure_id: string;
+		name: string;
+		count: number;
+		reoriented: number;
+		total: number;
+		expired: number;
+	}>(
+		db,
+		sql`with expired as (
+				select distinct o.id, o.structure_id,
+					exists (select 1 from orientations n where n.previous_id = o.id) as reoriented
+				from orientation_events e join orientations o on o.id = e.orientation_id
+				where ${eventsOf(territoryId, period)} and o.structure_id is not null and e.status = 'expired'
+			)
+			select x.structure_id, s.name, count(*)::int as count,
+				count(*) filter (where x.reoriented)::int as reoriented,
+				(count(*) over ())::int as total, (sum(count(*)) over ())::int as expired
+			from expired x join structures s on s.id = x.structure_id
+			group by x.structure_id, s.name order by count desc, s.name, x.structure_id
+			limit ${limit}`
+	);
+	const total = rows[0]?.expired ?? 0;
+	const lines = cappedRows(
+		rows.map(({ expired: _expired, ...r }) => r),
+		limit
+	);
+	// The territory's delay, for the page to say what « expired » meant here.
+	const [delay] = await db
+		.select({ expiryDays: territories.expiryDays })
+		.from(territories)
+		.where(eq(territories.id, territoryId));
+	return {
+		expiryDays: delay?.expiryDays ?? null,
+		items: lines.items.map((r) => ({
+			structure_id: r.structure_id,
+			name: r.name,
+			count: masked(r.count),
+			reoriented: masked(r.reoriented)
+		})),
+		total: masked(total),
+		/** Structures beyond the cap. */
+		more: lines.more
+	};
+}
+
+/**
+ * The waiting lists now (contract §7: `waitlisted`, accepted but waiting for a place): for each
+ * structure with orientations of the territory waiting, how many and the longest wait in whole
+ * days (since the orientation was waitlisted) — most waiting first, at most `limit`, with `more`.
+ * The longest wait is shown from SMALL_COUNT orientations on: below, it would describe one.
+ */
+export async function waitingLists(
+	db: Db,
+	caller: Caller,
+	territoryId: string,
+	options: ListOptions = {}
+) {
+	await requireTerritory(db, caller, territoryId, 'pilot');
+	const limit = clampLimit(options.limit, PAGE_LIMIT);
+	const rows = await queryRows<{
+		structure_id: string;
+		name: string;
+		count: number;
+		oldest_days: number;
+		total: number;
+		waiting: number;
+	}>(
+		db,
+		// The wait starts at the last `waitlisted` event (status_changed_at says the same unless the
+		// row was touched since, e.g. by an import of an older history).
+		sql`with waiting as (
+				select o.structure_id, coalesce((select max(e.at) from orientation_events e
+					where e.orientation_id = o.id and e.status = 'waitlisted'), o.status_changed_at) as since
+				from orientations o
+				where o.territory_id = ${territoryId} and o.status = 'waitlisted' and o.structure_id is not null
+			)
+			select w.structure_id, s.name, count(*)::int as count,
+				floor(extract(epoch from (now() - min(w.since))) / 86400)::int as oldest_days,
+				(count(*) over ())::int as total, (sum(count(*)) over ())::int as waiting
+			from waiting w join structures s on s.id = w.structure_id
+			group by w.structure_id, s.name order by count desc, oldest_days desc, s.name, w.structure_id
+			limit ${limit}`
+	);
+	const total = rows[0]?.waiting ?? 0;
+	const lines = cappedRows(
+		rows.map(({ waiting: _waiting, ...r }) => r),
+		limit
+	);
+	return {
+		items: lines.items.map((r) => ({
+			structure_id: r.structure_id,
+			name: r.name,
+			count: masked(r.count),
+			oldestDays: r.count >= SMALL_COUNT ? Math.max(0, r.oldest_days) : null
+		})),
+		total: masked(total),
+		/** Structures beyond the cap. */
+		more: lines.more
+	};
+}
+
 /** Past figures shown beside a service's caseload (the page shows the last 6). */
 export const CASELOAD_HISTORY = 12;
 
@@ -317,13 +656,14 @@ export async function capacity(
 			total: number;
 		}>(
 			db,
-			sql`select s.id, s.name, s.kind, s.caseload_current as current, s.caseload_max as max,
+			// A structure with members: its caseload counted from its orientations (contract §7).
+			sql`select s.id, s.name, s.kind, ${caseloadSql('s')} as current, s.caseload_max as max,
 					(count(*) over ())::int as total
 				from structures s
 				where s.caseload_max is not null and exists (select 1 from structure_communes sc
 					join territory_communes tc on tc.commune_code = sc.commune_code
 					where sc.structure_id = s.id and tc.territory_id = ${territoryId})
-				order by (s.caseload_current::float / nullif(s.caseload_max, 0)) desc nulls last, s.name, s.id
+				order by (${caseloadSql('s')}::float / nullif(s.caseload_max, 0)) desc nulls last, s.name, s.id
 				limit ${limit}`
 		),
 		limit

@@ -2,13 +2,17 @@ import { fail, redirect } from '@sveltejs/kit';
 import { requestCaller } from '$lib/server/auth/principal';
 import { orErrorPage, serviceFail } from '$lib/server/forms';
 import {
+	answerTimes,
 	capacity,
+	expiredOrientations,
 	flows,
 	markVerified,
 	orphanSituations,
 	overlaps,
+	refusalReasons,
 	staleStructures,
-	updateCaseload
+	updateCaseload,
+	waitingLists
 } from '$lib/server/services/pilotage';
 import {
 	addRule,
@@ -28,7 +32,20 @@ export const load: PageServerLoad = (event) =>
 		const caller = requestCaller(event);
 		const territory = await openTerritory(locals.db, caller, params.id, 'pilot');
 		const { period, du, au, invalid } = readPeriod(url.searchParams);
-		const [orphans, pairs, flow, caseloads, stale, rules, history, structures] = await Promise.all([
+		const [
+			orphans,
+			pairs,
+			flow,
+			caseloads,
+			stale,
+			rules,
+			history,
+			structures,
+			refusals,
+			delays,
+			expired,
+			waiting
+		] = await Promise.all([
 			orphanSituations(locals.db, caller, params.id, period),
 			overlaps(locals.db, caller, params.id, period),
 			flows(locals.db, caller, params.id, period),
@@ -36,7 +53,11 @@ export const load: PageServerLoad = (event) =>
 			staleStructures(locals.db, caller, params.id),
 			listRules(locals.db, caller, params.id),
 			ruleHistory(locals.db, caller, params.id),
-			ruleStructures(locals.db, caller, params.id)
+			ruleStructures(locals.db, caller, params.id),
+			refusalReasons(locals.db, caller, params.id, period),
+			answerTimes(locals.db, caller, params.id, period),
+			expiredOrientations(locals.db, caller, params.id, period),
+			waitingLists(locals.db, caller, params.id)
 		]);
 		return {
 			territory: { id: territory.id, name: territory.name, places: territory.places },
@@ -57,7 +78,8 @@ export const load: PageServerLoad = (event) =>
 			},
 			rules,
 			history,
-			structures
+			structures,
+			answers: { refusals, delays, expired, waiting }
 		};
 	});
 

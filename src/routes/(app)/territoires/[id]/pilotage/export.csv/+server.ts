@@ -4,12 +4,17 @@ import { requestCaller } from '$lib/server/auth/principal';
 import { peopleCsv } from '$lib/server/csv';
 import { orErrorPage } from '$lib/server/forms';
 import { EXPORT_LIMIT } from '$lib/server/services/bounds';
+import { reasonLabel } from '$lib/schemas/orientation';
 import {
+	answerTimes,
 	capacity,
+	expiredOrientations,
 	flows,
 	orphanSituations,
 	overlaps,
-	staleStructures
+	refusalReasons,
+	staleStructures,
+	waitingLists
 } from '$lib/server/services/pilotage';
 import { readPeriod } from '../period';
 import type { RequestHandler } from './$types';
@@ -123,8 +128,56 @@ async function exportTable({
 			]);
 			break;
 		}
+		case 'refus': {
+			const r = await refusalReasons(locals.db, caller, params.id, period, all);
+			header = ['structure', 'motif_code', 'motif', 'refus', 'part_des_reponses'];
+			rows = r.items.map((x) => [
+				x.name,
+				x.reason_code ?? '',
+				reasonLabel('refused', x.reason_code) ?? 'sans motif codé',
+				shown(x.count),
+				x.share ?? ''
+			]);
+			break;
+		}
+		case 'delais': {
+			const d = await answerTimes(locals.db, caller, params.id, period, all);
+			header = [
+				'structure',
+				'reponses',
+				'delai_median_heures',
+				'delai_90e_centile_heures',
+				'par_la_structure',
+				'relevees_par_l_agent'
+			];
+			// The territory's line first, as the page's total.
+			rows = [{ name: 'Tout le territoire', ...d.overall }, ...d.items].map((x) => [
+				x.name,
+				shown(x.answered),
+				x.medianHours ?? '',
+				x.p90Hours ?? '',
+				shown(x.byStructure),
+				shown(x.byAgent)
+			]);
+			break;
+		}
+		case 'expirees': {
+			const x = await expiredOrientations(locals.db, caller, params.id, period, all);
+			header = ['structure', 'expirees', 'reorientees'];
+			rows = x.items.map((r) => [r.name, shown(r.count), shown(r.reoriented)]);
+			break;
+		}
+		case 'attente': {
+			const w = await waitingLists(locals.db, caller, params.id, all);
+			header = ['structure', 'en_attente', 'plus_longue_attente_jours'];
+			rows = w.items.map((r) => [r.name, shown(r.count), r.oldestDays ?? '']);
+			break;
+		}
 		default:
-			error(400, 'tableau : orphelines, trous, chevauchements, flux, capacite ou fraicheur');
+			error(
+				400,
+				'tableau : orphelines, trous, chevauchements, flux, capacite, fraicheur, refus, delais, expirees ou attente'
+			);
 	}
 	return new Response(peopleCsv(rows, header), {
 		headers: {
