@@ -81,7 +81,9 @@ describe.each(DATABASES)('accounts: privacy on %s', (kind) => {
 			sessions: 2,
 			throttle: 1,
 			orientations: 0,
-			idempotencyKeys: 0
+			idempotencyKeys: 0,
+			mails: 0,
+			invitations: 0
 		});
 		expect(await sessionHashesOf(t.db, user.id)).toEqual([live.tokenHash]);
 		expect(await sessionHashesOf(t.db, user.id)).not.toContain(expired.tokenHash);
@@ -169,5 +171,30 @@ describe.each(DATABASES)('accounts: privacy on %s', (kind) => {
 		]);
 		const { rows: logged } = await listAudit(t.db, { action: 'privacy.purge' });
 		expect(logged[0]?.details).toMatchObject({ orientations: 1, idempotency_keys: 1 });
+	});
+
+	it('purge forgets delivered mail after 90 days and spent or expired invitations', async () => {
+		const user = await insertUser(t.db, { email: uniqueEmail('membre') });
+		await t.db
+			.execute(sql`insert into notifications (key, kind, recipients, subject, body, sent_at, created_at)
+			values ('a', 'invitation', array['old@example.fr'], 's', 'b', now() - interval '91 days', now() - interval '91 days'),
+				('b', 'invitation', array['new@example.fr'], 's', 'b', now() - interval '89 days', now() - interval '89 days'),
+				('c', 'invitation', array['pending@example.fr'], 's', 'b', null, now() - interval '2 days')`);
+		await t.db.execute(sql`insert into invitations (token_hash, user_id, expires_at, used_at)
+			values ('used', ${user.id}, now() + interval '1 day', now()),
+				('expired', ${user.id}, now() - interval '1 minute', null),
+				('live', ${user.id}, now() + interval '6 days', null)`);
+		const result = await purge(t.db);
+		expect(result).toMatchObject({ mails: 1, invitations: 2 });
+		const left = await queryRows<{ key: string }>(
+			t.db,
+			sql`select key from notifications order by key`
+		);
+		expect(left.map((r) => r.key)).toEqual(['b', 'c']);
+		const links = await queryRows<{ token_hash: string }>(
+			t.db,
+			sql`select token_hash from invitations`
+		);
+		expect(links.map((r) => r.token_hash)).toEqual(['live']);
 	});
 });

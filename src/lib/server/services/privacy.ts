@@ -1,6 +1,12 @@
-import { eq, lt, sql } from 'drizzle-orm';
+import { and, eq, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
 import { queryRows, type Db } from '$lib/server/db/client';
-import { idempotencyKeys, loginThrottle, settings } from '$lib/server/db/schema';
+import {
+	idempotencyKeys,
+	invitations,
+	loginThrottle,
+	notifications,
+	settings
+} from '$lib/server/db/schema';
 import { audit } from './audit';
 import { ORPHAN_REASON } from './orientations';
 import { purgeExpiredSessions } from './sessions';
@@ -34,7 +40,16 @@ export interface PurgeResult {
 	orientations: number;
 	/** Idempotency keys past IDEMPOTENCY_KEY_HOURS. */
 	idempotencyKeys: number;
+	/** Referral mails delivered more than MAIL_KEEP_DAYS ago, and spent or expired invitations. */
+	mails: number;
+	invitations: number;
 }
+
+/**
+ * How long a delivered mail stays in the outbox: enough to answer « did they get it? », no
+ * longer — its rows hold staff addresses. A pending one stays until delivered or given up.
+ */
+export const MAIL_KEEP_DAYS = 90;
 
 /**
  * How long a `POST /orientations` retry with the same `Idempotency-Key` returns the first answer:
@@ -107,6 +122,26 @@ export async function purge(db: Db): Promise<PurgeResult> {
 				.returning({ key: loginThrottle.key })
 		).length;
 		const keys = await purgeIdempotencyKeys(tx);
+		const mails = (
+			await tx
+				.delete(notifications)
+				.where(
+					or(
+						lt(notifications.sentAt, sql`now() - make_interval(days => ${MAIL_KEEP_DAYS})`),
+						and(
+							isNull(notifications.sentAt),
+							lt(notifications.createdAt, sql`now() - make_interval(days => ${MAIL_KEEP_DAYS})`)
+						)
+					)
+				)
+				.returning({ id: notifications.id })
+		).length;
+		const spent = (
+			await tx
+				.delete(invitations)
+				.where(or(isNotNull(invitations.usedAt), lt(invitations.expiresAt, sql`now()`)))
+				.returning({ tokenHash: invitations.tokenHash })
+		).length;
 		const anonymised = await anonymiseOrientations(tx, retentionMonths);
 		await audit(tx, {
 			actor: { type: 'system' },
@@ -117,7 +152,9 @@ export async function purge(db: Db): Promise<PurgeResult> {
 				sessions,
 				throttle,
 				orientations: anonymised,
-				idempotency_keys: keys
+				idempotency_keys: keys,
+				mails,
+				invitations: spent
 			}
 		});
 		return {
@@ -125,7 +162,9 @@ export async function purge(db: Db): Promise<PurgeResult> {
 			sessions,
 			throttle,
 			orientations: anonymised,
-			idempotencyKeys: keys
+			idempotencyKeys: keys,
+			mails,
+			invitations: spent
 		};
 	});
 }
