@@ -23,6 +23,8 @@ export const ROUTE_ACCESS: Record<string, RouteRule> = {
 	'/(public)/accessibilite': { default: 'public' },
 	'/(public)/mentions-legales': { default: 'public' },
 	'/(public)/donnees-personnelles': { default: 'public' },
+	// A one-time link (contract §7): whoever holds it sets the account's password.
+	'/(public)/invitation/[jeton]': { default: 'public', 'action:default': 'public' },
 	'/(app)/deconnexion': { default: 'partner', POST: 'partner' },
 	'/(app)/compte': {
 		default: 'partner',
@@ -31,7 +33,20 @@ export const ROUTE_ACCESS: Record<string, RouteRule> = {
 	},
 	'/(app)/annuaire': { default: 'partner' },
 	'/(app)/lieux': { default: 'partner' },
-	'/(app)/structures/[id]': { default: 'partner' },
+	'/(app)/structures/[id]': {
+		default: 'partner',
+		'action:inviter': 'pilot',
+		'action:retirer': 'pilot'
+	},
+	// A structure's inbox (contract §7): its members are partners; the service checks that the
+	// caller is one of them, or an agent of the structure's territory, and who may answer.
+	'/(app)/structures/[id]/demandes': {
+		default: 'partner',
+		'action:accepter': 'partner',
+		'action:refuser': 'partner',
+		'action:attente': 'partner',
+		'action:cloturer': 'partner'
+	},
 	'/(app)/territoires': { default: 'partner' },
 	'/(app)/territoires/[id]': { default: 'partner' },
 	'/(app)/territoires/[id]/axes': { default: 'partner' },
@@ -49,7 +64,16 @@ export const ROUTE_ACCESS: Record<string, RouteRule> = {
 	'/(app)/territoires/[id]/carte/zone.json': { default: 'partner' },
 	'/(app)/orienter': { default: 'agent', 'action:evaluer': 'agent', 'action:enregistrer': 'agent' },
 	'/(app)/orientations': { default: 'agent' },
-	'/(app)/orientations/[id]': { default: 'agent', 'action:statut': 'agent' },
+	'/(app)/orientations/[id]': {
+		default: 'agent',
+		'action:statut': 'agent',
+		'action:accepter': 'agent',
+		'action:refuser': 'agent',
+		'action:attente': 'agent',
+		'action:cloturer': 'agent',
+		'action:reorienter': 'agent'
+	},
+	'/(app)/orientations/[id]/fiche': { default: 'agent' },
 	'/(admin)/admin': { default: 'admin' },
 	'/(admin)/admin/utilisateurs': {
 		default: 'admin',

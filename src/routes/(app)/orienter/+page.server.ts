@@ -9,6 +9,7 @@ import {
 	createOrientation,
 	getOrientationRequest,
 	parseRecommendationRequest,
+	previousOrientation,
 	toApiAnswer
 } from '$lib/server/services/orientations';
 import { listTerritories } from '$lib/server/services/territories';
@@ -41,7 +42,8 @@ export const load: PageServerLoad = async ({ locals, url, getClientAddress }) =>
 		consent: false,
 		structure: '',
 		note: '',
-		source: ''
+		source: '',
+		previous: stored.id
 	};
 	return {
 		territories,
@@ -49,6 +51,7 @@ export const load: PageServerLoad = async ({ locals, url, getClientAddress }) =>
 		previous: {
 			id: stored.id,
 			reference: stored.reference,
+			status: stored.status,
 			structureId: stored.structure?.id ?? null,
 			structureName: stored.structure?.name ?? null
 		}
@@ -95,7 +98,9 @@ function readForm(form: FormData) {
 		consent: form.get('consent') === 'on',
 		structure: text('structure'),
 		note: text('note'),
-		source: text('source')
+		source: text('source'),
+		/** The refused or expired orientation this one re-orients (`?depuis=`), as a hidden field. */
+		previous: text('previous')
 	};
 }
 
@@ -188,7 +193,8 @@ function caller(locals: App.Locals, ip: string) {
 async function answerBeside(
 	locals: App.Locals,
 	ip: string,
-	body: RecommendationRequestInput
+	body: RecommendationRequestInput,
+	previous: string
 ): Promise<AnswerView | null> {
 	const { case_management_reason: _reason, ...withoutReason } = body;
 	for (const request of [body, withoutReason]) {
@@ -196,7 +202,9 @@ async function answerBeside(
 			const answer = await answerRequest(
 				locals.db,
 				caller(locals, ip),
-				parseRecommendationRequest(request)
+				parseRecommendationRequest(request),
+				new Date(),
+				await leftOutOf(locals, ip, previous)
 			);
 			return { ...toApiAnswer(answer), placeName: answer.place.name };
 		} catch {
@@ -207,6 +215,15 @@ async function answerBeside(
 }
 
 type AnswerView = ReturnType<typeof toApiAnswer> & { placeName: string };
+
+/**
+ * A re-orientation's live answer leaves out the structure that refused, as the record will
+ * (createOrientation's `previous`): the agent is never offered a choice the save would refuse.
+ */
+async function leftOutOf(locals: App.Locals, ip: string, previous: string) {
+	if (!previous) return [];
+	return (await previousOrientation(locals.db, caller(locals, ip), previous)).leftOut;
+}
 
 export const actions: Actions = {
 	evaluer: async ({ request, locals, getClientAddress }) => {
@@ -221,7 +238,9 @@ export const actions: Actions = {
 			const answer = await answerRequest(
 				locals.db,
 				caller(locals, getClientAddress()),
-				parseRecommendationRequest(body)
+				parseRecommendationRequest(body),
+				new Date(),
+				await leftOutOf(locals, getClientAddress(), values.previous)
 			);
 			return {
 				values,
@@ -236,7 +255,7 @@ export const actions: Actions = {
 					issues:
 						error.issues.length > 0 ? error.issues : [{ path: 'place', message: error.message }],
 					candidates: [],
-					answer: await answerBeside(locals, getClientAddress(), body)
+					answer: await answerBeside(locals, getClientAddress(), body, values.previous)
 				});
 			}
 			throw error;
@@ -252,13 +271,19 @@ export const actions: Actions = {
 		if (issues.length > 0) return fail(400, { values, issues, candidates, answer: null });
 		let id: string;
 		try {
-			({ id } = await createOrientation(locals.db, caller(locals, getClientAddress()), {
-				...body,
-				structure: values.structure || null,
-				...(values.levelReason ? { level_reason: values.levelReason } : {}),
-				...(values.note ? { note: values.note } : {}),
-				...(values.source ? { source: values.source } : {})
-			}));
+			({ id } = await createOrientation(
+				locals.db,
+				caller(locals, getClientAddress()),
+				{
+					...body,
+					structure: values.structure || null,
+					...(values.levelReason ? { level_reason: values.levelReason } : {}),
+					...(values.note ? { note: values.note } : {}),
+					...(values.source ? { source: values.source } : {})
+				},
+				new Date(),
+				values.previous ? { previous: values.previous } : {}
+			));
 		} catch (error) {
 			if (error instanceof OrientationError) {
 				// Show the answer again so the agent can fix the choice without retyping.
@@ -267,7 +292,7 @@ export const actions: Actions = {
 					issues:
 						error.issues.length > 0 ? error.issues : [{ path: 'place', message: error.message }],
 					candidates: [],
-					answer: await answerBeside(locals, getClientAddress(), body)
+					answer: await answerBeside(locals, getClientAddress(), body, values.previous)
 				});
 			}
 			throw error;

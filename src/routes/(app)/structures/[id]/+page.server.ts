@@ -1,12 +1,78 @@
-import { error } from '@sveltejs/kit';
-import { scopeOf } from '$lib/server/auth/principal';
+import { error, redirect } from '@sveltejs/kit';
+import { hasRole } from '$lib/domain/roles';
+import { answersFor, requestCaller, scopeOf } from '$lib/server/auth/principal';
+import { serviceFail } from '$lib/server/forms';
+import { mailEnabled } from '$lib/server/mail/transport';
+import { caseloadOf } from '$lib/server/services/caseload';
+import { ServiceError } from '$lib/server/services/errors';
 import { structureArea } from '$lib/server/services/map';
+import { inboxOf, inviteMember, listMembers, removeMember } from '$lib/server/services/members';
 import { getStructure } from '$lib/server/services/structures';
-import type { PageServerLoad } from './$types';
+import type { Actions, PageServerLoad } from './$types';
 
-export const load: PageServerLoad = async ({ params, locals }) => {
+export const load: PageServerLoad = async (event) => {
+	const { params, locals, url } = event;
 	const structure = await getStructure(locals.db, params.id, scopeOf(locals.principal));
 	if (!structure) error(404, `Structure introuvable : ${params.id}`);
-	// The small map: its area, simplified, loaded with the page (a few places, or one polygon).
-	return { structure, area: await structureArea(locals.db, structure.id) };
+	const caller = requestCaller(event);
+	// The inbox opens to the structure's members and the agents of its territory (the service
+	// decides). Asked only of those who may be let in: for any other partner it would log a refusal
+	// at every visit of the directory's pages.
+	let inbox = null;
+	if (hasRole(caller.principal.role, 'agent') || answersFor(caller.principal, structure.id)) {
+		try {
+			inbox = await inboxOf(locals.db, caller, structure.id);
+		} catch (e) {
+			if (!(e instanceof ServiceError)) throw e;
+		}
+	}
+	const members = inbox?.canManageMembers
+		? await listMembers(locals.db, caller, structure.id)
+		: null;
+	const removing = url.searchParams.get('retirer');
+	return {
+		structure,
+		// The small map: its area, simplified, loaded with the page (a few places, or one polygon).
+		area: await structureArea(locals.db, structure.id),
+		caseload: await caseloadOf(locals.db, structure.id),
+		inbox: inbox
+			? {
+					answers: inbox.answers,
+					hasMembers: inbox.hasMembers,
+					canManageMembers: inbox.canManageMembers
+				}
+			: null,
+		members,
+		removing: members?.find((m) => m.userId === removing) ?? null,
+		mailEnabled: members ? mailEnabled() : null
+	};
+};
+
+export const actions: Actions = {
+	/**
+	 * Answered on the page rather than by a 303: a one-time password is shown once, here, and must
+	 * never travel in a URL (browser history, proxy logs).
+	 */
+	inviter: async (event) => {
+		const form = await event.request.formData();
+		const email = String(form.get('email') ?? '').trim();
+		try {
+			const invited = await inviteMember(event.locals.db, requestCaller(event), event.params.id, {
+				email
+			});
+			return { invited: { email, ...invited } };
+		} catch (e) {
+			return serviceFail(e, { action: 'inviter', email });
+		}
+	},
+	retirer: async (event) => {
+		const form = await event.request.formData();
+		const user = String(form.get('user') ?? '');
+		try {
+			await removeMember(event.locals.db, requestCaller(event), event.params.id, user);
+		} catch (e) {
+			return serviceFail(e, { action: 'retirer', user });
+		}
+		redirect(303, `/structures/${encodeURIComponent(event.params.id)}?retire=1#membres`);
+	}
 };
