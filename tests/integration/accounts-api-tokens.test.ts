@@ -74,7 +74,9 @@ describe.each(DATABASES)('accounts: API tokens on %s', (kind) => {
 			id: summary.id,
 			label: 'Tableau de bord',
 			role: 'partner',
-			territories: ['marseille-4-12']
+			territories: ['marseille-4-12'],
+			// Not a structure's token: it answers for no structure (contract §7).
+			structures: []
 		});
 		const used = (await listApiTokens(t.db, SYSTEM)).find((s) => s.id === summary.id)?.lastUsedAt;
 		expect(used).toBeInstanceOf(Date);

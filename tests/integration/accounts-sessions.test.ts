@@ -75,6 +75,8 @@ describe.each(DATABASES)('accounts: sign-in and sessions on %s', (kind) => {
 				label: user.email,
 				role: 'pilot',
 				territories: ['marseille-4-12'],
+				// A member of no structure (contract §7).
+				structures: [],
 				mustChangePassword: false
 			});
 			expect(first.expiresAt.getTime()).toBeGreaterThan(Date.now());

@@ -356,7 +356,7 @@ describe.each(DATABASES)('on %s', (kind) => {
 			);
 		});
 
-		it('orienting: recommendations, an orientation (idempotent), read, its status changed', async () => {
+		it('orienting: recommendations, an orientation (idempotent), read, its status changed, listed, re-oriented', async () => {
 			const request = {
 				commune: '13204',
 				age: 82,
@@ -414,7 +414,17 @@ describe.each(DATABASES)('on %s', (kind) => {
 			});
 			expect(accepted.status, accepted.text).toBe(200);
 			expectDescribed(status, accepted);
-			expect((accepted.body as { history: unknown[] }).history).toHaveLength(2);
+			// The demo's structures have no members: the agent records their answer, marked so.
+			expect((accepted.body as { history: unknown[] }).history).toEqual([
+				expect.objectContaining({ status: 'sent', reason_code: null, by_structure: false }),
+				expect.objectContaining({
+					status: 'accepted',
+					reason_code: null,
+					by_structure: false,
+					admission: null
+				})
+			]);
+			expect(accepted.body).toMatchObject({ previous: null, next: null });
 			const refused = await call(t, {
 				method: 'POST',
 				path: `/orientations/${id}/status`,
@@ -423,6 +433,89 @@ describe.each(DATABASES)('on %s', (kind) => {
 			});
 			expect(refused.status, refused.text).toBe(422);
 			expectDescribed(status, refused);
+			const closed = await call(t, {
+				method: 'POST',
+				path: `/orientations/${id}/status`,
+				role: 'agent',
+				json: { status: 'closed', reason_code: 'fin_accompagnement' }
+			});
+			expect(closed.status, closed.text).toBe(200);
+			expectDescribed(status, closed);
+			expect((closed.body as { history: { reason_code: string | null }[] }).history[2]).toEqual(
+				expect.objectContaining({ status: 'closed', reason_code: 'fin_accompagnement' })
+			);
+			// A partner that is no member of the structure sees nothing of it: as unknown.
+			for (const [op, path, json] of [
+				[read, `/orientations/${id}`, undefined],
+				[status, `/orientations/${id}/status`, { status: 'closed', reason_code: 'deces' }]
+			] as const) {
+				const hidden = await call(t, { method: op.method, path, role: 'partner', json });
+				expect(hidden.status, hidden.text).toBe(404);
+				expectDescribed(op, hidden);
+			}
+
+			// Refused with its code, then re-oriented: a new orientation linked to it.
+			const second = await call(t, {
+				method: 'POST',
+				path: '/orientations',
+				role: 'agent',
+				json: { ...request, structure }
+			});
+			expect(second.status, second.text).toBe(201);
+			const secondId = (second.body as { id: string }).id;
+			const declined = await call(t, {
+				method: 'POST',
+				path: `/orientations/${secondId}/status`,
+				role: 'agent',
+				json: { status: 'refused', reason_code: 'file_active_complete' }
+			});
+			expect(declined.status, declined.text).toBe(200);
+			expectDescribed(status, declined);
+			const reorient = find('POST', '/orientations/{id}/reorient');
+			const again = await call(t, {
+				method: 'POST',
+				path: `/orientations/${secondId}/reorient`,
+				role: 'agent',
+				json: {}
+			});
+			expect(again.status, again.text).toBe(201);
+			expectDescribed(reorient, again);
+			expect(again.body).toMatchObject({ previous: secondId, next: null, status: 'sent' });
+			expect((again.body as { structure: { id: string } | null }).structure?.id).not.toBe(
+				structure
+			);
+			const twice = await call(t, {
+				method: 'POST',
+				path: `/orientations/${secondId}/reorient`,
+				role: 'agent',
+				json: {}
+			});
+			expect(twice.status, twice.text).toBe(422);
+			expectDescribed(reorient, twice);
+			const asPartner = await call(t, {
+				method: 'POST',
+				path: `/orientations/${secondId}/reorient`,
+				role: 'partner',
+				json: {}
+			});
+			expect(asPartner.status, asPartner.text).toBe(403);
+			expectDescribed(reorient, asPartner);
+
+			const list = find('GET', '/orientations');
+			const listed = await call(t, {
+				method: 'GET',
+				path: '/orientations?status=refused&limit=200',
+				role: 'agent'
+			});
+			expect(listed.status, listed.text).toBe(200);
+			expectDescribed(list, listed);
+			const items = (listed.body as { items: { id: string; next: string | null }[] }).items;
+			expect(items.find((i) => i.id === secondId)?.next).toBe((again.body as { id: string }).id);
+			const none = await call(t, { method: 'GET', path: '/orientations', role: 'partner' });
+			expect(none.status, none.text).toBe(200);
+			expectDescribed(list, none);
+			expect(none.body).toEqual({ items: [], total: 0 });
+
 			const missing = await call(t, {
 				method: 'GET',
 				path: `/orientations/${randomUUID()}`,
@@ -737,6 +830,22 @@ describe.each(DATABASES)('on %s', (kind) => {
 			});
 			expect(created.status, created.text).toBe(201);
 			const orientation = (created.body as { id: string }).id;
+			// A refused one, for the re-orientation to start from.
+			const declined = await call(t, {
+				method: 'POST',
+				path: '/orientations',
+				role: 'agent',
+				json: { ...request, structure }
+			});
+			expect(declined.status, declined.text).toBe(201);
+			const refused = (declined.body as { id: string }).id;
+			const refusal = await call(t, {
+				method: 'POST',
+				path: `/orientations/${refused}/status`,
+				role: 'agent',
+				json: { status: 'refused', reason_code: 'hors_zone' }
+			});
+			expect(refusal.status, refusal.text).toBe(200);
 			const record = structureRecord({
 				id: 'api-fuzz:1',
 				kind: 'ssiad',
@@ -762,7 +871,12 @@ describe.each(DATABASES)('on %s', (kind) => {
 			const entries: [string, Example][] = [
 				['POST /recommendations', { body: request }],
 				['POST /orientations', { body: { ...request, structure } }],
+				[
+					'GET /orientations',
+					{ query: { status: 'open', since: '2026-01-01T00:00:00Z', limit: '20', offset: '0' } }
+				],
 				['GET /orientations/{id}', { params: { id: orientation } }],
+				['POST /orientations/{id}/reorient', { params: { id: refused }, body: {} }],
 				[
 					'POST /orientations/{id}/status',
 					{ params: { id: orientation }, body: { status: 'accepted' } }

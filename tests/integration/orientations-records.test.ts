@@ -15,11 +15,10 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { localYear } from '$lib/format';
 import { openDatabase, queryRows, type Database, type Db } from '$lib/server/db/client';
 import { orientationCounters, orientations } from '$lib/server/db/schema';
-import { OVERDUE_AFTER_DAYS, type RecommendationRequestInput } from '$lib/schemas/orientation';
+import { DEFAULT_REMINDER_DAYS, type RecommendationRequestInput } from '$lib/schemas/orientation';
 import { listAudit } from '$lib/server/services/audit';
 import {
 	answerRequest,
-	changeStatus,
 	createOrientation,
 	getOrientation,
 	getOrientationRequest,
@@ -28,6 +27,7 @@ import {
 	type Caller
 } from '$lib/server/services/orientations';
 import { anonymiseOrientations } from '$lib/server/services/privacy';
+import { changeStatus } from '$lib/server/services/referrals';
 import { importStructures } from '$lib/server/services/structure-import';
 import { putTerritory } from '$lib/server/services/territories';
 import {
@@ -222,13 +222,18 @@ describe.each(DATABASES)('orientation records on %s', (kind) => {
 		expect(accepted.status).toBe('accepted');
 		const closed = await changeStatus(t.db, agent, id, {
 			status: 'closed',
+			reason_code: 'fin_accompagnement',
 			reason: 'Prise en charge terminée.'
 		});
 		expect(closed.status).toBe('closed');
-		expect(closed.history.map((h) => [h.status, h.reason])).toEqual([
-			['sent', null],
-			['accepted', null],
-			['closed', 'Prise en charge terminée.']
+		// The demo's structures have no members: the agent records their answers, and the record
+		// says so (`byStructure: false`).
+		expect(
+			closed.history.map((h) => [h.status, h.reasonCode, h.reason, h.byStructure, h.admission])
+		).toEqual([
+			['sent', null, null, false, null],
+			['accepted', null, null, false, null],
+			['closed', 'fin_accompagnement', 'Prise en charge terminée.', false, null]
 		]);
 		const times = closed.history.map((h) => h.at.getTime());
 		expect([...times].sort((a, b) => a - b)).toEqual(times);
@@ -236,20 +241,59 @@ describe.each(DATABASES)('orientation records on %s', (kind) => {
 		expect((await getOrientation(t.db, agent, id))?.history).toEqual(closed.history);
 	});
 
-	it('requires a reason to refuse', async () => {
+	it('requires a coded reason to refuse or to close, and a text for « autre »', async () => {
 		const { id } = await record();
 		const error = await orientationRejection(changeStatus(t.db, agent, id, { status: 'refused' }));
 		expect(error.status).toBe(422);
-		expect(error.issues.map((i) => i.path)).toEqual(['reason']);
+		expect(error.issues.map((i) => i.path)).toEqual(['reason_code']);
+		expect(error.issues[0]?.message).toMatch(/^un refus doit être motivé : hors_zone, /);
+		// A text alone is no longer enough: the structure says why with a code.
+		const textOnly = await orientationRejection(
+			changeStatus(t.db, agent, id, { status: 'refused', reason: 'Hors de nos critères.' })
+		);
+		expect(textOnly.issues.map((i) => i.path)).toEqual(['reason_code']);
+		const unknown = await orientationRejection(
+			changeStatus(t.db, agent, id, { status: 'refused', reason_code: 'fin_accompagnement' })
+		);
+		expect(unknown.issues.map((i) => i.path)).toEqual(['reason_code']);
+		expect(unknown.issues[0]?.message).toMatch(/^motif inconnu : fin_accompagnement/);
+		const other = await orientationRejection(
+			changeStatus(t.db, agent, id, { status: 'refused', reason_code: 'autre' })
+		);
+		expect(other.issues).toEqual([{ path: 'reason', message: 'précisez le motif « autre »' }]);
+		// A status that is not a refusal or a closing takes no code.
+		const coded = await orientationRejection(
+			changeStatus(t.db, agent, id, { status: 'accepted', reason_code: 'hors_zone' })
+		);
+		expect(coded.issues.map((i) => i.path)).toEqual(['reason_code']);
+		const closing = await orientationRejection(changeStatus(t.db, agent, id, { status: 'closed' }));
+		expect(closing.issues.map((i) => i.path)).toEqual(['reason_code']);
+		expect(closing.issues[0]?.message).toMatch(
+			/^une clôture doit être motivée : fin_accompagnement/
+		);
+		expect((await getOrientation(t.db, agent, id))?.status).toBe('sent');
+
 		const refused = await changeStatus(t.db, agent, id, {
 			status: 'refused',
+			reason_code: 'hors_public',
 			reason: 'Hors de nos critères d’admission.'
 		});
-		expect(refused.history.map((h) => [h.status, h.reason])).toEqual([
-			['sent', null],
-			['refused', 'Hors de nos critères d’admission.']
+		expect(refused.history.map((h) => [h.status, h.reasonCode, h.reason])).toEqual([
+			['sent', null, null],
+			['refused', 'hors_public', 'Hors de nos critères d’admission.']
 		]);
-		expect((await changeStatus(t.db, agent, id, { status: 'closed' })).status).toBe('closed');
+		// A refusal is final: the agent re-orients it, it is not closed.
+		const after = await orientationRejection(
+			changeStatus(t.db, agent, id, { status: 'closed', reason_code: 'fin_accompagnement' })
+		);
+		expect(after.status).toBe(422);
+		expect(after.issues).toEqual([
+			{
+				path: 'status',
+				message: `l’orientation ${refused.reference} est « Refusée » : son statut ne change plus (réorientez-la)`
+			}
+		]);
+		expect((await getOrientation(t.db, agent, id))?.status).toBe('refused');
 	});
 
 	it('refuses an illegal transition or an unknown status, and changes nothing', async () => {
@@ -259,17 +303,40 @@ describe.each(DATABASES)('orientation records on %s', (kind) => {
 			expect(error.status).toBe(422);
 			expect(error.issues.map((i) => i.path)).toEqual(['status']);
 		}
+		// Only the instance lets an orientation expire, after the territory's delay.
+		const expired = await orientationRejection(
+			changeStatus(t.db, agent, id, { status: 'expired' })
+		);
+		expect(expired.status).toBe(422);
+		expect(expired.issues.map((i) => i.path)).toEqual(['status']);
+		expect(expired.issues[0]?.message).toMatch(
+			/^l’orientation OR-\d{4}-\d{5} est « Envoyée » : seule l’instance la fait expirer/
+		);
 		await changeStatus(t.db, agent, id, { status: 'accepted' });
 		const backwards = await orientationRejection(
-			changeStatus(t.db, agent, id, { status: 'refused', reason: 'Trop tard.' })
+			changeStatus(t.db, agent, id, {
+				status: 'refused',
+				reason_code: 'hors_missions',
+				reason: 'Trop tard.'
+			})
 		);
 		expect(backwards.issues[0]?.message).toMatch(
-			/^l’orientation OR-\d{4}-\d{5} est « Acceptée » : elle ne peut pas devenir « Refusée »/
+			/^l’orientation OR-\d{4}-\d{5} est « Acceptée » : elle ne peut pas devenir « Refusée » \(seulement « Clôturée »\)$/
 		);
-		await changeStatus(t.db, agent, id, { status: 'closed' });
-		for (const status of ['sent', 'accepted', 'closed']) {
+		for (const status of ['waitlisted', 'expired']) {
 			const error = await orientationRejection(changeStatus(t.db, agent, id, { status }));
 			expect(error.status).toBe(422);
+			expect(error.issues.map((i) => i.path)).toEqual(['status']);
+		}
+		await changeStatus(t.db, agent, id, { status: 'closed', reason_code: 'deces' });
+		for (const change of [
+			{ status: 'sent' },
+			{ status: 'accepted' },
+			{ status: 'closed', reason_code: 'fin_accompagnement' }
+		]) {
+			const error = await orientationRejection(changeStatus(t.db, agent, id, change));
+			expect(error.status).toBe(422);
+			expect(error.issues.map((i) => i.path)).toEqual(['status']);
 		}
 		const detail = await getOrientation(t.db, agent, id);
 		expect(detail?.history.map((h) => h.status)).toEqual(['sent', 'accepted', 'closed']);
@@ -318,7 +385,9 @@ describe.each(DATABASES)('orientation records on %s', (kind) => {
 		await listOrientations(t.db, caller, { status: 'open' });
 		const outsider = agentCaller([OTHER]);
 		await getOrientation(t.db, outsider, id);
-		await orientationRejection(changeStatus(t.db, outsider, id, { status: 'closed' }));
+		await orientationRejection(
+			changeStatus(t.db, outsider, id, { status: 'closed', reason_code: 'fin_accompagnement' })
+		);
 
 		const { rows } = await listAudit(t.db, { action: 'orientation.', limit: 1000 });
 		const mine = rows
@@ -365,7 +434,8 @@ describe.each(DATABASES)('orientation records on %s', (kind) => {
 			reference,
 			orphan: false,
 			level: 'coordonnee',
-			structure: best
+			structure: best,
+			previous: null
 		});
 		const read = rows.find(
 			(r) => r.action === 'orientation.read' && r.targetId === id && r.outcome === 'success'
@@ -374,7 +444,13 @@ describe.each(DATABASES)('orientation records on %s', (kind) => {
 		const status = rows.find(
 			(r) => r.action === 'orientation.status' && r.targetId === id && r.outcome === 'success'
 		);
-		expect(status?.details).toEqual({ reference, from: 'sent', to: 'accepted' });
+		expect(status?.details).toEqual({
+			reference,
+			from: 'sent',
+			to: 'accepted',
+			reason_code: null,
+			by_structure: false
+		});
 		// Codes and counts only: the free text never reaches the log.
 		expect(JSON.stringify(rows)).not.toContain(note);
 	});
@@ -430,30 +506,45 @@ describe.each(DATABASES)('orientation records on %s', (kind) => {
 		const a = await record(me);
 		const b = await record(me);
 		const c = await record(me);
-		await changeStatus(t.db, me, b.id, { status: 'refused', reason: 'Hors de notre secteur.' });
+		const d = await record(me);
+		await changeStatus(t.db, me, b.id, {
+			status: 'refused',
+			reason_code: 'hors_zone',
+			reason: 'Hors de notre secteur.'
+		});
 		await changeStatus(t.db, me, c.id, { status: 'accepted' });
-		await changeStatus(t.db, me, c.id, { status: 'closed' });
+		await changeStatus(t.db, me, c.id, { status: 'closed', reason_code: 'fin_accompagnement' });
+		await changeStatus(t.db, me, d.id, { status: 'waitlisted' });
 
 		// Right after a refusal, the agent's list shows it, first.
 		const list = await listOrientations(t.db, me, { mine: true });
-		expect(list.total).toBe(3);
-		expect(list.rows.map((r) => r.id)).toEqual([b.id, c.id, a.id]);
-		expect(list.rows[0]).toMatchObject({ status: 'refused', reference: b.reference });
+		expect(list.total).toBe(4);
+		expect(list.rows.map((r) => r.id)).toEqual([b.id, d.id, c.id, a.id]);
+		expect(list.rows[0]).toMatchObject({
+			status: 'refused',
+			reference: b.reference,
+			reasonCode: 'hors_zone',
+			reoriented: false
+		});
 		expect(list.counts).toEqual({
 			sent: 1,
 			accepted: 0,
 			refused: 1,
+			waitlisted: 1,
+			expired: 0,
 			closed: 1,
 			overdue: 0,
-			all: 3
+			all: 4
 		});
 		const refused = await listOrientations(t.db, me, { mine: true, status: 'refused' });
 		expect(refused.rows.map((r) => r.id)).toEqual([b.id]);
 		expect(refused.total).toBe(1);
 		// The counts stay those of every status, whichever one is listed.
-		expect(refused.counts.all).toBe(3);
+		expect(refused.counts.all).toBe(4);
+		// Open: sent, on a waiting list or accepted — still in progress.
 		const open = await listOrientations(t.db, me, { mine: true, status: 'open' });
-		expect(open.rows.map((r) => r.id)).toEqual([a.id]);
+		expect(open.rows.map((r) => r.id)).toEqual([d.id, a.id]);
+		expect(open.total).toBe(2);
 	});
 
 	it('lists as overdue what was sent more than the delay ago without an answer, after the refusals', async () => {
@@ -464,17 +555,21 @@ describe.each(DATABASES)('orientation records on %s', (kind) => {
 		const refused = await record(me);
 		const lateLonger = await record(me);
 		await changeStatus(t.db, me, answered.id, { status: 'accepted' });
-		await changeStatus(t.db, me, refused.id, { status: 'refused', reason: 'Liste d’attente.' });
+		await changeStatus(t.db, me, refused.id, {
+			status: 'refused',
+			reason_code: 'file_active_complete',
+			reason: 'Liste d’attente.'
+		});
 		const ago = (days: number) => sql`now() - make_interval(days => ${days})`;
 		const backdate = (id: string, days: number) =>
 			t.db
 				.update(orientations)
 				.set({ statusChangedAt: ago(days), createdAt: ago(days) })
 				.where(eq(orientations.id, id));
-		await backdate(late.id, OVERDUE_AFTER_DAYS + 1);
-		await backdate(lateLonger.id, OVERDUE_AFTER_DAYS + 5);
-		await backdate(answered.id, OVERDUE_AFTER_DAYS + 3);
-		await backdate(recent.id, OVERDUE_AFTER_DAYS - 1);
+		await backdate(late.id, DEFAULT_REMINDER_DAYS + 1);
+		await backdate(lateLonger.id, DEFAULT_REMINDER_DAYS + 5);
+		await backdate(answered.id, DEFAULT_REMINDER_DAYS + 3);
+		await backdate(recent.id, DEFAULT_REMINDER_DAYS - 1);
 
 		const overdue = await listOrientations(t.db, me, { mine: true, status: 'overdue' });
 		expect(overdue.rows.map((r) => r.id)).toEqual([lateLonger.id, late.id]);
@@ -497,6 +592,20 @@ describe.each(DATABASES)('orientation records on %s', (kind) => {
 		const later = new Date(Date.now() + 2 * 86_400_000);
 		const then = await listOrientations(t.db, me, { mine: true, status: 'overdue' }, later);
 		expect(then.rows.map((r) => r.id)).toEqual([lateLonger.id, late.id, recent.id]);
+
+		// The delay is the territory's own (`reminder_days`, 10 days by default).
+		const setDelay = (days: number) =>
+			t.db.execute(
+				sql`update territories set reminder_days = ${days} where id = ${DEMO_TERRITORY_ID}`
+			);
+		await setDelay(DEFAULT_REMINDER_DAYS + 3);
+		try {
+			const longer = await listOrientations(t.db, me, { mine: true, status: 'overdue' });
+			expect(longer.rows.map((r) => r.id)).toEqual([lateLonger.id]);
+			expect((await getOrientation(t.db, me, late.id))?.overdue).toBe(false);
+		} finally {
+			await setDelay(DEFAULT_REMINDER_DAYS);
+		}
 	});
 
 	it('says what is wrong in French, naming the expected values by their labels', async () => {
@@ -543,12 +652,26 @@ describe.each(DATABASES)('orientation records on %s', (kind) => {
 			{
 				path: 'status',
 				message:
-					'valeur inconnue pour le statut : choisissez « Envoyée », « Acceptée », « Refusée » ou « Clôturée »'
+					'valeur inconnue pour le statut : choisissez « Envoyée », « Acceptée », « Refusée », « En liste d’attente », « Expirée » ou « Clôturée »'
 			}
 		]);
 		const missing = await orientationRejection(changeStatus(t.db, agent, id, {}));
 		expect(missing.issues[0]?.message).toMatch(/^indiquez le statut : « Envoyée »/);
-		const closed = await changeStatus(t.db, agent, id, { status: 'closed' });
+		const unknownCode = await orientationRejection(
+			changeStatus(t.db, agent, id, { status: 'closed', reason_code: 'guerison' })
+		);
+		expectReadableMessages(unknownCode.issues.map((i) => i.message));
+		expect(unknownCode.issues).toEqual([
+			{
+				path: 'reason_code',
+				message:
+					'motif inconnu : guerison (attendu : fin_accompagnement, deces, demenagement, entree_etablissement, autre)'
+			}
+		]);
+		const closed = await changeStatus(t.db, agent, id, {
+			status: 'closed',
+			reason_code: 'demenagement'
+		});
 		const after = await orientationRejection(changeStatus(t.db, agent, id, { status: 'accepted' }));
 		expect(after.issues[0]?.message).toBe(
 			`l’orientation ${closed.reference} est « Clôturée » : son statut ne change plus`
@@ -564,7 +687,11 @@ describe.each(DATABASES)('orientation records on %s', (kind) => {
 			level_reason: 'Aidante épuisée.',
 			structure
 		});
-		await changeStatus(t.db, me, id, { status: 'refused', reason: 'Hors de nos missions.' });
+		await changeStatus(t.db, me, id, {
+			status: 'refused',
+			reason_code: 'hors_missions',
+			reason: 'Hors de nos missions.'
+		});
 
 		const request = await getOrientationRequest(t.db, me, id);
 		expect(request).toEqual({

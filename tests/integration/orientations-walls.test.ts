@@ -12,13 +12,13 @@ import { DatabaseQueryError, queryRows, type Db } from '$lib/server/db/client';
 import { idempotencyKeys, orientationEvents, orientations } from '$lib/server/db/schema';
 import type { RecommendationRequestInput } from '$lib/schemas/orientation';
 import {
-	changeStatus,
 	createOrientation,
 	getOrientation,
 	ORPHAN_REASON,
 	type Caller
 } from '$lib/server/services/orientations';
 import { purge } from '$lib/server/services/privacy';
+import { changeStatus } from '$lib/server/services/referrals';
 import { getStructure } from '$lib/server/services/structures';
 import { importStructures } from '$lib/server/services/structure-import';
 import { putTerritory } from '$lib/server/services/territories';
@@ -165,7 +165,7 @@ describe.each(DATABASES)('walls that hold on %s', (kind) => {
 			const before = await orientationCounts(t.db);
 			const refusal = 'Rappeler Mme au +33 6 12 34 56 78 ou jean@exemple.fr';
 			const status = await orientationRejection(
-				changeStatus(t.db, agent, id, { status: 'refused', reason: refusal })
+				changeStatus(t.db, agent, id, { status: 'refused', reason_code: 'autre', reason: refusal })
 			);
 			expect(status.status).toBe(422);
 			expect(status.issues).toEqual([
@@ -191,6 +191,7 @@ describe.each(DATABASES)('walls that hold on %s', (kind) => {
 			expect((await getOrientation(t.db, agent, id))?.note).toBe(note);
 			const refused = await changeStatus(t.db, agent, id, {
 				status: 'refused',
+				reason_code: 'autre',
 				reason: 'Il reste 2 places en accueil de jour, pas chez nous.'
 			});
 			expect(refused.status).toBe('refused');
@@ -436,7 +437,11 @@ describe.each(DATABASES)('walls that hold on %s', (kind) => {
 			const { id, reference } = await record(agent);
 			const results = await Promise.allSettled([
 				changeStatus(t.db, agent, id, { status: 'accepted' }),
-				changeStatus(t.db, agent, id, { status: 'refused', reason: 'Hors de nos missions.' })
+				changeStatus(t.db, agent, id, {
+					status: 'refused',
+					reason_code: 'hors_missions',
+					reason: 'Hors de nos missions.'
+				})
 			]);
 			const detail = await getOrientation(t.db, agent, id);
 			// Each change that succeeded is in the history, after `sent`, and nothing else.
@@ -457,6 +462,7 @@ describe.each(DATABASES)('walls that hold on %s', (kind) => {
 			const texts = {
 				note: 'Aidante épuisée, rappeler après 18 h.',
 				level_reason: 'Le médecin traitant suit déjà la situation.',
+				waiting: 'Une place se libère le mois prochain.',
 				refusal: 'Hors de notre secteur ce mois-ci.',
 				closing: 'Réorientée vers l’accueil de jour.'
 			};
@@ -467,8 +473,20 @@ describe.each(DATABASES)('walls that hold on %s', (kind) => {
 				level_reason: texts.level_reason,
 				structure: answer.result.recommendations[0]?.structure.id
 			});
-			await changeStatus(t.db, me, id, { status: 'refused', reason: texts.refusal });
-			await changeStatus(t.db, me, id, { status: 'closed', reason: texts.closing });
+			// A refusal is final (re-oriented, never closed): the closing text goes on a second one.
+			await changeStatus(t.db, me, id, { status: 'waitlisted', reason: texts.waiting });
+			await changeStatus(t.db, me, id, {
+				status: 'refused',
+				reason_code: 'autre',
+				reason: texts.refusal
+			});
+			const ended = await record(me, { note: texts.note });
+			await changeStatus(t.db, me, ended.id, { status: 'accepted' });
+			await changeStatus(t.db, me, ended.id, {
+				status: 'closed',
+				reason_code: 'autre',
+				reason: texts.closing
+			});
 			const base = {
 				commune: '13204',
 				age: 55,
@@ -486,16 +504,16 @@ describe.each(DATABASES)('walls that hold on %s', (kind) => {
 			await t.db
 				.update(orientations)
 				.set({ statusChangedAt: sql`now() - interval '30 months'` })
-				.where(sql`${orientations.id} in (${id}, ${orphan.id})`);
+				.where(sql`${orientations.id} in (${id}, ${ended.id}, ${orphan.id})`);
 
 			const result = await purge(t.db);
-			expect(result.orientations).toBe(2);
+			expect(result.orientations).toBe(3);
 			const rows = await t.db
 				.select()
 				.from(orientations)
-				.where(sql`${orientations.id} in (${id}, ${orphan.id}, ${kept.id})`);
+				.where(sql`${orientations.id} in (${id}, ${ended.id}, ${orphan.id}, ${kept.id})`);
 			const byId = new Map(rows.map((r) => [r.id, r]));
-			for (const gone of [id, orphan.id]) {
+			for (const gone of [id, ended.id, orphan.id]) {
 				expect(byId.get(gone)).toMatchObject({
 					age: null,
 					ageBand: 80 - (gone === orphan.id ? 25 : 0),
@@ -512,13 +530,19 @@ describe.each(DATABASES)('walls that hold on %s', (kind) => {
 			const events = await t.db
 				.select()
 				.from(orientationEvents)
-				.where(sql`${orientationEvents.orientationId} in (${id}, ${orphan.id})`)
+				.where(sql`${orientationEvents.orientationId} in (${id}, ${ended.id}, ${orphan.id})`)
 				.orderBy(orientationEvents.id);
-			expect(events.map((e) => [e.orientationId, e.status, e.reason, e.actorId])).toEqual([
-				[id, 'sent', null, null],
-				[id, 'refused', null, null],
-				[id, 'closed', null, null],
-				[orphan.id, 'closed', ORPHAN_REASON, null]
+			// The free texts and authors go; the reason codes, a closed list, stay.
+			expect(
+				events.map((e) => [e.orientationId, e.status, e.reasonCode, e.reason, e.actorId])
+			).toEqual([
+				[id, 'sent', null, null, null],
+				[id, 'waitlisted', null, null, null],
+				[id, 'refused', 'autre', null, null],
+				[ended.id, 'sent', null, null, null],
+				[ended.id, 'accepted', null, null, null],
+				[ended.id, 'closed', 'autre', null, null],
+				[orphan.id, 'closed', null, ORPHAN_REASON, null]
 			]);
 			const text = await storedText(t.db);
 			for (const value of [...Object.values(texts), 'Aucune structure.']) {

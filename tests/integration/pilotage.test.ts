@@ -267,7 +267,9 @@ function generateHistory(refs: readonly RefStructure[], seed: number): GenOrient
 		if (outcome < 0.55) events.push({ status: 'accepted', reason: null, at: later(createdAt) });
 		else if (outcome < 0.85)
 			events.push({ status: 'refused', reason: pick(random, REFUSAL_DRAW), at: later(createdAt) });
-		if (events.length > 1 && random() < 0.3) {
+		// Only an accepted follow-up is closed: a refusal is final, it is re-oriented (contract §7).
+		// (The draw is made for a refusal too, so that the history stays that of the seed.)
+		if (events.length > 1 && random() < 0.3 && (events.at(-1) as GenEvent).status === 'accepted') {
 			events.push({
 				status: 'closed',
 				reason: null,

@@ -24,6 +24,16 @@ export const OTHER_TERRITORY = {
 	}
 } as const;
 
+/**
+ * The demo structures given members in the browser tests: recommended for a medical request in
+ * the 4e, and answered by nobody else in the suite (the agent's own tests answer for the network,
+ * which keeps no members).
+ */
+export const MEMBER_STRUCTURES = {
+	hospital: 'finess:130809015',
+	emg: 'demo:emg-marseille-est'
+} as const;
+
 export interface E2eAccount {
 	id: string;
 	email: string;
@@ -58,8 +68,22 @@ export const ACCOUNT_SPECS = {
 	throwawayPartner: { role: 'partner', territories: [] },
 	throwawayAgent: { role: 'agent', territories: [] },
 	throwawayPilot: { role: 'pilot', territories: [] },
-	throwawayAdmin: { role: 'admin', territories: [] }
-} as const satisfies Record<string, { role: Role; territories: string[] }>;
+	throwawayAdmin: { role: 'admin', territories: [] },
+	/** Members of two demo structures (contract §7), for the referral loop's browser test. */
+	memberHospital: {
+		role: 'partner',
+		territories: [DEMO_TERRITORY_ID],
+		structures: [MEMBER_STRUCTURES.hospital]
+	},
+	memberEmg: {
+		role: 'partner',
+		territories: [DEMO_TERRITORY_ID],
+		structures: [MEMBER_STRUCTURES.emg]
+	}
+} as const satisfies Record<
+	string,
+	{ role: Role; territories: string[]; structures?: readonly string[] }
+>;
 
 export const TOKEN_SPECS = {
 	partner: { role: 'partner', territories: [] },

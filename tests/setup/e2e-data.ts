@@ -57,7 +57,8 @@ async function main(): Promise<void> {
 				email: emailOf(name),
 				role: spec.role,
 				territories: [...spec.territories],
-				password
+				password,
+				structures: 'structures' in spec ? [...spec.structures] : []
 			});
 			accounts[name] = {
 				id: user.id,

@@ -177,6 +177,55 @@ describe('recommend', () => {
 		expect(recommend(request(), [], today).orphan).toBe(true);
 	});
 
+	it('leaves out of a re-orientation the structure that refused, named among the exclusions', () => {
+		const candidates = [
+			structure({ id: 'refuser', coordination: true, kind: 'reseau_sante' }),
+			structure({ id: 'other' }),
+			structure({ id: 'far', coversPlace: false })
+		];
+		const before = recommend(request(), candidates, today);
+		// It would have been recommended, and first.
+		expect(ids(before.recommendations)).toEqual(['refuser', 'other']);
+		const reason = 'A refusé l’orientation OR-2026-00042 : Hors des missions';
+		const leftOut = [{ structureId: 'refuser', reason }];
+		const after = recommend(request({ leftOut }), candidates, today);
+		expect(ids(after.recommendations)).toEqual(['other']);
+		expect(after.excluded).toEqual(
+			expect.arrayContaining([
+				{
+					structure: { id: 'refuser', name: 'refuser', kind: 'reseau_sante' },
+					codes: ['refused'],
+					reasons: [reason]
+				}
+			])
+		);
+		// The others are as they were.
+		expect(after.recommendations).toEqual(
+			before.recommendations.filter((r) => r.structure.id !== 'refuser')
+		);
+		expect(after.excluded.filter((e) => e.structure.id !== 'refuser')).toEqual(before.excluded);
+		expect(after.orphan).toBe(false);
+		// Orphan is computed without it: were it the only one, the situation is orphan.
+		const alone = recommend(request({ leftOut }), [candidates[0] as CandidateStructure], today);
+		expect(alone.recommendations).toEqual([]);
+		expect(ids(alone.excluded)).toEqual(['refuser']);
+		expect(alone.orphan).toBe(true);
+		// Left out whatever it takes: even a rule preferring it does not bring it back.
+		const preferred = recommend(request({ leftOut }), candidates, today, [
+			{
+				id: 'r1',
+				effect: 'prefer',
+				structureId: 'refuser',
+				problem: null,
+				level: null,
+				commune: null,
+				reason: 'Réseau du territoire'
+			}
+		]);
+		expect(ids(preferred.recommendations)).toEqual(['other']);
+		expect(ids(preferred.excluded)).toContain('refuser');
+	});
+
 	it('applies the territory rules: prefer puts a structure first, never excludes it', () => {
 		const candidates = [
 			structure({ id: 'first', coordination: true }),

@@ -262,6 +262,18 @@ export const StatusChangeSchema = z
 		admission: AdmissionSchema.optional()
 	})
 	.superRefine((s, ctx) => {
+		if (
+			s.admission !== undefined &&
+			s.status !== 'accepted' &&
+			s.status !== 'waitlisted' &&
+			s.status !== 'refused'
+		)
+			ctx.addIssue({
+				code: 'custom',
+				path: ['admission'],
+				message:
+					'une décision d’admission accompagne une acceptation, une mise en attente ou un refus'
+			});
 		const codes: readonly string[] | null =
 			s.status === 'refused'
 				? REFUSAL_REASON_CODES
@@ -299,18 +311,6 @@ export const StatusChangeSchema = z
 				message: 'précisez le motif « autre »'
 			});
 		}
-		if (
-			s.admission !== undefined &&
-			s.status !== 'accepted' &&
-			s.status !== 'waitlisted' &&
-			s.status !== 'refused'
-		)
-			ctx.addIssue({
-				code: 'custom',
-				path: ['admission'],
-				message:
-					'une décision d’admission accompagne une acceptation, une mise en attente ou un refus'
-			});
 	});
 
 /** `POST /orientations/{id}/reorient` (contract §7): the structure chosen, else the first. */

@@ -99,9 +99,8 @@ describe('orienter une demande', () => {
 		);
 		expect(await page.locator('main').textContent()).toContain(network.name);
 
-		await page.locator('input[name=status][value=accepted]').focus();
-		await page.keyboard.press('Space');
-		await page.locator('form[action="?/statut"] button[type=submit]').focus();
+		// The network has no members: the agent records its answer, one button per answer.
+		await page.locator('button[formaction^="?/accepter"]').focus();
 		await page.keyboard.press('Enter');
 		await expect
 			.poll(() => page.locator('h1').textContent(), { timeout: 10_000 })

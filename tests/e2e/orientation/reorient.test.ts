@@ -3,13 +3,15 @@ import { expect, testAs } from '../fixtures';
 
 /**
  * After a refusal the agent sees the refused record first and orients the person elsewhere from
- * it: « Réorienter » opens the form with the same request, the refusing structure flagged.
+ * it: « Réorienter » opens the form with the same request, the refusing structure left out of the
+ * recommendations and named among the exclusions (contract §7). The demo's structures have no
+ * members: the agent records the structure's refusal, with its coded reason.
  */
 
 const test = testAs('agent');
 
 describe('réorienter une demande refusée', () => {
-	test('refused → listed first → Réorienter → the same request, the refuser flagged', async ({
+	test('refused → listed first → Réorienter → the same request, the refuser left out', async ({
 		page
 	}) => {
 		await page.goto('/orienter');
@@ -27,9 +29,9 @@ describe('réorienter une demande refusée', () => {
 		await page.waitForURL(/\/orientations\/[^/?]+\?enregistree=1/);
 		const recordUrl = page.url().split('?')[0] as string;
 
-		await page.check('input[name=status][value=refused]');
-		await page.fill('[name=reason]', 'Hors de nos missions pour ce quartier');
-		await page.click('form[action="?/statut"] button[type=submit]');
+		await page.selectOption('#refuser-motif', 'hors_missions');
+		await page.fill('#refuser-precisions', 'Hors de nos missions pour ce quartier');
+		await page.click('form[action^="?/refuser"] button[type=submit]');
 		await expect.poll(() => page.locator('h1').textContent()).toContain('Refusée');
 
 		// The list shows every state by default, refused first.
@@ -49,8 +51,12 @@ describe('réorienter une demande refusée', () => {
 		expect(await page.locator('.notice.info').textContent()).toContain(refuser);
 
 		await page.click('button[formaction="?/evaluer"]');
-		const flagged = page.locator('.rec', { hasText: refuser });
-		await flagged.waitFor();
-		expect(await flagged.textContent()).toContain('A refusé cette demande');
+		// No longer recommended, whatever its score: named among the exclusions, with its answer.
+		const flagged = page.locator('details.excluded li', { hasText: refuser });
+		await flagged.waitFor({ state: 'attached' });
+		expect(await page.locator('.rec', { hasText: refuser }).count()).toBe(0);
+		expect(await flagged.textContent()).toMatch(
+			/A refusé l’orientation OR-\d{4}-\d{5} : Hors des missions/
+		);
 	});
 });

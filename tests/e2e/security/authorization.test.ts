@@ -209,13 +209,16 @@ describe('chaque route, action et endpoint a sa règle dans ROUTE_ACCESS', () =>
 		expect(stale).toEqual([]);
 	});
 
-	test('seules la connexion, les pages légales et la description de l’API sont publiques', () => {
+	test('seules la connexion, l’invitation, les pages légales et la description de l’API sont publiques', () => {
 		const open = probes.filter((p) => p.access === 'public').map((p) => p.name);
 		expect(open.sort()).toEqual([
 			'/(public)/accessibilite GET',
 			'/(public)/connexion GET',
 			'/(public)/connexion POST (action par défaut)',
 			'/(public)/donnees-personnelles GET',
+			// A one-time link (contract §7): the link itself is the credential.
+			'/(public)/invitation/[jeton] GET',
+			'/(public)/invitation/[jeton] POST (action par défaut)',
 			'/(public)/mentions-legales GET',
 			'GET /api/v1/openapi.json'
 		]);
@@ -254,8 +257,11 @@ describe('sans identifiants', () => {
 		expect(response.status).not.toBe(401);
 		expect(response.status).not.toBe(403);
 		expect(response.status).toBeLessThan(500);
-		// An empty sign-in form is refused as invalid, not as unauthorised.
-		if (probe.method === 'POST') expect(response.status).toBe(400);
+		// An empty sign-in form is refused as invalid, not as unauthorised; an unknown invitation
+		// link is not found (its page says so), never unauthorised.
+		if (probe.path.includes('/invitation/'))
+			expect(response.status).toBe(probe.method === 'POST' ? 404 : 200);
+		else if (probe.method === 'POST') expect(response.status).toBe(400);
 		else expect(response.status).toBe(200);
 	});
 
@@ -310,6 +316,15 @@ describe('avec un rôle insuffisant', () => {
 	});
 });
 
+/**
+ * A structure's inbox opens to its members and to the agents of its territory (contract §7): the
+ * `partner` account, a member of no structure, gets past the role and is then told it is not
+ * found there, as for an object of another territory.
+ */
+function outsideInbox(probe: Probe, role: Role): boolean {
+	return /^\/structures\/[^/]+\/demandes/.test(probe.path) && roleRank(role) < roleRank('agent');
+}
+
 /** The required role and, roles being cumulative, the highest one. */
 const allowedProbes = protectedProbes.flatMap((probe) => {
 	const required = probe.access as Role;
@@ -335,7 +350,9 @@ describe('avec le rôle requis (ou plus)', () => {
 		if (probe.method === 'GET') {
 			expect(toSignIn(response), 'renvoyé vers la connexion').toBe(false);
 			if (probe.page && probe.access !== 'public') {
-				expect(response.status).toBe(probe.path.includes(UNKNOWN_ID) ? 404 : 200);
+				expect(response.status).toBe(
+					probe.path.includes(UNKNOWN_ID) || outsideInbox(probe, role) ? 404 : 200
+				);
 			}
 		}
 	});
@@ -568,7 +585,11 @@ describe('cloisonnement des orientations', () => {
 		const token = apiToken('pilotMarseille');
 		await expectApiError(await request(`/api/v1/orientations/${id}`, { token }), 404, 'not_found');
 		await expectApiError(
-			await request(`/api/v1/orientations/${id}/status`, { token, json: { status: 'closed' } }),
+			// A valid change (closing takes its reason code): only the wall stops it.
+			await request(`/api/v1/orientations/${id}/status`, {
+				token,
+				json: { status: 'closed', reason_code: 'fin_accompagnement' }
+			}),
 			404,
 			'not_found'
 		);
@@ -594,7 +615,7 @@ describe('cloisonnement des orientations', () => {
 		expect(page.status).toBe(404);
 		const action = await request(`/orientations/${id}?/statut`, {
 			session,
-			form: { status: 'closed' }
+			form: { status: 'closed', reason_code: 'fin_accompagnement' }
 		});
 		await action.arrayBuffer();
 		expect(action.status).toBe(404);

@@ -231,7 +231,7 @@ const isRequestType = (value: string): value is RequestType =>
 	(REQUEST_TYPE_CODES as readonly string[]).includes(value);
 
 /** Said of any unknown field of a request: the most likely one is a name. */
-const UNKNOWN_FIELD =
+export const UNKNOWN_FIELD =
 	'champ inconnu : aucun nom ni autre identifiant direct de la personne n’est accepté';
 
 /** Resolves place and territory, assesses complexity and ranks the structures. Stores nothing. */
@@ -706,6 +706,8 @@ export interface OrientationDetail {
 	mine: boolean;
 	/** Sent and still unanswered after the territory's reminder delay. */
 	overdue: boolean;
+	/** The territory's reminder delay in days (contract §7), for « en retard ». */
+	reminderDays: number;
 	/** The orientation this one re-orients, and the one that re-oriented it (contract §7). */
 	previous: { id: string; reference: string } | null;
 	next: { id: string; reference: string } | null;
@@ -766,6 +768,7 @@ export async function loadOrientation(
 			structureName: structures.name,
 			structureKind: structures.kind,
 			overdue: sql<boolean>`${overdueSql(now)}`,
+			reminderDays: sql<number>`coalesce((select t.reminder_days from territories t where t.id = ${orientations.territoryId}), ${DEFAULT_REMINDER_DAYS})`,
 			hasMembers: sql<boolean>`exists (select 1 from structure_members m where m.structure_id = ${orientations.structureId})`,
 			previousReference: sql<
 				string | null
@@ -827,6 +830,7 @@ export async function loadOrientation(
 		statusChangedAt: o.statusChangedAt,
 		mine: o.createdBy === principal.id,
 		overdue: row.overdue,
+		reminderDays: Number(row.reminderDays),
 		previous:
 			o.previousId && row.previousReference
 				? { id: o.previousId, reference: row.previousReference }

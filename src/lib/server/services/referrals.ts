@@ -21,6 +21,7 @@ import { issuesOf } from '$lib/schemas/zod';
 import { audit } from './audit';
 import {
 	OrientationError,
+	UNKNOWN_FIELD,
 	answerRequest,
 	createOrientation,
 	getOrientationRequest,
@@ -154,7 +155,7 @@ export async function changeStatus(
 ): Promise<OrientationDetail> {
 	const parsed = StatusChangeSchema.safeParse(input);
 	if (!parsed.success) {
-		throw new OrientationError(422, 'Valeurs invalides.', issuesOf(parsed.error));
+		throw new OrientationError(422, 'Valeurs invalides.', issuesOf(parsed.error, UNKNOWN_FIELD));
 	}
 	const change = parsed.data;
 	const current = await loadOrientation(db, caller.principal, idOrReference, now);
@@ -268,7 +269,7 @@ export async function reorient(
 	}
 	const parsed = ReorientSchema.safeParse(input ?? {});
 	if (!parsed.success) {
-		throw new OrientationError(422, 'Valeurs invalides.', issuesOf(parsed.error));
+		throw new OrientationError(422, 'Valeurs invalides.', issuesOf(parsed.error, UNKNOWN_FIELD));
 	}
 	const stored = await getOrientationRequest(db, caller, idOrReference);
 	if (!stored) throw new OrientationError(404, `Orientation introuvable : ${idOrReference}`);
