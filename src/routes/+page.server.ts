@@ -50,6 +50,9 @@ export const load: PageServerLoad = async ({ locals, getClientAddress }) => {
 		};
 	}
 	return {
+		// An account opened by a first ProConnect sign-in acts on no territory until an admin
+		// places it (services/oidc-accounts.ts): it is told so, rather than shown empty pages.
+		unplaced: principal.territories !== null && principal.territories.length === 0,
 		territories,
 		orientations,
 		pilot: hasRole(principal.role, 'pilot'),

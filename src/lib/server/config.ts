@@ -14,7 +14,35 @@ const minutesOrHours = (name: string) =>
 		.number({ error: `${name} : un nombre entier attendu` })
 		.int(`${name} : un nombre entier attendu`)
 		.positive(`${name} : un nombre positif attendu`);
-const EnvSchema = z.object({
+/** Unset and empty alike: a variable left blank in a service file means « not configured ». */
+const optionalText = z
+	.string()
+	.optional()
+	.transform((value) => (value?.trim() ? value.trim() : undefined));
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * The provider's address. https, as every real provider is; plain http only on this machine's
+ * loopback, for a provider started beside the app (the tests, a developer's own).
+ */
+const issuerUrl = optionalText.refine(
+	(value) => {
+		if (value === undefined) return true;
+		try {
+			const url = new URL(value);
+			return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname));
+		} catch {
+			return false;
+		}
+	},
+	{ error: 'une adresse https attendue (http seulement sur localhost)' }
+);
+
+/** OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET go together: all three, or none. */
+const OIDC_TRIO = ['OIDC_ISSUER', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET'] as const;
+
+const EnvFields = z.object({
 	DATABASE_URL: z
 		.string()
 		.regex(/^postgres(ql)?:\/\//, 'doit commencer par postgres:// ou postgresql://')
@@ -45,7 +73,31 @@ const EnvSchema = z.object({
 			'doit être une adresse (ne-pas-repondre@exemple.fr ou Bon Tiers <ne-pas-repondre@exemple.fr>)'
 		)
 		.optional()
-		.or(z.literal('').transform(() => undefined))
+		.or(z.literal('').transform(() => undefined)),
+	OIDC_ISSUER: issuerUrl,
+	OIDC_CLIENT_ID: optionalText,
+	OIDC_CLIENT_SECRET: optionalText,
+	OIDC_SCOPES: optionalText
+		.transform((value) => (value ?? 'openid email').split(/\s+/))
+		.refine((scopes) => scopes.includes('openid'), {
+			error: 'doit contenir openid (par exemple « openid email given_name usual_name »)'
+		})
+		.refine((scopes) => scopes.includes('email'), {
+			error: 'doit contenir email : les comptes sont retrouvés par leur adresse électronique'
+		}),
+	OIDC_TRUST_EMAIL: z.enum(['true', 'false'], { error: 'true ou false attendu' }).default('false')
+});
+
+const EnvSchema = EnvFields.superRefine((env, ctx) => {
+	const given = OIDC_TRIO.filter((name) => env[name] !== undefined);
+	if (given.length === 0 || given.length === OIDC_TRIO.length) return;
+	for (const name of OIDC_TRIO.filter((n) => env[n] === undefined)) {
+		ctx.addIssue({
+			code: 'custom',
+			path: [name],
+			message: `manquante : la connexion par ProConnect (OpenID Connect) demande les trois variables ${OIDC_TRIO.join(', ')}, ou aucune (${given.join(', ')} ${given.length > 1 ? 'sont données' : 'est donnée'})`
+		});
+	}
 });
 
 function isSmtpUrl(value: string): boolean {
@@ -88,7 +140,27 @@ export type AppConfig = {
 	origin: string;
 	/** The referral loop's e-mail (contract §6): no SMTP server ⇒ written to the log instead. */
 	mail: { smtpUrl: string | undefined; from: string };
+	/** Sign-in through ProConnect or another OpenID Connect provider; null when not configured. */
+	oidc: OidcConfig | null;
 };
+
+export interface OidcConfig {
+	issuer: string;
+	clientId: string;
+	clientSecret: string;
+	scopes: string[];
+	/**
+	 * Whether an e-mail that comes without `email_verified` is taken as verified. ProConnect sends
+	 * no such claim (its identity providers give professional addresses they vouch for); a
+	 * provider that says `email_verified: false` is refused whatever this says.
+	 */
+	trustEmail: boolean;
+	/** Where the provider sends the browser back: fixed by the public address, declared to it. */
+	redirectUri: string;
+}
+
+/** The callback route, relative to the public address (declared to the provider as is). */
+export const OIDC_CALLBACK_PATH = '/connexion/proconnect/retour';
 
 export function readConfig(env: Record<string, string | undefined> = process.env): AppConfig {
 	const parsed = EnvSchema.safeParse(env);
@@ -112,6 +184,20 @@ export function readConfig(env: Record<string, string | undefined> = process.env
 		mail: {
 			smtpUrl: parsed.data.SMTP_URL,
 			from: parsed.data.MAIL_FROM ?? defaultMailFrom(origin)
-		}
+		},
+		oidc: oidcConfig(parsed.data, origin)
+	};
+}
+
+function oidcConfig(env: z.infer<typeof EnvFields>, origin: string): OidcConfig | null {
+	const { OIDC_ISSUER: issuer, OIDC_CLIENT_ID: clientId, OIDC_CLIENT_SECRET: clientSecret } = env;
+	if (issuer === undefined || clientId === undefined || clientSecret === undefined) return null;
+	return {
+		issuer,
+		clientId,
+		clientSecret,
+		scopes: env.OIDC_SCOPES,
+		trustEmail: env.OIDC_TRUST_EMAIL === 'true',
+		redirectUri: new URL(OIDC_CALLBACK_PATH, origin).href
 	};
 }

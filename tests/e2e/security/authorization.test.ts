@@ -209,12 +209,14 @@ describe('chaque route, action et endpoint a sa règle dans ROUTE_ACCESS', () =>
 		expect(stale).toEqual([]);
 	});
 
-	test('seules la connexion, l’invitation, les pages légales et la description de l’API sont publiques', () => {
+	test('seules la connexion (ProConnect compris), l’invitation, les pages légales et la description de l’API sont publiques', () => {
 		const open = probes.filter((p) => p.access === 'public').map((p) => p.name);
 		expect(open.sort()).toEqual([
 			'/(public)/accessibilite GET',
 			'/(public)/connexion GET',
 			'/(public)/connexion POST (action par défaut)',
+			'/(public)/connexion/proconnect GET',
+			'/(public)/connexion/proconnect/retour GET',
 			'/(public)/donnees-personnelles GET',
 			// A one-time link (contract §7): the link itself is the credential.
 			'/(public)/invitation/[jeton] GET',
@@ -262,7 +264,12 @@ describe('sans identifiants', () => {
 		if (probe.path.includes('/invitation/'))
 			expect(response.status).toBe(probe.method === 'POST' ? 404 : 200);
 		else if (probe.method === 'POST') expect(response.status).toBe(400);
-		else expect(response.status).toBe(200);
+		// The ProConnect endpoints lead elsewhere: here (no provider configured), back to the
+		// sign-in page with a message.
+		else if (!probe.page && !probe.api) {
+			expect(response.status).toBe(303);
+			expect(response.headers.get('location')).toMatch(/^\/connexion\?erreur=/);
+		} else expect(response.status).toBe(200);
 	});
 
 	test('un cookie de session n’ouvre pas l’API, un jeton n’ouvre pas les pages', async () => {

@@ -20,6 +20,9 @@ export interface RouteRule {
 export const ROUTE_ACCESS: Record<string, RouteRule> = {
 	'/': { default: 'partner' },
 	'/(public)/connexion': { default: 'public', 'action:default': 'public' },
+	// Sign-in through ProConnect: the way to the provider and its way back, before any session.
+	'/(public)/connexion/proconnect': { default: 'public' },
+	'/(public)/connexion/proconnect/retour': { default: 'public' },
 	'/(public)/accessibilite': { default: 'public' },
 	'/(public)/mentions-legales': { default: 'public' },
 	'/(public)/donnees-personnelles': { default: 'public' },

@@ -24,8 +24,9 @@ export type LoginResult =
 	| { ok: false; reason: 'throttled'; retryAfter: number };
 
 /**
- * Email + password sign-in (the `local` provider). An OpenID Connect provider would end the same
- * way, with `startSession` once it has found the user from its `sub` claim.
+ * Email + password sign-in. Any account with a password may use it, whatever its `auth_provider`:
+ * a local account later linked to ProConnect keeps its password (services/oidc-accounts.ts, which
+ * ends the same way, with `startSession`, once it has found the account from the `sub` claim).
  */
 export async function login(
 	db: Db,
@@ -55,10 +56,9 @@ export async function login(
 		return { ok: false, reason: 'throttled', retryAfter: wait };
 	}
 	const row = await findUserByEmail(db, email);
-	const valid =
-		row?.passwordHash && row.authProvider === 'local'
-			? await verifyPassword(row.passwordHash, input.password)
-			: (await verifyDecoy(input.password), false);
+	const valid = row?.passwordHash
+		? await verifyPassword(row.passwordHash, input.password)
+		: (await verifyDecoy(input.password), false);
 	if (!row || !valid || row.disabledAt) {
 		await audit(db, {
 			actor: row

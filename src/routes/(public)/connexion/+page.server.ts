@@ -2,19 +2,22 @@ import { fail, redirect } from '@sveltejs/kit';
 import { LoginSchema } from '$lib/schemas/account';
 import { issuesOf } from '$lib/schemas/zod';
 import { setSessionCookie } from '$lib/server/auth/cookies';
+import { safeNext } from '$lib/server/auth/next-path';
+import { isOidcFailure, OIDC_FAILURE_MESSAGES, oidcSettings } from '$lib/server/auth/oidc';
 import { login } from '$lib/server/services/sessions';
 import type { Actions, PageServerLoad } from './$types';
 
-/** Only a path of this site: an open redirect would make the login page a phishing relay. */
-function safeNext(value: string | null): string {
-	return value && value.startsWith('/') && !value.startsWith('//') && !value.startsWith('/\\')
-		? value
-		: '/';
-}
-
 export const load: PageServerLoad = async ({ locals, url }) => {
 	if (locals.principal) redirect(303, safeNext(url.searchParams.get('suite')));
-	return { next: safeNext(url.searchParams.get('suite')) };
+	const failure = url.searchParams.get('erreur');
+	return {
+		next: safeNext(url.searchParams.get('suite')),
+		// The button shows only when the instance has a provider (contract §6).
+		oidc: oidcSettings() !== null,
+		// A code from the ProConnect routes, never free text from the address: nobody can make
+		// this page say something of their own.
+		oidcError: isOidcFailure(failure) ? OIDC_FAILURE_MESSAGES[failure] : null
+	};
 };
 
 export const actions: Actions = {
