@@ -11,7 +11,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '$lib/server/db/client';
-import { orientations, structures, territories } from '$lib/server/db/schema';
+import { orientations, structures } from '$lib/server/db/schema';
 import { systemCaller, type Caller } from '$lib/server/auth/principal';
 import type { RecommendationRequestInput } from '$lib/schemas/orientation';
 import { resetMailTransport } from '$lib/server/mail/transport';
@@ -20,6 +20,7 @@ import { changeStatus, reorient, runReferralJobs } from '$lib/server/services/re
 import { inboxOf, inviteMember } from '$lib/server/services/members';
 import { createApiToken, authenticateApiToken } from '$lib/server/services/api-tokens';
 import { getStructure } from '$lib/server/services/structures';
+import { setReferralDelays } from '$lib/server/services/territories';
 import { createUser, getUser, userPrincipal } from '$lib/server/services/users';
 import { ServiceError } from '$lib/server/services/errors';
 import { startSmtpServer, type ReceivedMail, type TestSmtpServer } from '../setup/smtp-server';
@@ -249,10 +250,17 @@ describe.each(DATABASES)('the referral loop on %s', (kind) => {
 	});
 
 	it('reminds after the territory’s delay, once more before expiry, then expires — each mail once', async () => {
-		await t.db
-			.update(territories)
-			.set({ reminderDays: 5, expiryDays: 12 })
-			.where(eq(territories.id, DEMO_TERRITORY_ID));
+		const pilot = { principal: { ...agent.principal, role: 'pilot' as const }, ip: null };
+		// The territory's pilot sets its delays; a reminder after the expiry is refused.
+		const late: unknown = await setReferralDelays(t.db, pilot, DEMO_TERRITORY_ID, {
+			reminder_days: 12,
+			expiry_days: 12
+		}).catch((e: unknown) => e);
+		expect((late as ServiceError).issues[0]).toMatchObject({ path: 'reminder_days' });
+		await expect(
+			setReferralDelays(t.db, agent, DEMO_TERRITORY_ID, { reminder_days: 5, expiry_days: 12 })
+		).rejects.toMatchObject({ kind: 'forbidden' });
+		await setReferralDelays(t.db, pilot, DEMO_TERRITORY_ID, { reminder_days: 5, expiry_days: 12 });
 		const o = await createOrientation(t.db, agent, { ...REQUEST, note: NOTE, structure: first });
 		const sentAt = (await t.db.select().from(orientations).where(eq(orientations.id, o.id)))[0]!
 			.statusChangedAt;
@@ -296,10 +304,7 @@ describe.each(DATABASES)('the referral loop on %s', (kind) => {
 		const again = await reorient(t.db, agent, o.id, {});
 		const left = again.answer.result.excluded.find((e) => e.structure.id === first);
 		expect(left?.reasons[0]).toMatch(/expirer/);
-		await t.db
-			.update(territories)
-			.set({ reminderDays: 10, expiryDays: 30 })
-			.where(eq(territories.id, DEMO_TERRITORY_ID));
+		await setReferralDelays(t.db, pilot, DEMO_TERRITORY_ID, { reminder_days: 10, expiry_days: 30 });
 	});
 
 	it('decides case-management admission on the MAIA conditions and counts its caseload', async () => {

@@ -52,7 +52,10 @@ export const StructureListSchema = z.object({
 export const TerritorySchema = z.object({
 	id: TerritoryIdSchema,
 	name: z.string(),
-	communes: z.array(z.object({ code: z.string(), name: z.string() }))
+	communes: z.array(z.object({ code: z.string(), name: z.string() })),
+	/** Days before an unanswered structure is reminded, and before the orientation expires (§7). */
+	reminder_days: z.int(),
+	expiry_days: z.int()
 });
 
 export const ImportResultSchema = z.object({

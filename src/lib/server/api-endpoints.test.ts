@@ -74,8 +74,12 @@ describe('the endpoint table', () => {
 		expect(apiAccess('GET', `${API_BASE}/territories/t/coverage`)).toBe('partner');
 		expect(apiAccess('POST', `${API_BASE}/recommendations`)).toBe('agent');
 		expect(apiAccess('POST', `${API_BASE}/orientations`)).toBe('agent');
-		expect(apiAccess('GET', `${API_BASE}/orientations/OR-2026-00001`)).toBe('agent');
-		expect(apiAccess('POST', `${API_BASE}/orientations/x/status`)).toBe('agent');
+		// Contract §7: a structure's member (a partner) reads and answers its orientations; the
+		// service narrows a partner to its structures' orientations.
+		expect(apiAccess('GET', `${API_BASE}/orientations`)).toBe('partner');
+		expect(apiAccess('GET', `${API_BASE}/orientations/OR-2026-00001`)).toBe('partner');
+		expect(apiAccess('POST', `${API_BASE}/orientations/x/status`)).toBe('partner');
+		expect(apiAccess('POST', `${API_BASE}/orientations/x/reorient`)).toBe('agent');
 		expect(ENDPOINTS.filter((o) => o.role === 'public').map((o) => o.path)).toEqual([
 			'/openapi.json'
 		]);

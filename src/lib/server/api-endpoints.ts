@@ -77,10 +77,14 @@ const territoryJson = (territory: {
 	id: string;
 	name: string;
 	places: { code: string; name: string }[];
+	reminderDays: number;
+	expiryDays: number;
 }) => ({
 	id: territory.id,
 	name: territory.name,
-	communes: territory.places.map((p) => ({ code: p.code, name: p.name }))
+	communes: territory.places.map((p) => ({ code: p.code, name: p.name })),
+	reminder_days: territory.reminderDays,
+	expiry_days: territory.expiryDays
 });
 
 const ID = {
@@ -394,14 +398,8 @@ export const ENDPOINTS: readonly Operation[] = [
 				throw error;
 			}
 			const territory = await getTerritory(locals.db, id);
-			return json(
-				{
-					id,
-					name: territory?.name,
-					communes: territory?.places.map((p) => ({ code: p.code, name: p.name })) ?? []
-				},
-				{ status: created ? 201 : 200 }
-			);
+			if (!territory) throw territoryNotFound(id);
+			return json(territoryJson(territory), { status: created ? 201 : 200 });
 		}
 	}),
 

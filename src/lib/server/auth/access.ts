@@ -51,7 +51,7 @@ export const ROUTE_ACCESS: Record<string, RouteRule> = {
 		'action:cloturer': 'partner'
 	},
 	'/(app)/territoires': { default: 'partner' },
-	'/(app)/territoires/[id]': { default: 'partner' },
+	'/(app)/territoires/[id]': { default: 'partner', 'action:delais': 'pilot' },
 	'/(app)/territoires/[id]/axes': { default: 'partner' },
 	'/(app)/territoires/[id]/axes/grille.csv': { default: 'partner' },
 	'/(app)/territoires/[id]/carte': { default: 'partner' },

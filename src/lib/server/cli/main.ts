@@ -40,8 +40,9 @@ const USAGE = `Usage : npm run cli -- <commande>
 
   migrate                                         applique les migrations
   seed demo                                       (re)charge le territoire de démonstration marseille-4-12
-  territory put ID --name NOM --communes CODE,CODE…
-                                                  crée ou met à jour un territoire
+  territory put ID --name NOM --communes CODE,CODE… [--reminder-days N] [--expiry-days N]
+                                                  crée ou met à jour un territoire (délais de relance et
+                                                  d’expiration des orientations : 10 et 30 jours par défaut)
   import structures FICHIER --territory ID [--mode upsert|replace]
                                                   importe des structures (JSON ou CSV), tout ou rien
   import communes FICHIER.geojson[.gz]            ajoute ou remplace des limites de communes
@@ -110,6 +111,8 @@ export async function main(argv: string[]): Promise<number> {
 			password: { type: 'string' },
 			structure: { type: 'string', multiple: true },
 			now: { type: 'string' },
+			'reminder-days': { type: 'string' },
+			'expiry-days': { type: 'string' },
 			mode: { type: 'string' },
 			format: { type: 'string' },
 			output: { type: 'string' },
@@ -147,7 +150,26 @@ export async function main(argv: string[]): Promise<number> {
 				.filter(Boolean);
 			return withDatabase(async ({ db }) => {
 				await ensureGeography(db, log);
-				const { created } = await putTerritory(db, id, { name, communes }, CLI);
+				const days = (flag: string, value: string | undefined) => {
+					if (value === undefined) return undefined;
+					const n = Number(value);
+					if (!Number.isInteger(n))
+						throw new UsageError(`${flag} : un nombre entier de jours attendu`);
+					return n;
+				};
+				const reminder = days('--reminder-days', values['reminder-days']);
+				const expiry = days('--expiry-days', values['expiry-days']);
+				const { created } = await putTerritory(
+					db,
+					id,
+					{
+						name,
+						communes,
+						...(reminder !== undefined ? { reminder_days: reminder } : {}),
+						...(expiry !== undefined ? { expiry_days: expiry } : {})
+					},
+					CLI
+				);
 				log(`Territoire ${id} ${created ? 'créé' : 'mis à jour'} (${communes.length} lieu(x)).`);
 				return 0;
 			});

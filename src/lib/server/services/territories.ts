@@ -1,11 +1,15 @@
 import { asc, eq, sql } from 'drizzle-orm';
 import { queryRows, type Db } from '$lib/server/db/client';
 import { territories, territoryCommunes } from '$lib/server/db/schema';
-import { TerritoryIdSchema, TerritoryPutSchema } from '$lib/schemas/territory';
+import {
+	ReferralDelaysSchema,
+	TerritoryIdSchema,
+	TerritoryPutSchema
+} from '$lib/schemas/territory';
 import { issuesOf, type Issue } from '$lib/schemas/zod';
 import { inScope, type Caller } from '$lib/server/auth/principal';
 import { audit } from './audit';
-import { territoryNotFound } from './errors';
+import { ServiceError, territoryNotFound } from './errors';
 import { requireRole } from './grants';
 import { getPlaceCatalog, getPlaces, type PlaceSummary } from './places';
 
@@ -14,6 +18,44 @@ export class TerritoryError extends Error {
 		super(issues.map((i) => `${i.path} : ${i.message}`).join('\n'));
 		this.name = 'TerritoryError';
 	}
+}
+
+/**
+ * Sets the referral loop's delays of a territory (contract §7): a pilot of the territory, the
+ * reminder before the expiry; audited in the same transaction. The daily job reads them.
+ */
+export async function setReferralDelays(
+	db: Db,
+	caller: Caller,
+	territoryId: string,
+	input: unknown
+): Promise<{ reminderDays: number; expiryDays: number }> {
+	requireRole(caller, 'pilot');
+	if (!inScope(caller.principal, territoryId)) throw territoryNotFound(territoryId);
+	const parsed = ReferralDelaysSchema.safeParse(input);
+	if (!parsed.success) {
+		const issues = issuesOf(parsed.error);
+		throw new ServiceError('invalid', issues.map((i) => i.message).join(' ; '), issues);
+	}
+	const { reminder_days: reminderDays, expiry_days: expiryDays } = parsed.data;
+	return db.transaction(async (tx) => {
+		const updated = await tx
+			.update(territories)
+			.set({ reminderDays, expiryDays, updatedAt: sql`now()` })
+			.where(eq(territories.id, territoryId))
+			.returning({ id: territories.id });
+		if (updated.length === 0) throw territoryNotFound(territoryId);
+		await audit(tx as unknown as Db, {
+			actor: caller.principal,
+			action: 'territory.referral_delays',
+			outcome: 'success',
+			target: { type: 'territory', id: territoryId },
+			territoryId,
+			ip: caller.ip,
+			details: { reminder_days: reminderDays, expiry_days: expiryDays }
+		});
+		return { reminderDays, expiryDays };
+	});
 }
 
 /**
@@ -57,13 +99,27 @@ export async function putTerritory(
 			.select({ id: territories.id })
 			.from(territories)
 			.where(eq(territories.id, territoryId));
-		await tx
+		const delays = {
+			...(body.data.reminder_days !== undefined ? { reminderDays: body.data.reminder_days } : {}),
+			...(body.data.expiry_days !== undefined ? { expiryDays: body.data.expiry_days } : {})
+		};
+		const [saved] = await tx
 			.insert(territories)
-			.values({ id: territoryId, name: body.data.name })
+			.values({ id: territoryId, name: body.data.name, ...delays })
 			.onConflictDoUpdate({
 				target: territories.id,
-				set: { name: body.data.name, updatedAt: sql`now()` }
-			});
+				set: { name: body.data.name, ...delays, updatedAt: sql`now()` }
+			})
+			.returning({ reminderDays: territories.reminderDays, expiryDays: territories.expiryDays });
+		// One delay given alone must still come before the other, as stored.
+		if (saved && saved.reminderDays >= saved.expiryDays) {
+			throw new TerritoryError([
+				{
+					path: body.data.reminder_days !== undefined ? 'reminder_days' : 'expiry_days',
+					message: `la relance (${saved.reminderDays} jours) doit venir avant l’expiration (${saved.expiryDays} jours)`
+				}
+			]);
+		}
 		await tx.delete(territoryCommunes).where(eq(territoryCommunes.territoryId, territoryId));
 		await tx
 			.insert(territoryCommunes)
@@ -110,6 +166,9 @@ export interface TerritoryDetail {
 	name: string;
 	places: PlaceSummary[];
 	updatedAt: Date;
+	/** The referral loop's delays, in days (contract §7). */
+	reminderDays: number;
+	expiryDays: number;
 }
 
 export async function getTerritory(
@@ -129,6 +188,8 @@ export async function getTerritory(
 		id: row.id,
 		name: row.name,
 		updatedAt: row.updatedAt,
+		reminderDays: row.reminderDays,
+		expiryDays: row.expiryDays,
 		places: await getPlaces(
 			db,
 			codes.map((c) => c.code)
