@@ -177,6 +177,28 @@ describe('recommend', () => {
 		expect(recommend(request(), [], today).orphan).toBe(true);
 	});
 
+	it('never takes a case-management service as coordination support of a complex situation', () => {
+		// Found by the property below: a gestion_cas service declared up to « coordonnée » with the
+		// coordination flag must not come back, through the support path, for a complex situation
+		// whose MAIA gate is closed.
+		const result = recommend(
+			request({ level: 'complexe' }),
+			[
+				structure({
+					id: 'gc',
+					kind: 'gestion_cas',
+					coordination: true,
+					levelMin: 'information',
+					levelMax: 'coordonnee'
+				}),
+				structure({ id: 'dac', kind: 'dac', coordination: true, levelMax: 'coordonnee' })
+			],
+			today
+		);
+		expect(ids(result.recommendations)).toEqual(['dac']);
+		expect(result.excluded.find((e) => e.structure.id === 'gc')?.codes).toContain('level');
+	});
+
 	it('leaves out of a re-orientation the structure that refused, named among the exclusions', () => {
 		const candidates = [
 			structure({ id: 'refuser', coordination: true, kind: 'reseau_sante' }),

@@ -262,6 +262,9 @@ function eligibility(
 		request.level === 'complexe' &&
 		!gate.open &&
 		s.coordination &&
+		// Case management is intensive follow-up, never a fallback: a gestion_cas service declared
+		// below « complexe » stays out of the way of a situation it cannot admit.
+		s.kind !== 'gestion_cas' &&
 		levelInRange('coordonnee', s.levelMin, s.levelMax)
 	) {
 		support = true;
