@@ -379,6 +379,11 @@ export function scoreStructure(
 		score -= SCORE_WEIGHTS.nearFull;
 		warnings.push(`File active presque complète (${load.text})`);
 	}
+	if (s.toConfirm) {
+		warnings.push(
+			'Mission proposée d’après FINESS, pas encore confirmée par la structure : vérifier avant d’orienter'
+		);
+	}
 	if (isStale(s.updatedAt, today)) {
 		warnings.push(
 			s.updatedAt

@@ -25,6 +25,11 @@ export interface Remit {
 	apa: Apa;
 	/** Whether a recognised disability (an MDPH notification) is required, excluded or either. */
 	handicap: Handicap;
+	/**
+	 * The remit was proposed by a bootstrap (FINESS) and no person has confirmed it yet: every view
+	 * says so, and the engine warns (contract §8).
+	 */
+	toConfirm?: boolean;
 }
 
 /** What decides whether a structure takes a situation: its remit less its name and mode. */

@@ -98,7 +98,10 @@ export const StructureImportSchema = z
 		website: z.url({ protocol: /^https?$/ }).optional(),
 		hours: optionalText(500),
 		referral: optionalText(2000),
-		updated_at: z.iso.date().optional()
+		updated_at: z.iso.date().optional(),
+		// The remit was proposed (a FINESS bootstrap) and not confirmed by a person: an export
+		// says so, and imports back as it was; a file that omits it confirms the remit.
+		to_confirm: z.boolean().optional()
 	})
 	.superRefine(
 		(s, ctx) => {
@@ -174,7 +177,8 @@ export const STRUCTURE_FIELDS = [
 	'website',
 	'hours',
 	'referral',
-	'updated_at'
+	'updated_at',
+	'to_confirm'
 ] as const satisfies readonly (keyof StructureImport)[];
 
 const LIST_FIELDS = new Set(['coverage', 'problems']);
@@ -205,7 +209,7 @@ export function csvRecordToInput(record: Record<string, string>): Record<string,
 		} else if (NUMBER_FIELDS.has(key)) {
 			const n = Number(value.replace(',', '.'));
 			out[key] = Number.isFinite(n) ? n : value;
-		} else if (key === 'coordination') {
+		} else if (key === 'coordination' || key === 'to_confirm') {
 			const v = value.toLowerCase();
 			out[key] = ['true', 'oui', '1'].includes(v)
 				? true

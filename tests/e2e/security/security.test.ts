@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { describe } from 'vitest';
 import { THROTTLE_RULES } from '$lib/server/services/throttle';
 import { OTHER_TERRITORY } from '../../setup/e2e-accounts';
@@ -42,6 +43,40 @@ async function apiError(response: Response, status: number, code: string): Promi
 	expect(typeof body.error.message).toBe('string');
 	expect(Array.isArray(body.error.issues)).toBe(true);
 	return body;
+}
+
+/**
+ * A request whose body the server may refuse before reading it all (413 on Content-Length): the
+ * server answers and closes while the client still writes, which fetch reports as EPIPE instead
+ * of the answer. node:http hands the answer over whatever happens to the rest of the upload.
+ */
+function uploadRefusedEarly(
+	path: string,
+	token: string,
+	body: string
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
+	return new Promise((resolve, reject) => {
+		const req = http.request(new URL(path, baseUrl()), {
+			method: 'POST',
+			headers: {
+				authorization: `Bearer ${token}`,
+				'content-type': 'application/json',
+				'content-length': Buffer.byteLength(body)
+			}
+		});
+		req.on('response', (res) => {
+			let text = '';
+			res.setEncoding('utf8');
+			res.on('data', (chunk: string) => (text += chunk));
+			res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+			res.on('error', reject);
+		});
+		// The upload cut short by the server's answer: expected, the answer is what is checked.
+		req.on('error', (error: NodeJS.ErrnoException) => {
+			if (error.code !== 'EPIPE' && error.code !== 'ECONNRESET') reject(error);
+		});
+		req.end(body);
+	});
 }
 
 const WRONG_PASSWORD = 'ceci-n-est-pas-le-bon-mot-de-passe';
@@ -312,11 +347,15 @@ describe('API : corps de requête', () => {
 		} as RequestInit & { duplex: 'half' });
 		await apiError(streamed, 413, 'payload_too_large');
 		// An import may be larger (20 MB), not more.
+		const tooBig = await uploadRefusedEarly(
+			`${territory(DEMO_TERRITORY_ID)}/structures?mode=upsert`,
+			token,
+			`[${' '.repeat(20_000_001)}]`
+		);
 		await apiError(
-			await request(`${territory(DEMO_TERRITORY_ID)}/structures?mode=upsert`, {
-				token,
-				body: `[${' '.repeat(20_000_001)}]`,
-				headers: { 'content-type': 'application/json' }
+			new Response(tooBig.text, {
+				status: tooBig.status,
+				headers: Object.entries(tooBig.headers).map(([k, v]) => [k, String(v)] as [string, string])
 			}),
 			413,
 			'payload_too_large'

@@ -27,6 +27,8 @@ export interface ChartInput {
 	levelMax: LevelCode;
 	coordination: boolean;
 	mode: 'masse' | 'sur_mesure' | null;
+	/** Its remit was proposed (FINESS) and not confirmed: its label says so. */
+	toConfirm?: boolean;
 }
 
 export interface Rect {
@@ -194,7 +196,8 @@ export function layoutChart(
 				x: widest.x + 4,
 				// Labels of nested zones step down with their lane.
 				y: Math.min(widest.y + 13 + lane * 12, widest.y + widest.height - 4),
-				text: truncate(s.name, widest.width - 8)
+				// « ? » before the name: a proposed remit, not yet confirmed by a person.
+				text: truncate(s.toConfirm ? `? ${s.name}` : s.name, widest.width - 8)
 			},
 			fill: colour.fill,
 			stroke: colour.stroke,

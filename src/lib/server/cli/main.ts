@@ -21,6 +21,7 @@ import {
 	structuresToJson
 } from '$lib/server/services/structure-files';
 import { exportStructures } from '$lib/server/services/structures';
+import { importFromFiness, previewFinessImport } from '$lib/server/services/finess-import';
 import { ImportError, importStructures } from '$lib/server/services/structure-import';
 import { TerritoryError, putTerritory, territoryExists } from '$lib/server/services/territories';
 import { systemCaller } from '$lib/server/auth/principal';
@@ -46,6 +47,12 @@ const USAGE = `Usage : npm run cli -- <commande>
   import structures FICHIER --territory ID [--mode upsert|replace]
                                                   importe des structures (JSON ou CSV), tout ou rien
   import communes FICHIER.geojson[.gz]            ajoute ou remplace des limites de communes
+  import finess [FICHIER] --territory ID [--communes CODE,…] [--exclude FINESS,…] [--dry-run]
+                                                  amorce un territoire depuis FINESS (sans FICHIER : l’extrait
+                                                  livré du 2021-01-08) : les établissements de ses communes
+                                                  (ou du périmètre --communes : INSEE, dep:XX, epci:SIREN),
+                                                  missions proposées « à confirmer » ; relancé, ne met à jour
+                                                  que les champs du registre
   export structures --territory ID [--format json|csv|geojson] [--output FICHIER]
                                                   exporte les structures d’un territoire
   user create --email E --role R [--territory ID]… [--password P] [--structure ID]…
@@ -116,6 +123,8 @@ export async function main(argv: string[]): Promise<number> {
 			mode: { type: 'string' },
 			format: { type: 'string' },
 			output: { type: 'string' },
+			exclude: { type: 'string' },
+			'dry-run': { type: 'boolean' },
 			help: { type: 'boolean', short: 'h' }
 		}
 	});
@@ -197,6 +206,55 @@ export async function main(argv: string[]): Promise<number> {
 				log(
 					`Import dans ${territory} : ${result.total} structures (${result.created} créées, ${result.updated} mises à jour, ${result.deleted} retirées).`
 				);
+				return 0;
+			});
+		}
+
+		case 'import finess': {
+			const territory = required(values.territory?.[0], '--territory');
+			const list = (v: string | undefined) =>
+				(v ?? '')
+					.split(',')
+					.map((c) => c.trim())
+					.filter(Boolean);
+			const options = {
+				file: arg,
+				communes: values.communes ? list(values.communes) : undefined,
+				exclude: list(values.exclude)
+			};
+			return withDatabase(async ({ db }) => {
+				await ensureGeography(db, log);
+				if (!(await territoryExists(db, territory))) {
+					throw new CliError(`territoire inconnu : ${territory} (créez-le avec « territory put »)`);
+				}
+				const started = performance.now();
+				if (values['dry-run']) {
+					const preview = await previewFinessImport(db, CLI, territory, options);
+					const byKind = new Map<string, number>();
+					for (const c of preview.candidates) {
+						byKind.set(c.kindLabel, (byKind.get(c.kindLabel) ?? 0) + 1);
+					}
+					log(
+						`FINESS (extrait du ${preview.extractDate ?? 'date inconnue'}) : ${preview.candidates.length} établissements dans le périmètre (${preview.places} lieux), rien n’a été écrit.`
+					);
+					for (const [kind, count] of [...byKind].sort((a, b) => b[1] - a[1])) {
+						log(`  ${String(count).padStart(5)}  ${kind}`);
+					}
+					const linked = preview.candidates.filter((c) => c.status === 'linked').length;
+					const updates = preview.candidates.filter((c) => c.status === 'update').length;
+					const kept = preview.candidates.filter((c) => c.status === 'kept').length;
+					log(
+						`  ${updates} déjà importés de FINESS (mis à jour), ${kept} déjà saisis dans le territoire (laissés tels quels), ${linked} tenus par un autre territoire (liés, laissés tels quels), ${preview.unresolved.length} sans commune trouvée.`
+					);
+					return 0;
+				}
+				const result = await importFromFiness(db, CLI, territory, options);
+				log(
+					`Import FINESS dans ${territory} (extrait du ${result.extractDate ?? 'date inconnue'}) : ${result.created} structures créées (missions proposées, à confirmer), ${result.updated} mises à jour (champs du registre), ${result.kept} déjà saisies dans le territoire (laissées telles quelles), ${result.linked.length} liées (tenues par un autre territoire), ${result.excluded} écartées, en ${((performance.now() - started) / 1000).toFixed(1)} s.`
+				);
+				for (const w of result.warnings.slice(0, 20)) {
+					log(`  ${w.id}, ${w.field} : ${w.message} (valeur du registre ignorée)`);
+				}
 				return 0;
 			});
 		}

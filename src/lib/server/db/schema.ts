@@ -121,6 +121,22 @@ export const structures = pgTable(
 		hours: text('hours'),
 		referral: text('referral'),
 		updatedAt: date('updated_at'),
+		/**
+		 * The remit (kind, problems, levels, public, coverage) was proposed by a bootstrap — FINESS
+		 * gives where an establishment is, never whom it takes — and no person has confirmed it
+		 * yet: shown as such everywhere until a pilot or a member confirms it (contract §8).
+		 */
+		toConfirm: boolean('to_confirm').notNull().default(false),
+		confirmedAt: timestamp('confirmed_at', { withTimezone: true }),
+		confirmedBy: text('confirmed_by'),
+		/**
+		 * Where the row came from when a register brought it (`finess`): a re-run of that import
+		 * updates the register's fields (name, address, position, phone) and nothing a person set.
+		 */
+		source: text('source'),
+		/** When the register's fields were last refreshed from it, and the extract's date. */
+		sourceSyncedAt: timestamp('source_synced_at', { withTimezone: true }),
+		sourceDate: date('source_date'),
 		searchText: text('search_text')
 			.notNull()
 			.generatedAlwaysAs(

@@ -56,10 +56,23 @@ export interface ImportResult {
 
 type StructureRow = typeof structures.$inferInsert;
 
-/** On re-import, every column from the file replaces the stored one (the id and derived ones stay). */
+/**
+ * On re-import, every column from the file replaces the stored one; the id, derived columns and
+ * provenance (who confirmed the remit, which register brought the row) stay.
+ */
+const KEPT_ON_REIMPORT = [
+	'id',
+	'searchText',
+	'importedAt',
+	'confirmedAt',
+	'confirmedBy',
+	'source',
+	'sourceSyncedAt',
+	'sourceDate'
+];
 const UPSERT_SET = Object.fromEntries(
 	Object.entries(getTableColumns(structures))
-		.filter(([key]) => !['id', 'searchText', 'importedAt'].includes(key))
+		.filter(([key]) => !KEPT_ON_REIMPORT.includes(key))
 		.map(([key, column]) => [key, sql.raw(`excluded."${column.name}"`)])
 );
 
@@ -92,7 +105,8 @@ function toRow(territoryId: string, s: StructureImport): StructureRow {
 		website: s.website ?? null,
 		hours: s.hours ?? null,
 		referral: s.referral ?? null,
-		updatedAt: s.updated_at ?? null
+		updatedAt: s.updated_at ?? null,
+		toConfirm: s.to_confirm ?? false
 	};
 }
 
@@ -152,6 +166,20 @@ export async function importStructures(
 		}
 		throw error;
 	}
+}
+
+/**
+ * Validates and writes records for a service that has already checked its caller (the FINESS
+ * bootstrap), all or nothing, running `inTransaction` in the write's transaction (its own
+ * changes and audit entry). Upsert only: it never removes anything.
+ */
+export function importStructureRecords(
+	db: Db,
+	territoryId: string,
+	records: readonly unknown[],
+	inTransaction: (tx: Db, result: ImportResult) => Promise<void>
+): Promise<ImportResult> {
+	return runImport(db, territoryId, records, 'upsert', undefined, inTransaction);
 }
 
 async function runImport(

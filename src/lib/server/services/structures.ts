@@ -32,11 +32,12 @@ export interface RemitRow {
 	age_max: number | null;
 	apa: Apa;
 	handicap: Handicap;
+	to_confirm: boolean;
 }
 
 /** Columns of `RemitRow`, for raw queries on `structures s`. */
 export const REMIT_COLUMNS = sql.raw(
-	's.id, s.name, s.kind, s.problems, s.level_min, s.level_max, s.coordination, s.mode, s.age_min, s.age_max, s.apa, s.handicap'
+	's.id, s.name, s.kind, s.problems, s.level_min, s.level_max, s.coordination, s.mode, s.age_min, s.age_max, s.apa, s.handicap, s.to_confirm'
 );
 
 /** A structure's remit (what the engine, the grid and the chart read), from a raw row. */
@@ -53,7 +54,8 @@ export function remitOf(r: RemitRow): Remit {
 		ageMin: r.age_min,
 		ageMax: r.age_max,
 		apa: r.apa,
-		handicap: r.handicap
+		handicap: r.handicap,
+		toConfirm: r.to_confirm
 	};
 }
 
@@ -164,6 +166,7 @@ export const LIST_COLUMNS = {
 	handicap: structures.handicap,
 	phone: structures.phone,
 	updatedAt: structures.updatedAt,
+	toConfirm: structures.toConfirm,
 	lon: structures.lon,
 	lat: structures.lat
 };
@@ -215,6 +218,11 @@ export interface StructureDetail extends StructureListItem {
 	hours: string | null;
 	referral: string | null;
 	communeName: string | null;
+	/** The register that brought it (`finess`) and the date of that extract. */
+	source: string | null;
+	sourceDate: string | null;
+	confirmedAt: Date | null;
+	confirmedBy: string | null;
 }
 
 /** One structure, or null when unknown or not visible in the scope (no hint that it exists). */
@@ -255,7 +263,11 @@ export async function getStructure(
 		website: s.website,
 		hours: s.hours,
 		referral: s.referral,
-		communeName: s.commune ? (catalog.get(s.commune)?.name ?? null) : null
+		communeName: s.commune ? (catalog.get(s.commune)?.name ?? null) : null,
+		source: s.source,
+		sourceDate: s.sourceDate,
+		confirmedAt: s.confirmedAt,
+		confirmedBy: s.confirmedBy
 	};
 }
 
@@ -288,7 +300,9 @@ export function toImportRecord(s: typeof structures.$inferSelect): StructureImpo
 		website: s.website,
 		hours: s.hours,
 		referral: s.referral,
-		updated_at: s.updatedAt
+		updated_at: s.updatedAt,
+		// Carried only while true (contract §8): confirming clears it.
+		to_confirm: s.toConfirm ? true : null
 	};
 	return Object.fromEntries(
 		STRUCTURE_FIELDS.filter((f) => record[f] !== null && record[f] !== undefined).map((f) => [

@@ -8,6 +8,7 @@ import { ServiceError } from '$lib/server/services/errors';
 import { structureArea } from '$lib/server/services/map';
 import { inboxOf, inviteMember, listMembers, removeMember } from '$lib/server/services/members';
 import { getStructure } from '$lib/server/services/structures';
+import { confirmRemit, vouchesFor } from '$lib/server/services/structure-remit';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
@@ -44,7 +45,9 @@ export const load: PageServerLoad = async (event) => {
 			: null,
 		members,
 		removing: members?.find((m) => m.userId === removing) ?? null,
-		mailEnabled: members ? mailEnabled() : null
+		mailEnabled: members ? mailEnabled() : null,
+		// A proposed remit is confirmed by a pilot of its territory or one of its members.
+		canConfirm: structure.toConfirm === true && vouchesFor(caller, structure) !== null
 	};
 };
 
@@ -64,6 +67,14 @@ export const actions: Actions = {
 		} catch (e) {
 			return serviceFail(e, { action: 'inviter', email });
 		}
+	},
+	confirmer: async (event) => {
+		try {
+			await confirmRemit(event.locals.db, requestCaller(event), event.params.id);
+		} catch (e) {
+			return serviceFail(e, { action: 'confirmer' });
+		}
+		redirect(303, `/structures/${encodeURIComponent(event.params.id)}?confirmee=1`);
 	},
 	retirer: async (event) => {
 		const form = await event.request.formData();
