@@ -39,7 +39,10 @@ export const ROUTE_ACCESS: Record<string, RouteRule> = {
 	'/(app)/structures/[id]': {
 		default: 'partner',
 		'action:inviter': 'pilot',
-		'action:retirer': 'pilot'
+		'action:retirer': 'pilot',
+		// A proposed remit is confirmed by a pilot of its territory or one of its members
+		// (partners): the service decides which.
+		'action:confirmer': 'partner'
 	},
 	// A structure's inbox (contract §7): its members are partners; the service checks that the
 	// caller is one of them, or an agent of the structure's territory, and who may answer.
@@ -64,6 +67,7 @@ export const ROUTE_ACCESS: Record<string, RouteRule> = {
 		'action:capacite': 'pilot'
 	},
 	'/(app)/territoires/[id]/pilotage/export.csv': { default: 'pilot' },
+	'/(app)/territoires/[id]/finess': { default: 'pilot', 'action:importer': 'pilot' },
 	'/(app)/territoires/[id]/carte/zone.json': { default: 'partner' },
 	'/(app)/orienter': { default: 'agent', 'action:evaluer': 'agent', 'action:enregistrer': 'agent' },
 	'/(app)/orientations': { default: 'agent' },
