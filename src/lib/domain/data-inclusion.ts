@@ -522,8 +522,11 @@ export function diName(name: string, fallback: string): string {
 	return text;
 }
 
-/** « 60 boulevard de la Blancarde, 13004 Marseille » → street, postal code, town. */
-const POSTAL_ADDRESS = /^(.*\S)\s*,\s*(\d{5})\s+(\S.*)$/;
+/**
+ * « 60 boulevard de la Blancarde, 13004 Marseille » → street, postal code, town. Single spaces
+ * only, so that joining the parts back (joinAddress) gives the very same text.
+ */
+const POSTAL_ADDRESS = /^(.*\S), (\d{5}) (\S.*)$/;
 
 function splitAddress(address: string | undefined) {
 	if (!address) return {};
@@ -815,8 +818,11 @@ function joinAddress(p: {
 	code_postal?: string | null;
 	commune?: string | null;
 }): string | undefined {
-	const town = [p.code_postal, p.commune].filter(Boolean).join(' ');
-	const parts = [p.adresse, p.complement_adresse, p.adresse ? town : null].filter(
+	// The town only with its postal code: without one, `commune` may be the name of the commune
+	// the export added (« Marseille 4e Arrondissement »), not part of the postal address.
+	const town =
+		p.adresse && p.code_postal ? [p.code_postal, p.commune].filter(Boolean).join(' ') : null;
+	const parts = [p.adresse, p.complement_adresse, town].filter(
 		(v): v is string => typeof v === 'string' && v.trim() !== ''
 	);
 	return parts.length > 0 ? parts.join(', ') : undefined;
