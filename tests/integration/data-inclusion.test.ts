@@ -8,8 +8,9 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PROBLEM_CODES } from '$lib/domain/taxonomy';
+import { PROBLEM_CODES, type ProblemCode } from '$lib/domain/taxonomy';
 import type { Principal } from '$lib/server/auth/principal';
+import type { RecommendationRequestInput } from '$lib/schemas/orientation';
 import { routeApi } from '$lib/server/api-router';
 import { API_BASE } from '$lib/server/api-operation';
 import { auditLog, structures } from '$lib/server/db/schema';
@@ -57,7 +58,7 @@ async function countStructures(db: Db, territory: string): Promise<number> {
 }
 
 /** Requests across the problems, the two communes and a few persons (age, APA, disability). */
-function requests() {
+function requests(): RecommendationRequestInput[] {
 	const persons = [
 		{ age: 82, apa: true, handicap: false },
 		{ age: 67, apa: null, handicap: null },
@@ -69,7 +70,7 @@ function requests() {
 				territory: DEMO_TERRITORY_ID,
 				commune,
 				...person,
-				problems: [problem, PROBLEM_CODES[(i + 5 + j) % PROBLEM_CODES.length]],
+				problems: [problem, PROBLEM_CODES[(i + 5 + j) % PROBLEM_CODES.length] as ProblemCode],
 				criteria: j === 1 ? ['isolement', 'aides_insuffisantes'] : [],
 				request_type: j === 0 ? 'information' : 'accompagnement',
 				consent: true
