@@ -258,7 +258,7 @@ describe.each(DATABASES)('on %s', (kind) => {
 	});
 
 	describe('real answers match their schemas', () => {
-		it('reading: openapi.json, structures, a structure, a territory, its coverage', async () => {
+		it('reading: openapi.json, structures, a structure, a territory, its coverage, its data·inclusion export', async () => {
 			const reads: [Operation, string, Role | null][] = [
 				[find('GET', '/openapi.json'), '/openapi.json', null],
 				[find('GET', '/structures'), '/structures?limit=5', 'partner'],
@@ -281,6 +281,11 @@ describe.each(DATABASES)('on %s', (kind) => {
 				[
 					find('GET', '/territories/{id}/coverage'),
 					`/territories/${DEMO_TERRITORY_ID}/coverage?commune=13204`,
+					'partner'
+				],
+				[
+					find('GET', '/territories/{id}/data-inclusion'),
+					`/territories/${DEMO_TERRITORY_ID}/data-inclusion`,
 					'partner'
 				]
 			];
@@ -905,7 +910,8 @@ describe.each(DATABASES)('on %s', (kind) => {
 				[
 					'GET /territories/{id}/coverage',
 					{ params: { id: DEMO_TERRITORY_ID }, query: { commune: '13204' } }
-				]
+				],
+				['GET /territories/{id}/data-inclusion', { params: { id: DEMO_TERRITORY_ID } }]
 			];
 			for (const [name, example] of entries) examples.set(name, example);
 		});

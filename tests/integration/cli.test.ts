@@ -12,6 +12,7 @@ import { acquireDataDirLock } from '$lib/server/db/lock';
 import { runCli } from '../helpers/cli';
 import { DATABASES, openTestDatabase, type TestDatabase } from '../helpers/databases';
 import { DEMO_TERRITORY_ID, demoRecords } from '../factories/structures';
+import { dataInclusionProblems } from '../helpers/data-inclusion-schema';
 
 describe.each(DATABASES)('command line on %s', (kind) => {
 	let dir: string;
@@ -107,6 +108,99 @@ describe.each(DATABASES)('command line on %s', (kind) => {
 		const after = await exportDemo();
 		expect(after.find((s) => s.id === first?.id)?.name).toBe('Nouveau nom');
 		expect(after).toHaveLength(demoRecords().length);
+	});
+
+	it('exports data·inclusion files and reads them back, all or nothing, its warnings printed', async () => {
+		const count = demoRecords().length;
+		const out = file('di');
+		const exported = await runCli(
+			['export', 'data-inclusion', '--territory', DEMO_TERRITORY_ID, '--output', out],
+			env
+		);
+		expect(exported.code, exported.stderr).toBe(0);
+		expect(exported.stderr).toContain(`${count} structures et ${count} services écrits`);
+		const read = (name: string) =>
+			JSON.parse(fs.readFileSync(path.join(out, name), 'utf8')) as Record<string, unknown>[];
+		const [structures, services] = [read('structures.json'), read('services.json')];
+		expect(structures).toHaveLength(count);
+		expect(dataInclusionProblems('structure', structures)).toEqual([]);
+		expect(dataInclusionProblems('service', services)).toEqual([]);
+		const before = await exportDemo();
+
+		// One bad value in one service: refused naming the file, record and field; nothing written.
+		const broken = structuredClone(services);
+		(broken[1]?.bon_tiers as Record<string, unknown>).level_max = 'enorme';
+		fs.mkdirSync(file('di-bad'));
+		fs.writeFileSync(file('di-bad/structures.json'), JSON.stringify(structures));
+		fs.writeFileSync(file('di-bad/services.json'), JSON.stringify(broken));
+		const bad = await runCli(
+			[
+				'import',
+				'data-inclusion',
+				file('di-bad'),
+				'--territory',
+				DEMO_TERRITORY_ID,
+				'--mode',
+				'replace'
+			],
+			env
+		);
+		expect(bad.code).not.toBe(0);
+		expect(bad.stderr).toMatch(
+			/services\.json, enregistrement 2 \([^)]+\), bon_tiers\.level_max : .*enorme/
+		);
+		expect(bad.stderr).not.toMatch(/Erreur inattendue/);
+		expect(await exportDemo()).toEqual(before);
+
+		// Another producer's service: imported through the mapping, each gap printed.
+		fs.writeFileSync(
+			file('dora.json'),
+			JSON.stringify({
+				structures: [{ id: 'cli:dora-s1', nom: 'Centre social', date_maj: '2025-01-02' }],
+				services: [
+					{
+						id: 'cli:dora-v1',
+						structure_id: 'cli:dora-s1',
+						nom: 'Soutien aux aidants',
+						date_maj: '2025-01-02',
+						thematiques: ['famille--soutien-aidants', 'mobilite--preparer-un-permis'],
+						zone_eligibilite: ['13204']
+					}
+				]
+			})
+		);
+		const foreign = await runCli(
+			['import', 'data-inclusion', file('dora.json'), '--territory', DEMO_TERRITORY_ID],
+			env
+		);
+		expect(foreign.code, foreign.stderr).toBe(0);
+		expect(foreign.stderr).toMatch(
+			/Avertissement : services\.json, enregistrement 1 \(cli:dora-v1\), thematiques : .*mobilite--preparer-un-permis.*sans équivalent/
+		);
+		expect(foreign.stderr).toMatch(/1 structures \(1 créées/);
+		expect((await exportDemo()).map((s) => s.id)).toContain('cli:dora-v1');
+
+		// The two files by their names, replacing: every structure read back as it was, the other
+		// producer's one removed.
+		const good = await runCli(
+			[
+				'import',
+				'data-inclusion',
+				path.join(out, 'services.json'),
+				path.join(out, 'structures.json'),
+				'--territory',
+				DEMO_TERRITORY_ID,
+				'--mode',
+				'replace'
+			],
+			env
+		);
+		expect(good.code, good.stderr).toBe(0);
+		expect(good.stderr).toContain(
+			`${count} structures (0 créées, ${count} mises à jour, 1 retirées)`
+		);
+		expect(good.stderr).not.toMatch(/Avertissement/);
+		expect(await exportDemo()).toEqual(before);
 	});
 
 	if (kind === 'pglite') {

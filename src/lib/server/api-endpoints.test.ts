@@ -72,6 +72,7 @@ describe('the endpoint table', () => {
 		expect(apiAccess('PUT', `${API_BASE}/territories/t`)).toBe('pilot');
 		expect(apiAccess('POST', `${API_BASE}/territories/t/structures`)).toBe('pilot');
 		expect(apiAccess('GET', `${API_BASE}/territories/t/coverage`)).toBe('partner');
+		expect(apiAccess('GET', `${API_BASE}/territories/t/data-inclusion`)).toBe('partner');
 		expect(apiAccess('POST', `${API_BASE}/recommendations`)).toBe('agent');
 		expect(apiAccess('POST', `${API_BASE}/orientations`)).toBe('agent');
 		// Contract §7: a structure's member (a partner) reads and answers its orientations; the

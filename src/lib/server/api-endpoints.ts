@@ -24,6 +24,7 @@ import {
 	StatusChangeSchema
 } from '$lib/schemas/orientation';
 import { StructureImportSchema } from '$lib/schemas/structure';
+import { DataInclusionExportSchema } from '$lib/schemas/data-inclusion';
 import { z } from '$lib/schemas/zod';
 import { ApiFailure, nulPaths, validate } from './api';
 import {
@@ -39,6 +40,7 @@ import { inScope, scopeOf, type Principal } from './auth/principal';
 import { openApiDocument } from './openapi';
 
 import { territoryCoverage } from './services/coverage';
+import { exportDataInclusion } from './services/data-inclusion';
 import { getPlaceCatalog } from './services/places';
 import {
 	answerRequest,
@@ -488,6 +490,35 @@ export const ENDPOINTS: readonly Operation[] = [
 			if (!territory) throw territoryNotFound(id);
 			const { cells } = await territoryCoverage(locals.db, id, { commune: query.commune });
 			return json({ territory: id, commune: query.commune ?? null, cells });
+		}
+	}),
+
+	operation({
+		method: 'GET',
+		path: '/territories/{id}/data-inclusion',
+		role: 'partner',
+		summary:
+			'Les structures du territoire au schéma data·inclusion 1.x : une structure et un service par structure',
+		description:
+			'`source` vaut `bon-tiers`, l’`id` d’une structure (et de son service) est son identifiant Bon Tiers, `date_maj` sa date de mise à jour (à défaut, celle de son import), `zone_eligibilite` sa couverture (codes INSEE de communes, départements, SIREN d’EPCI), `thematiques` et `publics` selon la table de correspondance du README. L’objet `bon_tiers` de chaque service porte ce que le schéma ne sait pas dire (niveaux de complexité, public exact, couverture par polygone) : Bon Tiers relit ainsi ses propres exports à l’identique.',
+		params: { id: ID.territory },
+		responses: {
+			200: {
+				description:
+					'Les structures et les services (deux tableaux, comme les deux fichiers du schéma)',
+				name: 'DataInclusionExport',
+				schema: DataInclusionExportSchema
+			}
+		},
+		// The service checks the scope: unknown or outside the caller's territories is the same
+		// 404 as on the other territory paths (the router turns its refusal into the error JSON).
+		handle: async ({ params, locals, principal, ip }) => {
+			const { structures, services } = await exportDataInclusion(
+				locals.db,
+				{ principal: principal as Principal, ip },
+				params.id as string
+			);
+			return json({ structures, services });
 		}
 	})
 ];

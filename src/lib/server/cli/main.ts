@@ -3,6 +3,7 @@
  * as the API: clear errors naming the field, exit code ≠ 0, nothing half-written.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { readConfig } from '$lib/server/config';
 import { openDatabase, type Database } from '$lib/server/db/client';
@@ -22,6 +23,12 @@ import {
 } from '$lib/server/services/structure-files';
 import { exportStructures } from '$lib/server/services/structures';
 import { importFromFiness, previewFinessImport } from '$lib/server/services/finess-import';
+import {
+	exportDataInclusion,
+	importDataInclusion,
+	parseDataInclusionJson,
+	type DataInclusionFiles
+} from '$lib/server/services/data-inclusion';
 import { ImportError, importStructures } from '$lib/server/services/structure-import';
 import { TerritoryError, putTerritory, territoryExists } from '$lib/server/services/territories';
 import { systemCaller } from '$lib/server/auth/principal';
@@ -55,6 +62,12 @@ const USAGE = `Usage : npm run cli -- <commande>
                                                   que les champs du registre
   export structures --territory ID [--format json|csv|geojson] [--output FICHIER]
                                                   exporte les structures d’un territoire
+  export data-inclusion --territory ID [--output DOSSIER]
+                                                  écrit structures.json et services.json au schéma data·inclusion
+                                                  (dans le dossier courant sans --output)
+  import data-inclusion DOSSIER|FICHIERS… --territory ID [--mode upsert|replace]
+                                                  importe structures.json et services.json (data·inclusion), tout ou
+                                                  rien ; les écarts de la table de correspondance sont signalés
   user create --email E --role R [--territory ID]… [--password P] [--structure ID]…
                                                   crée un compte (sans --password : mot de passe à usage unique affiché),
                                                   membre des structures données (il répond à leurs orientations)
@@ -104,6 +117,54 @@ function readFile(file: string): string {
 	return fs.readFileSync(file, 'utf8');
 }
 
+/**
+ * The two files of a data·inclusion import: a directory holding structures.json and
+ * services.json, the two files themselves (told apart by their names: « structure » or « service »
+ * in it), or one file holding the
+ * API's answer `{"structures": […], "services": […]}`.
+ */
+function readDataInclusionFiles(paths: string[]): DataInclusionFiles {
+	const [first] = paths;
+	if (paths.length === 1 && first && fs.existsSync(first) && fs.statSync(first).isDirectory()) {
+		return readDataInclusionFiles([
+			path.join(first, 'structures.json'),
+			path.join(first, 'services.json')
+		]);
+	}
+	if (paths.length === 1 && first) {
+		const both = parseDataInclusionJson(readFile(first), first) as Partial<DataInclusionFiles>;
+		if (
+			both === null ||
+			typeof both !== 'object' ||
+			!('structures' in both) ||
+			!('services' in both)
+		)
+			throw new CliError(
+				`${first} : un dossier, les deux fichiers structures.json et services.json, ou un objet {"structures": […], "services": […]} est attendu`
+			);
+		return { structures: both.structures, services: both.services };
+	}
+	const found: Partial<Record<keyof DataInclusionFiles, string>> = {};
+	for (const file of paths) {
+		const name = path.basename(file).toLowerCase();
+		const isStructures = name.includes('structure');
+		const isServices = name.includes('service');
+		if (isStructures === isServices)
+			throw new UsageError(
+				`${file} : le nom du fichier dit s’il tient les structures ou les services (structures.json, services.json)`
+			);
+		const key = isStructures ? 'structures' : 'services';
+		if (found[key]) throw new UsageError(`deux fichiers ${key} : ${found[key]} et ${file}`);
+		found[key] = file;
+	}
+	if (!found.structures || !found.services)
+		throw new UsageError('il faut les deux fichiers : structures.json et services.json');
+	return {
+		structures: parseDataInclusionJson(readFile(found.structures), found.structures),
+		services: parseDataInclusionJson(readFile(found.services), found.services)
+	};
+}
+
 export async function main(argv: string[]): Promise<number> {
 	const { values, positionals } = parseArgs({
 		args: argv,
@@ -125,10 +186,12 @@ export async function main(argv: string[]): Promise<number> {
 			output: { type: 'string' },
 			exclude: { type: 'string' },
 			'dry-run': { type: 'boolean' },
+			// `--out` is how issue 15 first spelt it; the contract (§5) says `--output`.
+			out: { type: 'string' },
 			help: { type: 'boolean', short: 'h' }
 		}
 	});
-	const [command, sub, arg] = positionals;
+	const [command, sub, arg, ...more] = positionals;
 	if (values.help || !command) {
 		console.log(USAGE);
 		return command || values.help ? 0 : 2;
@@ -301,6 +364,55 @@ export async function main(argv: string[]): Promise<number> {
 					fs.writeFileSync(values.output, text);
 					log(`${rows.length} structures écrites dans ${values.output}.`);
 				} else process.stdout.write(text);
+				return 0;
+			});
+		}
+
+		case 'export data-inclusion': {
+			const territory = required(values.territory?.[0], '--territory');
+			const dir = values.output ?? values.out ?? '.';
+			if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory())
+				throw new UsageError(`--output : un dossier est attendu, ${dir} est un fichier`);
+			return withDatabase(async ({ db }) => {
+				const result = await exportDataInclusion(db, CLI, territory);
+				fs.mkdirSync(dir, { recursive: true });
+				// Both files or neither: each written beside its final name, then renamed.
+				const files = [
+					['structures.json', result.structures],
+					['services.json', result.services]
+				] as const;
+				for (const [name, records] of files)
+					fs.writeFileSync(path.join(dir, `.${name}.tmp`), JSON.stringify(records, null, 2) + '\n');
+				for (const [name] of files)
+					fs.renameSync(path.join(dir, `.${name}.tmp`), path.join(dir, name));
+				for (const warning of result.warnings) log(`Avertissement : ${warning}`);
+				log(
+					`${result.structures.length} structures et ${result.services.length} services écrits dans ${path.join(dir, 'structures.json')} et ${path.join(dir, 'services.json')}.`
+				);
+				return 0;
+			});
+		}
+
+		case 'import data-inclusion': {
+			const territory = required(values.territory?.[0], '--territory');
+			const mode = values.mode ?? 'upsert';
+			if (mode !== 'upsert' && mode !== 'replace') {
+				throw new UsageError(`--mode : « upsert » ou « replace » attendu, reçu « ${mode} »`);
+			}
+			const files = readDataInclusionFiles([
+				required(arg, 'dossier ou fichiers à importer'),
+				...more
+			]);
+			return withDatabase(async ({ db }) => {
+				await ensureGeography(db, log);
+				if (!(await territoryExists(db, territory))) {
+					throw new CliError(`territoire inconnu : ${territory} (créez-le avec « territory put »)`);
+				}
+				const result = await importDataInclusion(db, CLI, territory, files, mode);
+				for (const warning of result.warnings) log(`Avertissement : ${warning}`);
+				log(
+					`Import data·inclusion dans ${territory} : ${result.total} structures (${result.created} créées, ${result.updated} mises à jour, ${result.deleted} retirées)${result.warnings.length > 0 ? `, ${result.warnings.length} avertissement(s)` : ''}.`
+				);
 				return 0;
 			});
 		}

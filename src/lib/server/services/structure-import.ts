@@ -133,7 +133,7 @@ export async function importStructures(
 	 * itself, and audits the import — in its transaction when it succeeds, after it when it is
 	 * refused (nothing was written). The demo seed and tests load data without a caller.
 	 */
-	by?: { caller: Caller; format?: 'json' | 'csv' }
+	by?: { caller: Caller; format?: 'json' | 'csv' | 'data-inclusion' }
 ): Promise<ImportResult> {
 	if (!by) return runImport(db, territoryId, records, mode, rows);
 	const { caller, format } = by;
