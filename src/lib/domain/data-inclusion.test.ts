@@ -379,7 +379,9 @@ describe('import', () => {
 				level_min: 'information',
 				level_max: 'simple',
 				age_min: 60,
-				updated_at: '2025-02-14'
+				updated_at: '2025-02-14',
+				// Mapped from thématiques and publics, not from a person: to confirm.
+				to_confirm: true
 			},
 			{
 				id: 'dora--v2',
@@ -391,7 +393,8 @@ describe('import', () => {
 				problems: ['aidants'],
 				level_min: 'information',
 				level_max: 'simple',
-				updated_at: '2025-02-14'
+				updated_at: '2025-02-14',
+				to_confirm: true
 			}
 		]);
 		const said = warnings.map((w) => `${w.file} ${w.record} ${w.id} ${w.field} : ${w.message}`);
