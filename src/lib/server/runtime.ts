@@ -77,7 +77,10 @@ export function getDatabase(): Promise<Database> {
 		// line comes before the first administrator's frame, the next ones several seconds after.
 		if (config.boundariesInBackground) {
 			boundaries = await loadBoundariesInBackground(opened.db, {
-				progress: (message) => console.log(`[bon-tiers] ${message}`)
+				progress: (message) => console.log(`[bon-tiers] ${message}`),
+				// The server listens right after this returns; the first pages it serves (a
+				// newcomer's sign-in) are not kept waiting behind a département's transaction.
+				delayMs: 2_000
 			});
 		}
 		if (firstAdmin) printAfterListening(firstAdminBanner(firstAdmin, serverUrl()));

@@ -148,6 +148,8 @@ export interface BackgroundOptions {
 	pauseMs?: number;
 	/** Départements loaded between two announcements to the place cache. */
 	batch?: number;
+	/** Wait before the first département, so that the server's first answers do not wait. */
+	delayMs?: number;
 }
 
 /**
@@ -172,9 +174,9 @@ export async function loadBoundariesInBackground(
 	const departments = [...files.keys()].filter((d) => !loaded.has(d));
 	let stopped = false;
 	let wake: (() => void) | undefined;
-	const pause = () =>
+	const pause = (ms = pauseMs) =>
 		new Promise<void>((resolve) => {
-			const timer = setTimeout(resolve, pauseMs);
+			const timer = setTimeout(resolve, ms);
 			wake = () => {
 				clearTimeout(timer);
 				resolve();
@@ -195,6 +197,7 @@ export async function loadBoundariesInBackground(
 		const failed: string[] = [];
 		// About ten progress lines whatever the number of départements.
 		const step = Math.max(batch, Math.ceil(departments.length / 10));
+		if (departments.length > 0 && options.delayMs) await pause(options.delayMs);
 		for (const department of departments) {
 			if (stopped) break;
 			try {
