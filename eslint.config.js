@@ -16,7 +16,9 @@ export default ts.config(
 		languageOptions: {
 			globals: { ...globals.browser, ...globals.node },
 			parserOptions: {
-				projectService: { allowDefaultProject: ['drizzle.config.ts', 'scripts/*.mjs'] },
+				projectService: {
+					allowDefaultProject: ['drizzle.config.ts', 'scripts/*.mjs', 'scripts/*.ts']
+				},
 				tsconfigRootDir: import.meta.dirname
 			}
 		},

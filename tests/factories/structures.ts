@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Feature, FeatureCollection, MultiPolygon, Polygon } from 'geojson';
 import type { StructureInput } from '$lib/schemas/structure';
+import { readGeojsonFile } from '$lib/server/services/geography';
 
 let sequence = 0;
 
@@ -77,9 +78,7 @@ export function demoRecords(): StructureInput[] {
 	) as StructureInput[];
 }
 
-/** A shipped boundary file (communes-13, arrondissements-marseille…). */
+/** A shipped boundary file (communes-13, arrondissements-marseille…, communes/05.geojson.gz). */
 export function shippedBoundaries(file: string): FeatureCollection<Polygon | MultiPolygon> {
-	return JSON.parse(fs.readFileSync(path.join(SEED_DIR, file), 'utf8')) as FeatureCollection<
-		Polygon | MultiPolygon
-	>;
+	return readGeojsonFile(path.join(SEED_DIR, file)) as FeatureCollection<Polygon | MultiPolygon>;
 }

@@ -203,6 +203,14 @@ describe.each(DATABASES)('command line on %s', (kind) => {
 		expect(await exportDemo()).toEqual(before);
 	});
 
+	it('loads the shipped boundaries of a département, those it has not loaded yet', async () => {
+		// One child process (each costs seconds): the département services are tested on their own.
+		const result = await runCli(['geo', 'load', '--department', '90,13'], env);
+		expect(result.code, result.stderr).toBe(0);
+		expect(result.stderr).toMatch(/90 \(Territoire de Belfort\) : \d+ limites chargées en/);
+		expect(result.stderr).toMatch(/13 \(Bouches-du-Rhône\) : limites déjà chargées\./);
+	});
+
 	if (kind === 'pglite') {
 		it('refuses at once while a running process holds the data dir, naming it', async () => {
 			const lock = acquireDataDirLock(file('data'), {

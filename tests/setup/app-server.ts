@@ -151,7 +151,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
 		DATA_DIR: dataDir,
 		PORT: String(port),
 		HOST: '127.0.0.1',
-		SEED_DEMO: 'true'
+		SEED_DEMO: 'true',
+		// The browser tests stay in the Bouches-du-Rhône: loading the rest of France beside them
+		// would only compete for the two cores (a territory elsewhere still loads its own).
+		BOUNDARIES_BACKGROUND: 'false'
 	};
 	// The tests run against the embedded database, whatever the developer's shell points at; and
 	// with neither ORIGIN nor BODY_SIZE_LIMIT, as a deployment that follows the README: the app's

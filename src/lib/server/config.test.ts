@@ -59,3 +59,13 @@ describe('readConfig: sign-in through OpenID Connect', () => {
 		);
 	});
 });
+
+describe('readConfig: the background load of the boundaries', () => {
+	it('is on unless BOUNDARIES_BACKGROUND says false', () => {
+		expect(readConfig({}).boundariesInBackground).toBe(true);
+		expect(readConfig({ BOUNDARIES_BACKGROUND: 'false' }).boundariesInBackground).toBe(false);
+		expect(() => readConfig({ BOUNDARIES_BACKGROUND: 'non' })).toThrow(
+			/BOUNDARIES_BACKGROUND true ou false attendu/
+		);
+	});
+});

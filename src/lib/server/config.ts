@@ -52,6 +52,9 @@ const EnvFields = z.object({
 	MIGRATIONS_DIR: z.string().min(1).default('drizzle'),
 	SEED_DEMO: z.enum(['true', 'false']).default('true'),
 	SEED_DIR: z.string().min(1).default('src/lib/server/seed'),
+	BOUNDARIES_BACKGROUND: z
+		.enum(['true', 'false'], { error: 'true ou false attendu' })
+		.default('true'),
 	MAP_STYLE_URL: z
 		.url({ error: 'MAP_STYLE_URL : une adresse http(s) attendue' })
 		.optional()
@@ -133,6 +136,11 @@ export type AppConfig = {
 	seedDemo: boolean;
 	/** Where the shipped seed files (demo territory, boundaries) are read from. */
 	seedDir: string;
+	/**
+	 * Whether the server loads, after it starts, the boundaries of the départements that have
+	 * none yet (all of France, in the background). Off: each loads when a territory needs it.
+	 */
+	boundariesInBackground: boolean;
 	/** A background map style, when the deployment has a tile server. */
 	mapStyleUrl: string | undefined;
 	session: { idleMinutes: number; maxHours: number };
@@ -175,6 +183,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
 		migrationsDir: path.resolve(parsed.data.MIGRATIONS_DIR),
 		seedDemo: parsed.data.SEED_DEMO === 'true',
 		seedDir: path.resolve(parsed.data.SEED_DIR),
+		boundariesInBackground: parsed.data.BOUNDARIES_BACKGROUND === 'true',
 		mapStyleUrl: parsed.data.MAP_STYLE_URL,
 		session: {
 			idleMinutes: parsed.data.SESSION_IDLE_MINUTES,

@@ -1,10 +1,12 @@
 import { openDatabase, type Database } from './db/client';
 import { readConfig } from './config';
+import { loadBoundariesInBackground, type BackgroundLoad } from './services/department-boundaries';
 import { purge } from './services/privacy';
 import { runReferralJobs } from './services/referrals';
 import { initializeInstance, type FirstAdmin } from './services/setup';
 
 let database: Promise<Database> | undefined;
+let boundaries: BackgroundLoad | undefined;
 
 const serverUrl = () => readConfig().origin;
 
@@ -70,6 +72,17 @@ export function getDatabase(): Promise<Database> {
 		console.log(
 			`[bon-tiers] Base prête (${opened.location}) en ${Math.round(performance.now() - started)} ms — ${serverUrl()}`
 		);
+		// The rest of France's boundaries after the server answers, not before: about half a
+		// minute on the embedded database, where the first start takes a few seconds. Its first
+		// line comes before the first administrator's frame, the next ones several seconds after.
+		if (config.boundariesInBackground) {
+			boundaries = await loadBoundariesInBackground(opened.db, {
+				progress: (message) => console.log(`[bon-tiers] ${message}`),
+				// The server listens right after this returns; the first pages it serves (a
+				// newcomer's sign-in) are not kept waiting behind a département's transaction.
+				delayMs: 2_000
+			});
+		}
 		if (firstAdmin) printAfterListening(firstAdminBanner(firstAdmin, serverUrl()));
 		return opened;
 	})();
@@ -81,6 +94,10 @@ export async function closeDatabase(): Promise<void> {
 	if (!database) return;
 	const opened = await database;
 	database = undefined;
+	// The département being loaded finishes its transaction (a second or so), the rest waits
+	// for the next start.
+	await boundaries?.stop();
+	boundaries = undefined;
 	await opened.close();
 }
 

@@ -98,11 +98,16 @@ describe('npm start, as the README says', () => {
 		expect(output).not.toContain('Construction de l’application');
 		expect(output).toMatch(new RegExp(`Adresse\\s+: http://localhost:${port}`));
 		expect(output).toContain('Identifiant : admin@example.org');
-		// The frame comes after the server's own « Listening on » line, and nothing after it.
+		// The frame comes after the server's own « Listening on » line, and after it only the
+		// progress of the background load of France's boundaries, announced before the frame.
 		expect(output.indexOf('Listening on')).toBeGreaterThan(-1);
 		expect(output.indexOf('Listening on')).toBeLessThan(output.indexOf('╔'));
+		expect(output.indexOf('à charger en arrière-plan')).toBeLessThan(output.indexOf('╔'));
 		await new Promise((resolve) => setTimeout(resolve, 1_000));
-		expect(output.slice((banner.index ?? 0) + banner[0].length).trim()).toBe('');
+		const after = output.slice((banner.index ?? 0) + banner[0].length).trim();
+		for (const line of after === '' ? [] : after.split('\n')) {
+			expect(line).toMatch(/^\[bon-tiers\] Limites des communes/);
+		}
 	});
 
 	it('signs in over plain http with the printed password, changes it, reaches /orienter', async () => {

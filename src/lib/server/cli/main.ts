@@ -13,7 +13,14 @@ import {
 	importBoundaries,
 	readGeojsonFile
 } from '$lib/server/services/geography';
+import {
+	ensureDepartmentBoundaries,
+	loadBoundariesInBackground,
+	shippedDepartmentFiles
+} from '$lib/server/services/department-boundaries';
+import { referenceNames } from '$lib/server/services/reference';
 import { ensureGeography, seedDemo } from '$lib/server/services/setup';
+import { normalizeDepartment } from '$lib/geo/departments';
 import {
 	formatFromName,
 	parseStructureFile,
@@ -60,6 +67,9 @@ const USAGE = `Usage : npm run cli -- <commande>
                                                   (ou du périmètre --communes : INSEE, dep:XX, epci:SIREN),
                                                   missions proposées « à confirmer » ; relancé, ne met à jour
                                                   que les champs du registre
+  geo load --department CODE[,CODE…]… | --all     charge maintenant les limites livrées de ces départements
+                                                  (ou de tous) s’ils n’en ont pas encore ; le serveur les
+                                                  charge aussi en arrière-plan après son démarrage
   export structures --territory ID [--format json|csv|geojson] [--output FICHIER]
                                                   exporte les structures d’un territoire
   export data-inclusion --territory ID [--output DOSSIER]
@@ -188,6 +198,8 @@ export async function main(argv: string[]): Promise<number> {
 			'dry-run': { type: 'boolean' },
 			// `--out` is how issue 15 first spelt it; the contract (§5) says `--output`.
 			out: { type: 'string' },
+			department: { type: 'string', multiple: true },
+			all: { type: 'boolean' },
 			help: { type: 'boolean', short: 'h' }
 		}
 	});
@@ -340,6 +352,47 @@ export async function main(argv: string[]): Promise<number> {
 				log(
 					`${result.features} limites importées (${result.added} lieux ajoutés, ${result.updated} mis à jour${result.merged > 0 ? `, ${result.merged} communes fusionnées rattachées à la commune qui les a absorbées` : ''}${result.unmapped > 0 ? `, ${result.unmapped} codes inconnus de la liste officielle gardés tels quels` : ''}) en ${((performance.now() - started) / 1000).toFixed(1)} s.`
 				);
+				return 0;
+			});
+		}
+
+		case 'geo load': {
+			const given = (values.department ?? []).flatMap((d) => d.split(',')).map((d) => d.trim());
+			if (values.all === given.length > 0) {
+				throw new UsageError('--department CODE ou --all attendu (l’un ou l’autre)');
+			}
+			const files = shippedDepartmentFiles();
+			const departments = given.map((input) => {
+				const department = normalizeDepartment(input);
+				if (!department || !files.has(department)) {
+					throw new CliError(
+						`département sans limites livrées : ${input} (livrés : ${[...files.keys()].join(', ')})`
+					);
+				}
+				return department;
+			});
+			return withDatabase(async ({ db }) => {
+				await ensureGeography(db, log);
+				const started = performance.now();
+				if (values.all) {
+					// The background load's own loop, without its pauses: nothing else waits here.
+					const run = await loadBoundariesInBackground(db, { progress: log, pauseMs: 0 });
+					if (run.departments.length === 0) log('Limites de tous les départements déjà chargées.');
+					const result = await run.done;
+					return result.failed.length > 0 ? 1 : 0;
+				}
+				const loads = await ensureDepartmentBoundaries(db, departments);
+				const names = referenceNames().departments;
+				for (const department of new Set(departments)) {
+					const load = loads.find((l) => l.department === department);
+					const name = `${department} (${names.get(department) ?? 'département'})`;
+					log(
+						load
+							? `${name} : ${load.communes} limites chargées en ${(load.ms / 1000).toFixed(1)} s.`
+							: `${name} : limites déjà chargées.`
+					);
+				}
+				log(`Terminé en ${((performance.now() - started) / 1000).toFixed(1)} s.`);
 				return 0;
 			});
 		}

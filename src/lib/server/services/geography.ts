@@ -6,6 +6,7 @@ import { queryRows, type Db } from '$lib/server/db/client';
 import { readConfig } from '$lib/server/config';
 import { communes, settings, structureCommunes, territoryCommunes } from '$lib/server/db/schema';
 import { groupBoundaries, type Area, type BoundaryPiece } from '$lib/geo/merged-communes';
+import { departmentOfCode } from '$lib/geo/departments';
 import { bboxOf } from '$lib/geo/place-index';
 import { INSEE_CODE } from '$lib/geo/places';
 export { placeLabel } from '$lib/geo/places';
@@ -119,7 +120,19 @@ export function readGeojsonFile(file: string): unknown {
  * when nothing refers to it). A code the reference list does not know at all is added as a
  * commune with the file's name, so its boundary still resolves points, and counted as unmapped.
  */
-export async function importBoundaries(db: Db, collection: unknown): Promise<BoundaryImportResult> {
+export async function importBoundaries(
+	db: Db,
+	collection: unknown,
+	options: {
+		/**
+		 * false: the change is not announced to the place cache (nor to other servers, through
+		 * the stored version); the caller calls announceGeographyChange once for many files, so
+		 * that the spatial index is not rebuilt after each of them (the background load).
+		 */
+		announce?: boolean;
+	} = {}
+): Promise<BoundaryImportResult> {
+	const announce = options.announce ?? true;
 	const fc = z
 		.object({ type: z.literal('FeatureCollection'), features: z.array(z.unknown()) })
 		.safeParse(collection);
@@ -152,8 +165,18 @@ export async function importBoundaries(db: Db, collection: unknown): Promise<Bou
 	const grouped = groupBoundaries(pieces, absorbingCommune);
 	// The codes now stored on another commune's boundary.
 	const absorbed = grouped.boundaries.flatMap((b) => b.parts.filter((code) => code !== b.code));
-	const known = new Set(
-		(await db.select({ code: communes.code }).from(communes)).map((row) => row.code)
+	// Only the file's own codes: a département's file must not read the 35 000 codes of France.
+	const known = new Set<string>();
+	await inBatches(
+		grouped.boundaries.map((b) => b.code),
+		1000,
+		async (batch) => {
+			const rows = await db
+				.select({ code: communes.code })
+				.from(communes)
+				.where(inArray(communes.code, batch));
+			for (const row of rows) known.add(row.code);
+		}
 	);
 	// Only a database without the reference places lacks an absorbing commune: name it properly.
 	let referenceName: Map<string, string> | undefined;
@@ -165,7 +188,7 @@ export async function importBoundaries(db: Db, collection: unknown): Promise<Bou
 		code: b.code,
 		name: b.name ?? (known.has(b.code) ? undefined : nameOf(b.code)) ?? b.code,
 		kind: 'commune',
-		department: b.code.startsWith('97') ? b.code.slice(0, 3) : b.code.slice(0, 2),
+		department: departmentOfCode(b.code),
 		geometry: b.geometry,
 		bbox: bboxOf(b.geometry)
 	}));
@@ -205,9 +228,9 @@ export async function importBoundaries(db: Db, collection: unknown): Promise<Bou
 				)
 			);
 		});
-		await bumpGeographyVersion(tx as unknown as Db);
+		if (announce) await bumpGeographyVersion(tx as unknown as Db);
 	});
-	invalidateGeography();
+	if (announce) invalidateGeography();
 	const added = rows.filter((r) => !known.has(r.code)).length;
 	return {
 		features: pieces.length,
@@ -233,6 +256,15 @@ export async function loadShippedBoundaries(db: Db): Promise<number> {
 		count += result.features;
 	}
 	return count;
+}
+
+/**
+ * Tells the place cache of this process, and through the stored version every other server on
+ * the same PostgreSQL, that boundaries changed: their spatial index is rebuilt on next use.
+ */
+export async function announceGeographyChange(db: Db): Promise<void> {
+	await bumpGeographyVersion(db);
+	invalidateGeography();
 }
 
 async function bumpGeographyVersion(db: Db): Promise<void> {

@@ -9,6 +9,7 @@ import {
 import { issuesOf, type Issue } from '$lib/schemas/zod';
 import { inScope, type Caller } from '$lib/server/auth/principal';
 import { audit } from './audit';
+import { ensureDepartmentBoundaries } from './department-boundaries';
 import { ServiceError, territoryNotFound } from './errors';
 import { requireRole } from './grants';
 import { getPlaceCatalog, getPlaces, type PlaceSummary } from './places';
@@ -93,6 +94,13 @@ export async function putTerritory(
 			}))
 		);
 	}
+	// A territory outside the départements loaded so far gets its shapes now, before the
+	// background load (if any) reaches them: its map, its points and its polygons need them.
+	// Outside the transaction: shipped reference data, kept even if the territory is refused.
+	await ensureDepartmentBoundaries(
+		db,
+		new Set(places.flatMap((code) => catalog.get(code)?.department ?? []))
+	);
 	const territoryId = idResult.data;
 	return db.transaction(async (tx) => {
 		const [existing] = await tx
