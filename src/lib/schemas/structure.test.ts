@@ -108,6 +108,18 @@ describe('StructureImportSchema', () => {
 		});
 		expect(issues.map((i) => i.path).sort()).toEqual(['email', 'finess', 'updated_at', 'website']);
 	});
+
+	it('checks a FINESS number by its key, Corsica’s included', () => {
+		expect(StructureImportSchema.parse({ ...valid, finess: '130784234' }).finess).toBe('130784234');
+		expect(StructureImportSchema.parse({ ...valid, finess: '2a0002622' }).finess).toBe('2A0002622');
+		const issues = problems({ ...valid, finess: '130784235' });
+		expect(issues.map((i) => i.path)).toEqual(['finess']);
+		expect(issues[0]?.message).toMatch(/^finess : clé de contrôle incorrecte/);
+		// A malformed number gets the shape's message alone.
+		expect(problems({ ...valid, finess: '1A0002622' }).map((i) => i.message)).toEqual([
+			'un numéro FINESS a 9 caractères (ex. 130784234)'
+		]);
+	});
 });
 
 describe('csvRecordToInput', () => {

@@ -6,6 +6,7 @@ import {
 	MODE_CODES,
 	PROBLEM_CODES
 } from '$lib/domain/taxonomy';
+import { FINESS_SHAPE, isFinessKeyValid } from '$lib/domain/identifiers';
 import { COVERAGE_CODE, INSEE_CODE } from '$lib/geo/places';
 import { z } from './zod';
 
@@ -49,6 +50,17 @@ function code<const T extends readonly [string, ...string[]]>(codes: T, what: st
 
 const optionalText = (max: number) => z.string().trim().min(1).max(max).optional();
 
+/** A FINESS number whose key checks (contract §8); Corsica's `2a…` written as the register does. */
+const Finess = z
+	.string()
+	.trim()
+	.toUpperCase()
+	.regex(FINESS_SHAPE, 'un numéro FINESS a 9 caractères (ex. 130784234)')
+	.refine(
+		(value) => !FINESS_SHAPE.test(value) || isFinessKeyValid(value),
+		'finess : clé de contrôle incorrecte, le 9e chiffre ne correspond pas aux 8 premiers (vérifiez le numéro dans le répertoire FINESS)'
+	);
+
 /**
  * One structure of the import format (contract §2). Strict: an unknown field is an error, so a
  * misspelt column never silently drops data.
@@ -66,11 +78,7 @@ export const StructureImportSchema = z
 			),
 		name: z.string().trim().min(1).max(300),
 		kind: code(KIND_CODES, 'type'),
-		finess: z
-			.string()
-			.trim()
-			.regex(/^[0-9][0-9AB][0-9]{7}$/, 'un numéro FINESS a 9 caractères (ex. 130784234)')
-			.optional(),
+		finess: Finess.optional(),
 		address: optionalText(500),
 		commune: z.string().trim().regex(INSEE_CODE, 'code INSEE de 5 caractères attendu').optional(),
 		lon: z.number().min(-180).max(180).optional(),
