@@ -171,8 +171,9 @@ export function bigMapStructures(
 		};
 		if (random() < 0.8)
 			record.address = `${1 + Math.floor(random() * 120)} ${pick(random, STREETS)}, ${home.slice(0, 2)}${String(Math.floor(random() * 1000)).padStart(3, '0')} ${MAP_COVERAGE_COMMUNES[home]}`;
+		// A fixed line in 04 goes on with 10–99 (04 0… is no allocated range): the import refuses it.
 		if (random() < 0.7)
-			record.phone = `04 ${[0, 0, 0, 0].map(() => String(Math.floor(random() * 100)).padStart(2, '0')).join(' ')}`;
+			record.phone = `04 ${[10, 0, 0, 0].map((low) => String(low + Math.floor(random() * (100 - low))).padStart(2, '0')).join(' ')}`;
 		out.push(record);
 	}
 	return out;

@@ -20,6 +20,7 @@ export interface DemoStructure {
 	age_min?: number;
 	age_max?: number;
 	phone?: string;
+	hours?: string;
 	email?: string;
 	website?: string;
 }

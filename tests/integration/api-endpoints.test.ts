@@ -48,6 +48,8 @@ interface Call {
 	json?: unknown;
 	/** The body as is. */
 	text?: string;
+	/** The body as bytes (a file in another encoding than UTF-8). */
+	bytes?: Uint8Array<ArrayBuffer>;
 	type?: string;
 	headers?: Record<string, string>;
 }
@@ -62,7 +64,7 @@ interface Answer {
 async function call(t: TestDatabase, c: Call): Promise<Answer> {
 	const url = new URL(`http://bon-tiers.test${API_BASE}${c.path}`);
 	const headers: Record<string, string> = { ...c.headers };
-	let body: string | undefined = c.text;
+	let body: string | Uint8Array<ArrayBuffer> | undefined = c.bytes ?? c.text;
 	if (body === undefined && c.json !== undefined) body = JSON.stringify(c.json);
 	if (body !== undefined) headers['content-type'] ??= c.type ?? 'application/json';
 	if (c.type !== undefined) headers['content-type'] = c.type;
@@ -342,6 +344,34 @@ describe.each(DATABASES)('on %s', (kind) => {
 			expect(csv.status, csv.text).toBe(200);
 			expectDescribed(imp, csv, 'CSV');
 			expect(csv.body).toMatchObject({ territory: 'api-test', total: 1, created: 1, deleted: 1 });
+
+			// A spreadsheet's CSV in Windows-1252 (« Aînés » with î = 0xEE), the phone as people
+			// write it: read as such, and the API answers the phone as stored, in E.164.
+			const cp1252 = await call(t, {
+				method: 'POST',
+				path: '/territories/api-test/structures?mode=upsert',
+				role: 'pilot',
+				type: 'text/csv',
+				// One byte a character: Windows-1252 writes î and é as 0xEE and 0xE9, as Latin-1 does.
+				bytes: Uint8Array.from(
+					[
+						...'id;name;kind;coverage;problems;level_min;level_max;phone;hours\n',
+						...'api-test:cp1252;Maison des Aînés;clic;13002;droits;information;simple;04 91 23 45 67;Mo-Fr 09:00-17:00\n'
+					].map((c) => c.charCodeAt(0))
+				)
+			});
+			expect(cp1252.status, cp1252.text).toBe(200);
+			const read = await call(t, {
+				method: 'GET',
+				path: '/structures/api-test:cp1252',
+				role: 'partner'
+			});
+			expect(read.status, read.text).toBe(200);
+			expect(read.body).toMatchObject({
+				name: 'Maison des Aînés',
+				phone: '+33491234567',
+				hours: 'Mo-Fr 09:00-17:00'
+			});
 
 			const rows = await call(t, {
 				method: 'POST',

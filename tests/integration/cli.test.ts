@@ -96,6 +96,31 @@ describe.each(DATABASES)('command line on %s', (kind) => {
 		expect((await exportDemo()).map((s) => s.id)).not.toContain('cli:1');
 	});
 
+	it('imports a CSV file saved in Windows-1252, and its phone in E.164', async () => {
+		// One byte a character: Windows-1252 writes é and « » as 0xE9, 0xAB and 0xBB, as Latin-1.
+		const text = [
+			'id;name;kind;coverage;problems;level_min;level_max;phone',
+			'cli:cp1252;Résidence « Les Lilas »;ccas;13204;droits;information;simple;04 91 23 45 67'
+		].join('\r\n');
+		fs.writeFileSync(file('excel.csv'), Uint8Array.from([...text].map((c) => c.charCodeAt(0))));
+		// A territory of its own: the demo's structures are counted by the other tests.
+		const put = await runCli(
+			['territory', 'put', 'cli-cp1252', '--name', 'Essai', '--communes', '13204'],
+			env
+		);
+		expect(put.code, put.stderr).toBe(0);
+		const result = await runCli(
+			['import', 'structures', file('excel.csv'), '--territory', 'cli-cp1252'],
+			env
+		);
+		expect(result.code, result.stderr).toBe(0);
+		const exported = await runCli(['export', 'structures', '--territory', 'cli-cp1252'], env);
+		expect(exported.code, exported.stderr).toBe(0);
+		expect(JSON.parse(exported.stdout)).toEqual([
+			expect.objectContaining({ name: 'Résidence « Les Lilas »', phone: '+33491234567' })
+		]);
+	});
+
 	it('imports a valid file and says what it did', async () => {
 		const [first] = demoRecords();
 		fs.writeFileSync(file('one.json'), JSON.stringify([{ ...first, name: 'Nouveau nom' }]));

@@ -3,7 +3,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { structures } from '$lib/server/db/schema';
 import { seedDemo } from '$lib/server/services/setup';
+import { formatPhone } from '$lib/domain/phone';
+import { StructureImportSchema } from '$lib/schemas/structure';
 import {
+	decodeCsv,
 	parseStructureFile,
 	structuresToCsv,
 	structuresToJson
@@ -104,6 +107,71 @@ describe.each(DATABASES)('import files (JSON, CSV) on %s', (kind) => {
 		await importCsv(t.db, AIX, text);
 		const [stored] = (await exportStructures(t.db, AIX)).filter((s) => s.id === record.id);
 		expect(stored).toEqual({ apa: 'any', handicap: 'any', ...record });
+	});
+
+	it('reads a CSV file saved in Windows-1252, as Excel on Windows writes it', async () => {
+		// « Équipe d’accueil « Aînés » » and « Accueil sur rendez-vous – 1er étage » in Windows-1252:
+		// É = 0xC9, ’ = 0x92, « = 0xAB, î = 0xEE, » = 0xBB, – = 0x96, é = 0xE9. Built byte by byte,
+		// so that no UTF-8 encoder is involved.
+		const ascii = (s: string) => [...s].map((c) => c.charCodeAt(0));
+		const bytes = Uint8Array.from([
+			...ascii('id;name;kind;coverage;problems;level_min;level_max;referral;phone\r\n'),
+			...ascii('cp1252:1;'),
+			0xc9,
+			...ascii('quipe d'),
+			0x92,
+			...ascii('accueil '),
+			0xab,
+			...ascii(' A'),
+			0xee,
+			...ascii('n'),
+			0xe9,
+			...ascii('s '),
+			0xbb,
+			...ascii(';clic;13001;droits;information;simple;Accueil sur rendez-vous '),
+			0x96,
+			...ascii(' 1er '),
+			0xe9,
+			...ascii('tage;04.42.00.00.00\r\n')
+		]);
+		const file = parseStructureFile(bytes, 'csv');
+		await importStructures(t.db, AIX, file.records, 'upsert', file.rows);
+		const stored = (await exportStructures(t.db, AIX)).find((s) => s.id === 'cp1252:1');
+		expect(stored).toMatchObject({
+			name: 'Équipe d’accueil « Aînés »',
+			referral: 'Accueil sur rendez-vous – 1er étage',
+			phone: '+33442000000'
+		});
+		await t.db.delete(structures).where(eq(structures.territoryId, AIX));
+	});
+
+	it('reads UTF-8 bytes as UTF-8, with or without a byte-order mark', () => {
+		const text = 'id,name\ncp:1,Équipe « Aînés » – œuvre\n';
+		const utf8 = new TextEncoder().encode(text);
+		expect(decodeCsv(utf8)).toBe(text);
+		expect(decodeCsv(Uint8Array.from([0xef, 0xbb, 0xbf, ...utf8]))).toBe(text);
+		// The same text in Windows-1252 (œ = 0x9C) is not valid UTF-8, and is read as what it is.
+		const cp1252 = Uint8Array.from(
+			[...text].map(
+				(c) =>
+					({ É: 0xc9, '«': 0xab, î: 0xee, '»': 0xbb, '–': 0x96, œ: 0x9c })[c] ?? c.charCodeAt(0)
+			)
+		);
+		expect(decodeCsv(cp1252)).toBe(text);
+	});
+
+	it('writes phones in the CSV export as people read them, and reads them back to E.164', async () => {
+		const exported = await exportStructures(t.db, DEMO_TERRITORY_ID);
+		const withPhone = exported.find((s) => s.phone);
+		expect(withPhone?.phone).toMatch(/^\+33\d{9}$/);
+		const csv = structuresToCsv(exported);
+		expect(csv).not.toContain('+33');
+		const line = csv.split('\n').find((l) => l.startsWith(`${withPhone?.id},`)) ?? '';
+		expect(line).toContain(`,${formatPhone(withPhone?.phone ?? '')},`);
+		const reread = parseStructureFile(csv, 'csv').records.find(
+			(r) => (r as { id: string }).id === withPhone?.id
+		);
+		expect(StructureImportSchema.parse(reread).phone).toBe(withPhone?.phone);
 	});
 
 	it('rejects an unknown column, naming it, and writes nothing', async () => {

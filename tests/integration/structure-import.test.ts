@@ -1,6 +1,8 @@
 import { booleanIntersects } from '@turf/turf';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
 import { StructureImportSchema, type StructureInput } from '$lib/schemas/structure';
+import { structures } from '$lib/server/db/schema';
 import { referencePlaces } from '$lib/server/services/reference';
 import { seedDemo } from '$lib/server/services/setup';
 import { exportStructures, getStructure } from '$lib/server/services/structures';
@@ -119,7 +121,25 @@ describe.each(DATABASES)('structure import on %s', (kind) => {
 		],
 		['an unknown commune', { commune: '99999' }, 'commune', /99999/],
 		['an unknown field', { couleur: 'bleu' }, 'couleur', /champ inconnu/],
-		['an invalid email', { email: 'pas-une-adresse' }, 'email', /./]
+		['an invalid email', { email: 'pas-une-adresse' }, 'email', /./],
+		[
+			'opening hours that are not opening_hours',
+			{ hours: 'lundi au vendredi' },
+			'hours',
+			/^horaires : format OpenStreetMap/
+		],
+		[
+			'a phone that is no number',
+			{ phone: '04 91 23 45' },
+			'phone',
+			/^téléphone : numéro français attendu/
+		],
+		[
+			'a FINESS number whose key is wrong',
+			{ finess: '130784235' },
+			'finess',
+			/^finess : clé de contrôle/
+		]
 	])(
 		'rejects a file with one bad row (%s), naming the row and the field, and writes nothing',
 		async (_what, bad, field, message) => {
@@ -141,6 +161,56 @@ describe.each(DATABASES)('structure import on %s', (kind) => {
 			expect(await snapshotDirectory(t.db)).toEqual(before);
 		}
 	);
+
+	it('refuses a file with bad hours and a bad phone whole, naming each row and field', async () => {
+		const before = await snapshotDirectory(t.db);
+		const file = [
+			structureRecord({ coverage: ['13001'], hours: 'Mo-Fr 09:00-17:00', phone: '04 42 00 00 00' }),
+			structureRecord({ coverage: ['13001'], hours: 'de 9 h à 17 h' }),
+			structureRecord({ coverage: ['13001'], phone: '04 42 00' }),
+			structureRecord({ coverage: ['13001'], hours: 'Mo-Fr 25:00-26:00', phone: '+32 2 555 12 12' })
+		];
+		const error = await importError(importStructures(t.db, AIX, file));
+		expect(error.issues).toEqual([
+			{
+				row: 2,
+				field: 'hours',
+				message:
+					'horaires : format OpenStreetMap opening_hours attendu (ex. Mo-Fr 09:00-12:30,13:30-17:00)'
+			},
+			{
+				row: 3,
+				field: 'phone',
+				message: 'téléphone : numéro français attendu (ex. 04 91 23 45 67 ou +33 4 91 23 45 67)'
+			},
+			{ row: 4, field: 'phone', message: expect.stringMatching(/pas un numéro étranger/) },
+			{ row: 4, field: 'hours', message: expect.stringMatching(/^horaires : /) }
+		]);
+		expect(error.message).toContain('ligne 2, hours : horaires : format OpenStreetMap');
+		// The valid first row was not written either.
+		expect(await snapshotDirectory(t.db)).toEqual(before);
+	});
+
+	it('stores phones in E.164 and hours in the canonical syntax, the demo’s included', async () => {
+		const demoPhones = (await exportStructures(t.db, DEMO_TERRITORY_ID))
+			.map((s) => s.phone)
+			.filter((p) => p !== undefined);
+		expect(demoPhones.length).toBeGreaterThan(20);
+		expect(demoPhones.filter((p) => !/^\+33[1-9]\d{8}$/.test(p))).toEqual([]);
+		expect(demoPhones).toContain('+33465711001'); // « 04 65 71 10 01 » in the shipped file
+		const record = structureRecord({
+			coverage: ['13001'],
+			phone: '+33 (0)4 42 12 34 56',
+			hours: 'Mo-Fr 9h-12h,14h-17h; PH off'
+		});
+		await importStructures(t.db, AIX, [record]);
+		expect(await getStructure(t.db, record.id)).toMatchObject({
+			phone: '+33442123456',
+			hours: 'Mo-Fr 09:00-12:00,14:00-17:00; PH off'
+		});
+		// The territory's other tests count its structures.
+		await t.db.delete(structures).where(eq(structures.id, record.id));
+	});
 
 	it('lists every problem of the file at once, in row order', async () => {
 		const before = await snapshotDirectory(t.db);

@@ -5,6 +5,7 @@ import {
 	findIdentifiers,
 	identifierKinds,
 	identifierMessage,
+	isFinessKeyValid,
 	isNir,
 	type IdentifierKind
 } from './identifiers';
@@ -284,5 +285,62 @@ describe('direct identifiers in free text', () => {
 			}
 			expect(checkFreeText('la note', 'Rien de personnel.')).toBeNull();
 		});
+	});
+});
+
+describe('FINESS check digit', () => {
+	// Real numbers of the register (extract of 8 January 2021), establishments and legal entities,
+	// Corsica's included: the shared data files are not in a clone, so a sample is copied here.
+	const REAL = [
+		'130000235', // CHS Édouard Toulouse, Marseille
+		'130780554',
+		'130041916',
+		'130806219',
+		'010000024', // CH de Fleyriat, Viriat
+		'560024341',
+		'800020844',
+		'970100012', // Polyclinique de la Guadeloupe
+		'2A0002622', // USLD de Sartène
+		'2A0002606',
+		'2A0003331',
+		'2A0000386',
+		'2B0002489', // SSIAD Aiutu e Sulidarità
+		'2B0000426',
+		'2B0004089',
+		'2B0000020'
+	];
+
+	it.each(REAL)('accepts the register’s %s', (finess) => {
+		expect(isFinessKeyValid(finess)).toBe(true);
+	});
+
+	it('refuses every other key of those numbers', () => {
+		for (const finess of REAL) {
+			for (let key = 0; key <= 9; key++) {
+				const other = finess.slice(0, 8) + String(key);
+				expect(isFinessKeyValid(other)).toBe(other === finess);
+			}
+		}
+	});
+
+	it('catches a swap of two neighbouring digits, as Luhn does', () => {
+		expect(isFinessKeyValid('130000235')).toBe(true);
+		expect(isFinessKeyValid('310000235')).toBe(false);
+		expect(isFinessKeyValid('130000253')).toBe(false);
+	});
+
+	it('reads Corsica’s letters as their rank, and only after a 2', () => {
+		// 2A read as 20 would make this key 0: the register's number ends in 2.
+		expect(isFinessKeyValid('2A0002622')).toBe(true);
+		expect(isFinessKeyValid('2A0002620')).toBe(false);
+		expect(isFinessKeyValid('2a0002622')).toBe(true);
+		expect(isFinessKeyValid('1A0002622')).toBe(false);
+		expect(isFinessKeyValid('2C0002622')).toBe(false);
+	});
+
+	it('refuses what is not 9 characters', () => {
+		for (const value of ['', '13000023', '1300002350', '13000023A', ' 130000235']) {
+			expect(isFinessKeyValid(value)).toBe(false);
+		}
 	});
 });

@@ -108,6 +108,57 @@ describe('StructureImportSchema', () => {
 		});
 		expect(issues.map((i) => i.path).sort()).toEqual(['email', 'finess', 'updated_at', 'website']);
 	});
+
+	it('stores a phone in E.164 however it was written, and refuses one that is no number', () => {
+		for (const written of [
+			'04 91 23 45 67',
+			'04.91.23.45.67',
+			'04-91-23-45-67',
+			'+33 4 91 23 45 67'
+		]) {
+			expect(StructureImportSchema.parse({ ...valid, phone: written }).phone).toBe('+33491234567');
+		}
+		const issues = problems({ ...valid, phone: '04 91 23 45' });
+		expect(issues).toEqual([
+			{
+				path: 'phone',
+				message: 'téléphone : numéro français attendu (ex. 04 91 23 45 67 ou +33 4 91 23 45 67)'
+			}
+		]);
+		expect(problems({ ...valid, phone: '+32 2 555 12 12' })[0]?.message).toMatch(
+			/^téléphone : numéro français attendu .*pas un numéro étranger/
+		);
+		// Empty: one message, not a second one from the phone check.
+		expect(problems({ ...valid, phone: '  ' }).map((i) => i.path)).toEqual(['phone']);
+	});
+
+	it('checks opening hours as OpenStreetMap opening_hours, stored in the canonical form', () => {
+		const hours = 'Mo-Fr 09:00-12:30,13:30-17:00; PH off';
+		expect(StructureImportSchema.parse({ ...valid, hours }).hours).toBe(hours);
+		expect(StructureImportSchema.parse({ ...valid, hours: 'Mo-Fr 9h-17h' }).hours).toBe(
+			'Mo-Fr 09:00-17:00'
+		);
+		expect(problems({ ...valid, hours: 'du lundi au vendredi' })).toEqual([
+			{
+				path: 'hours',
+				message:
+					'horaires : format OpenStreetMap opening_hours attendu (ex. Mo-Fr 09:00-12:30,13:30-17:00)'
+			}
+		]);
+		expect(problems({ ...valid, hours: '' }).map((i) => i.path)).toEqual(['hours']);
+	});
+
+	it('checks a FINESS number by its key, Corsica’s included', () => {
+		expect(StructureImportSchema.parse({ ...valid, finess: '130784234' }).finess).toBe('130784234');
+		expect(StructureImportSchema.parse({ ...valid, finess: '2a0002622' }).finess).toBe('2A0002622');
+		const issues = problems({ ...valid, finess: '130784235' });
+		expect(issues.map((i) => i.path)).toEqual(['finess']);
+		expect(issues[0]?.message).toMatch(/^finess : clé de contrôle incorrecte/);
+		// A malformed number gets the shape's message alone.
+		expect(problems({ ...valid, finess: '1A0002622' }).map((i) => i.message)).toEqual([
+			'un numéro FINESS a 9 caractères (ex. 130784234)'
+		]);
+	});
 });
 
 describe('csvRecordToInput', () => {

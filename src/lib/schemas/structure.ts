@@ -6,6 +6,9 @@ import {
 	MODE_CODES,
 	PROBLEM_CODES
 } from '$lib/domain/taxonomy';
+import { FINESS_SHAPE, isFinessKeyValid } from '$lib/domain/identifiers';
+import { normaliseOpeningHours } from '$lib/domain/opening-hours';
+import { parseFrenchPhone } from '$lib/domain/phone-parse';
 import { COVERAGE_CODE, INSEE_CODE } from '$lib/geo/places';
 import { z } from './zod';
 
@@ -49,6 +52,56 @@ function code<const T extends readonly [string, ...string[]]>(codes: T, what: st
 
 const optionalText = (max: number) => z.string().trim().min(1).max(max).optional();
 
+/** A FINESS number whose key checks (contract §8); Corsica's `2a…` written as the register does. */
+const Finess = z
+	.string()
+	.trim()
+	.toUpperCase()
+	.regex(FINESS_SHAPE, 'un numéro FINESS a 9 caractères (ex. 130784234)')
+	.refine(
+		(value) => !FINESS_SHAPE.test(value) || isFinessKeyValid(value),
+		'finess : clé de contrôle incorrecte, le 9e chiffre ne correspond pas aux 8 premiers (vérifiez le numéro dans le répertoire FINESS)'
+	);
+
+// Checked, then rewritten in place (`overwrite`, not `transform`): the type stays a string, so
+// the OpenAPI description generated from these schemas still says what the field holds.
+
+/** A French phone number, stored in E.164 (`+33491234567`) whatever way it was written. */
+export const PhoneSchema = z
+	.string()
+	.trim()
+	.min(1)
+	.max(50)
+	.superRefine((value, ctx) => {
+		// An empty value is min(1)'s to report, once.
+		if (value === '') return;
+		const read = parseFrenchPhone(value);
+		if (read.ok) return;
+		ctx.addIssue({
+			code: 'custom',
+			message:
+				read.reason === 'foreign'
+					? 'téléphone : numéro français attendu (métropole ou outre-mer), pas un numéro étranger'
+					: 'téléphone : numéro français attendu (ex. 04 91 23 45 67 ou +33 4 91 23 45 67)'
+		});
+	})
+	.overwrite((value) => {
+		const read = parseFrenchPhone(value);
+		return read.ok ? read.e164 : value;
+	});
+
+/** OpenStreetMap `opening_hours`, stored in the syntax's canonical form (`Mo-Fr 09:00-17:00`). */
+export const OpeningHoursSchema = z
+	.string()
+	.trim()
+	.min(1)
+	.max(500)
+	.refine(
+		(value) => value === '' || normaliseOpeningHours(value) !== null,
+		'horaires : format OpenStreetMap opening_hours attendu (ex. Mo-Fr 09:00-12:30,13:30-17:00)'
+	)
+	.overwrite((value) => normaliseOpeningHours(value) ?? value);
+
 /**
  * One structure of the import format (contract §2). Strict: an unknown field is an error, so a
  * misspelt column never silently drops data.
@@ -66,11 +119,7 @@ export const StructureImportSchema = z
 			),
 		name: z.string().trim().min(1).max(300),
 		kind: code(KIND_CODES, 'type'),
-		finess: z
-			.string()
-			.trim()
-			.regex(/^[0-9][0-9AB][0-9]{7}$/, 'un numéro FINESS a 9 caractères (ex. 130784234)')
-			.optional(),
+		finess: Finess.optional(),
 		address: optionalText(500),
 		commune: z.string().trim().regex(INSEE_CODE, 'code INSEE de 5 caractères attendu').optional(),
 		lon: z.number().min(-180).max(180).optional(),
@@ -93,10 +142,10 @@ export const StructureImportSchema = z
 		// Bounded well below PostgreSQL's `integer` (2 147 483 647): past it, a database error.
 		caseload_max: z.int().min(0).max(1_000_000).optional(),
 		caseload_current: z.int().min(0).max(1_000_000).optional(),
-		phone: optionalText(50),
+		phone: PhoneSchema.optional(),
 		email: z.email().optional(),
 		website: z.url({ protocol: /^https?$/ }).optional(),
-		hours: optionalText(500),
+		hours: OpeningHoursSchema.optional(),
 		referral: optionalText(2000),
 		updated_at: z.iso.date().optional(),
 		// The remit was proposed (a FINESS bootstrap) and not confirmed by a person: an export

@@ -424,7 +424,7 @@ export const ENDPOINTS: readonly Operation[] = [
 		responses: {
 			200: { description: 'Importé', name: 'ImportResult', schema: ImportResultSchema }
 		},
-		handle: async ({ params, query, text, type, locals, principal, ip }) => {
+		handle: async ({ params, query, text, bytes, type, locals, principal, ip }) => {
 			const id = params.id as string;
 			const actor = principal as Principal;
 			if (!inScope(actor, id) || !(await territoryExists(locals.db, id))) {
@@ -435,7 +435,8 @@ export const ENDPOINTS: readonly Operation[] = [
 			// A NUL character (PostgreSQL refuses it in text) is a problem of its row and field.
 			let nul = false;
 			try {
-				const file = parseStructureFile(text, format);
+				// CSV from a spreadsheet may be Windows-1252: its bytes are decoded after detection.
+				const file = parseStructureFile(format === 'csv' ? bytes : text, format);
 				const nuls = file.records.flatMap((record, i) =>
 					nulPaths(record).map((field) => ({
 						row: file.rows[i] ?? i + 1,

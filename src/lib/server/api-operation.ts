@@ -54,8 +54,10 @@ export interface ApiRequest<Q> {
 	query: Q;
 	/** The JSON body, parsed (`undefined` without a body, or when read as text). */
 	body: unknown;
-	/** The body as text (`''` without one). */
+	/** The body as UTF-8 text (`''` without one). */
 	text: string;
+	/** The body's bytes, for a body that may be in another encoding (a CSV import file). */
+	bytes: Uint8Array;
 	/** The body's media type, one the operation accepts (`null` without a body). */
 	type: ApiMediaType | null;
 	request: Request;

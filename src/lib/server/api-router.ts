@@ -4,7 +4,7 @@ import {
 	apiError,
 	nulPaths,
 	queryObject,
-	readText,
+	readBytes,
 	serviceFailure,
 	validate
 } from './api';
@@ -90,9 +90,11 @@ export async function routeApi(event: ApiEvent): Promise<Response> {
 		const query = operation.query ? validate(operation.query, rawQuery) : {};
 
 		let text = '';
+		let bytes: Uint8Array = new Uint8Array();
 		let body: unknown;
 		if (operation.body) {
-			text = await readText(request, operation.body.limit);
+			bytes = await readBytes(request, operation.body.limit);
+			text = Buffer.from(bytes).toString('utf8');
 			if (!operation.body.text) {
 				body = parseJson(text);
 				refuseNul(nulPaths(body), 'le corps de la requête');
@@ -103,6 +105,7 @@ export async function routeApi(event: ApiEvent): Promise<Response> {
 			query,
 			body,
 			text,
+			bytes,
 			type,
 			request,
 			url,

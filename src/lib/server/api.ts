@@ -61,13 +61,14 @@ export function serviceFailure(error: ServiceError): ApiFailure {
 }
 
 /**
- * Reads the body as text, refusing past `limit` bytes even without a Content-Length. Past the
+ * Reads the body's bytes, refusing past `limit` bytes even without a Content-Length. Past the
  * limit the rest is read and dropped rather than cancelled: with adapter-node, cancelling the
  * body destroys the socket, and the client would get a connection reset instead of the 413
- * (adapter-node's BODY_SIZE_LIMIT still bounds what is read).
+ * (adapter-node's BODY_SIZE_LIMIT still bounds what is read). Bytes rather than text: an import
+ * file in CSV may be Windows-1252, which its handler detects.
  */
-export async function readText(request: Request, limit: number): Promise<string> {
-	if (!request.body) return '';
+export async function readBytes(request: Request, limit: number): Promise<Uint8Array> {
+	if (!request.body) return new Uint8Array();
 	const reader = request.body.getReader();
 	const chunks: Uint8Array[] = [];
 	let size = 0;
@@ -87,7 +88,7 @@ export async function readText(request: Request, limit: number): Promise<string>
 		}
 		chunks.push(value);
 	}
-	return Buffer.concat(chunks).toString('utf8');
+	return Buffer.concat(chunks);
 }
 
 /** Validates with a zod schema: 422 with every issue located by its path. */

@@ -1,4 +1,5 @@
 import { describe } from 'vitest';
+import { describeHours } from '$lib/domain/hours';
 import { KINDS, levelLabel, problemLabel, PROBLEMS } from '$lib/domain/taxonomy';
 import {
 	coversExplicitly,
@@ -36,6 +37,7 @@ const detailed = demoStructure(
 	(s) =>
 		!!s.phone &&
 		!!s.email &&
+		!!s.hours &&
 		s.age_min !== undefined &&
 		(s.coverage?.length ?? 0) >= 2 &&
 		(s.coverage ?? []).every((code) => /^\d{5}$/.test(code)),
@@ -280,8 +282,18 @@ describe('fiche structure', () => {
 		const contact = structure.section('Contact');
 		expect(await contact.count(), 'section « Contact »').toBe(1);
 		const contactText = (await contact.textContent()) ?? '';
+		// The demo writes phones as shown (04 65 71 10 01); the link dials the stored E.164.
 		expect(contactText).toContain(detailed.phone);
+		expect(
+			await contact.locator('a[href^="tel:"]').first().getAttribute('href'),
+			'lien tel:'
+		).toMatch(/^tel:\+33\d{9}$/);
 		expect(contactText).toContain(detailed.email);
+		// Hours in French, and whether it is open now (whichever it is when the test runs).
+		for (const line of describeHours(detailed.hours ?? '') ?? ['(non décrites)']) {
+			expect(contactText).toContain(line);
+		}
+		expect(contactText).toMatch(/(Ouvert|Fermé) maintenant/);
 
 		const audience = structure.section('Public accueilli');
 		expect(await audience.count(), 'section « Public accueilli »').toBe(1);

@@ -122,9 +122,9 @@ function required(value: string | undefined, what: string): string {
 	return value;
 }
 
-function readFile(file: string): string {
+function readBytes(file: string): Uint8Array {
 	if (!fs.existsSync(file)) throw new CliError(`fichier introuvable : ${file}`);
-	return fs.readFileSync(file, 'utf8');
+	return fs.readFileSync(file);
 }
 
 /**
@@ -268,7 +268,8 @@ export async function main(argv: string[]): Promise<number> {
 			}
 			const format = formatFromName(file);
 			if (!format) throw new UsageError(`${file} : extension .json ou .csv attendue`);
-			const parsed = parseStructureFile(readFile(file), format);
+			// Bytes, not text: a CSV file's encoding (UTF-8 or Windows-1252) is detected.
+			const parsed = parseStructureFile(readBytes(file), format);
 			return withDatabase(async ({ db }) => {
 				await ensureGeography(db, log);
 				if (!(await territoryExists(db, territory))) {

@@ -1,5 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import type { Feature, FeatureCollection, Point } from 'geojson';
+import { formatPhone } from '$lib/domain/phone';
 import { STRUCTURE_FIELDS, csvRecordToInput, type StructureImport } from '$lib/schemas/structure';
 import { dataCsv, unneutralise } from '$lib/server/csv';
 import { ImportError } from './structure-import';
@@ -21,12 +22,48 @@ export function formatFromName(name: string): FileFormat | null {
 }
 
 /**
+ * The text of a CSV file as a spreadsheet saved it (contract §8): UTF-8 when its bytes are valid
+ * UTF-8, else Windows-1252 — what Excel on Windows writes under « CSV (séparateur : point-virgule) »
+ * in France, where « é » is the single byte 0xE9, invalid in UTF-8. Windows-1252 rather than
+ * ISO-8859-1: it also has « œ », « € » and the typographic apostrophe (0x9C, 0x80, 0x92). A
+ * Windows-1252 text with accents is almost never valid UTF-8: each accented letter (0xC0–0xFF)
+ * would have to be followed by one to three bytes 0x80–0xBF, which are symbols (€, ’, œ…), not
+ * letters.
+ */
+export function decodeCsv(bytes: Uint8Array): string {
+	try {
+		return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+	} catch {
+		// Node 20.18.3 and later decode windows-1252 as Latin-1, 0x80–0x9F becoming control
+		// characters (https://github.com/nodejs/node/issues/60888): they are mapped here, and a fixed
+		// Node, which returns the right characters already, leaves nothing to map.
+		return new TextDecoder('windows-1252')
+			.decode(bytes)
+			.replace(/[\u0080-\u009f]/g, (c) => WINDOWS_1252_C1.charAt(c.charCodeAt(0) - 0x80));
+	}
+}
+
+/**
+ * What Windows-1252 writes at 0x80–0x9F (the WHATWG Encoding Standard's index), in order; the five
+ * bytes it leaves undefined stay the control character of the same code.
+ */
+const WINDOWS_1252_C1 = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ';
+
+/**
  * Reads an import file into records (contract §2): JSON, an array of objects; or CSV, one row per
  * structure with a header of the format's column names, lists separated by `|`. Syntax errors and
- * unknown columns are reported like any other import problem.
+ * unknown columns are reported like any other import problem. Given as bytes (an upload, a file
+ * on disk), a CSV file's encoding is detected (`decodeCsv`); JSON is UTF-8 (RFC 8259).
  */
-export function parseStructureFile(content: string, format: FileFormat): ParsedFile {
-	const text = content.replace(/^\uFEFF/, '');
+export function parseStructureFile(content: string | Uint8Array, format: FileFormat): ParsedFile {
+	const decoded =
+		typeof content === 'string'
+			? content
+			: format === 'csv'
+				? decodeCsv(content)
+				: new TextDecoder('utf-8').decode(content);
+	// TextDecoder drops a byte-order mark, a string keeps it.
+	const text = decoded.replace(/^\uFEFF/, '');
 	if (format === 'json') {
 		let data: unknown;
 		try {
@@ -135,6 +172,9 @@ export function structuresToCsv(rows: readonly StructureImport[]): string {
 				const value = record[field];
 				if (value === undefined || value === null) return '';
 				if (field === 'coverage_geojson') return JSON.stringify(value);
+				// As people read it (04 91 23 45 67), which the import reads back to E.164: stored
+				// `+33…` would open in a spreadsheet behind the apostrophe that neutralises a `+`.
+				if (field === 'phone') return formatPhone(String(value));
 				if (Array.isArray(value)) return value.join('|');
 				return typeof value === 'number' ? value : String(value);
 			});

@@ -1,4 +1,5 @@
 import { error, redirect } from '@sveltejs/kit';
+import { openingStateAt } from '$lib/domain/opening-hours';
 import { hasRole } from '$lib/domain/roles';
 import { answersFor, requestCaller, scopeOf } from '$lib/server/auth/principal';
 import { serviceFail } from '$lib/server/forms';
@@ -33,6 +34,17 @@ export const load: PageServerLoad = async (event) => {
 	const removing = url.searchParams.get('retirer');
 	return {
 		structure,
+		// Computed here, once: the server's clock decides, so the HTML and its hydration agree, and
+		// the hours library stays out of the browser.
+		openNow: structure.hours
+			? openingStateAt(
+					structure.hours,
+					new Date(),
+					structure.lon !== null && structure.lat !== null
+						? { lon: structure.lon, lat: structure.lat }
+						: undefined
+				)
+			: null,
 		// The small map: its area, simplified, loaded with the page (a few places, or one polygon).
 		area: await structureArea(locals.db, structure.id),
 		caseload: await caseloadOf(locals.db, structure.id),
