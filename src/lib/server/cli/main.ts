@@ -127,6 +127,11 @@ function readBytes(file: string): Uint8Array {
 	return fs.readFileSync(file);
 }
 
+/** A JSON file (data·inclusion): UTF-8, as JSON is. */
+function readFile(file: string): string {
+	return new TextDecoder().decode(readBytes(file));
+}
+
 /**
  * The two files of a data·inclusion import: a directory holding structures.json and
  * services.json, the two files themselves (told apart by their names: « structure » or « service »

@@ -26,6 +26,9 @@ import { seedDir } from './geography';
 import { getPlaceCatalog, getPlaceIndex } from './places';
 import { requireTerritory } from './scope';
 import { ImportError, importStructureRecords } from './structure-import';
+import { decodeCsv } from './structure-files';
+import { ensureDepartmentBoundaries } from './department-boundaries';
+import { isFinessKeyValid } from '$lib/domain/identifiers';
 import { getTerritory } from './territories';
 
 /**
@@ -49,15 +52,6 @@ export interface FinessExtract {
 
 const extracts = new Map<string, { mtime: number; extract: FinessExtract }>();
 
-/** Decodes a CSV file as UTF-8, or Windows-1252 when it is not valid UTF-8 (older FINESS files). */
-function decode(bytes: Buffer): string {
-	try {
-		return new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\uFEFF/, '');
-	} catch {
-		return new TextDecoder('windows-1252').decode(bytes);
-	}
-}
-
 /**
  * Reads a FINESS extract in the columns of the shipped file (gzipped or not, `,` or `;`). Parsed
  * once per file and kept while the file is unchanged: the national file is 47 895 rows, and a
@@ -76,7 +70,7 @@ export function readFinessExtract(file?: string): FinessExtract {
 	const cached = extracts.get(resolved);
 	if (cached && cached.mtime === stat.mtimeMs) return cached.extract;
 	const bytes = fs.readFileSync(resolved);
-	const text = decode(bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes);
+	const text = decodeCsv(bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes);
 	const header = text.split(/\r?\n/, 1)[0] ?? '';
 	const delimiter = header.includes(';') && !header.includes(',') ? ';' : ',';
 	const columns = header.split(delimiter).map((c) => c.trim().replace(/^"|"$/g, ''));
@@ -102,7 +96,8 @@ export function readFinessExtract(file?: string): FinessExtract {
 			{ path: 'file', message: 'CSV illisible' }
 		]);
 	}
-	const rows = records.map(finessRowOf).filter((r) => /^[0-9][0-9AB][0-9]{7}$/.test(r.finess));
+	// A number whose key does not check is no establishment of the register (a typing slip).
+	const rows = records.map(finessRowOf).filter((r) => isFinessKeyValid(r.finess));
 	const named = /(\d{4})(\d{2})(\d{2})/.exec(path.basename(resolved));
 	const date = named
 		? `${named[1]}-${named[2]}-${named[3]}`
@@ -247,6 +242,9 @@ async function candidatesFor(
 	const postalPrefixes = new Set(
 		[...departments].map((d) => (d === '2A' || d === '2B' ? '20' : d.length === 3 ? d : d))
 	);
+	// The points are read against the boundaries: those of a département not loaded yet (the
+	// background load still running, or turned off) are loaded now.
+	await ensureDepartmentBoundaries(db, departments, { announce: false });
 	const index = await getPlaceIndex(db);
 	const postal = await postalCodeIndex(db, departments);
 	const lookup = {
