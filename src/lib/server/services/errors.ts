@@ -38,6 +38,13 @@ export function issuesMessage(issues: readonly Issue[]): string {
 }
 
 /** The territory named is unknown or outside the caller's scope: the same answer for both. */
+/** The refusal for a structure unknown or out of the caller's reach: the same answer for both. */
+export function structureNotFound(id: string): ServiceError {
+	return new ServiceError('not_found', `Structure introuvable : ${id}`, [
+		{ path: 'structure', message: `structure introuvable : ${id}` }
+	]);
+}
+
 export function territoryNotFound(territoryId: string): ServiceError {
 	return new ServiceError('not_found', `Territoire introuvable : ${territoryId}`, [
 		{ path: 'territory', message: `territoire introuvable : ${territoryId}` }

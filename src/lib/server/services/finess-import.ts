@@ -26,7 +26,7 @@ import { seedDir } from './geography';
 import { getPlaceCatalog, getPlaceIndex } from './places';
 import { requireTerritory } from './scope';
 import { ImportError, importStructureRecords } from './structure-import';
-import { decodeCsv } from './structure-files';
+import { decodeCsv, detectDelimiter } from './structure-files';
 import { ensureDepartmentBoundaries } from './department-boundaries';
 import { isFinessKeyValid } from '$lib/domain/identifiers';
 import { getTerritory } from './territories';
@@ -72,7 +72,7 @@ export function readFinessExtract(file?: string): FinessExtract {
 	const bytes = fs.readFileSync(resolved);
 	const text = decodeCsv(bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes);
 	const header = text.split(/\r?\n/, 1)[0] ?? '';
-	const delimiter = header.includes(';') && !header.includes(',') ? ';' : ',';
+	const delimiter = detectDelimiter(text);
 	const columns = header.split(delimiter).map((c) => c.trim().replace(/^"|"$/g, ''));
 	const missing = FINESS_COLUMNS.filter((c) => !columns.includes(c));
 	if (missing.length > 0) {
@@ -239,9 +239,9 @@ async function candidatesFor(
 	}
 	// The postal code's first digits name the département for all but a few border communes; a
 	// row is also looked at when its point lies near the perimeter (its bounding box).
-	const postalPrefixes = new Set(
-		[...departments].map((d) => (d === '2A' || d === '2B' ? '20' : d.length === 3 ? d : d))
-	);
+	const postalPrefixes = [
+		...new Set([...departments].map((d) => (d === '2A' || d === '2B' ? '20' : d)))
+	];
 	// The points are read against the boundaries: those of a département not loaded yet (the
 	// background load still running, or turned off) are loaded now.
 	await ensureDepartmentBoundaries(db, departments, { announce: false });
@@ -255,7 +255,7 @@ async function candidatesFor(
 	const unresolved: FinessPreview['unresolved'] = [];
 	let otherCategories = 0;
 	for (const row of extract.rows) {
-		if (![...postalPrefixes].some((p) => row.postalCode.startsWith(p))) {
+		if (!postalPrefixes.some((p) => row.postalCode.startsWith(p))) {
 			const at = row.lon !== null && row.lat !== null ? lookup.placeAt(row.lon, row.lat) : null;
 			if (!at || !places.has(at)) continue;
 		}

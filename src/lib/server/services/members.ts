@@ -18,7 +18,7 @@ import { invitationMail } from '$lib/server/mail/messages';
 import { mailEnabled } from '$lib/server/mail/transport';
 import { issuesOf, z } from '$lib/schemas/zod';
 import { audit } from './audit';
-import { ServiceError, isUniqueViolation } from './errors';
+import { ServiceError, isUniqueViolation, structureNotFound } from './errors';
 import { startSession } from './sessions';
 
 /**
@@ -30,10 +30,7 @@ import { startSession } from './sessions';
  * the pilot passes on.
  */
 
-const notFound = (id: string) =>
-	new ServiceError('not_found', `Structure introuvable : ${id}`, [
-		{ path: 'structure', message: `structure introuvable : ${id}` }
-	]);
+const notFound = structureNotFound;
 
 interface StructureHead {
 	id: string;

@@ -155,7 +155,7 @@ function recordStartLines(text: string): number[] {
 	return starts;
 }
 
-function detectDelimiter(text: string): ',' | ';' {
+export function detectDelimiter(text: string): ',' | ';' {
 	const header = text.split(/\r?\n/, 1)[0] ?? '';
 	return header.includes(';') && !header.includes(',') ? ';' : ',';
 }

@@ -4,7 +4,7 @@ import { structures } from '$lib/server/db/schema';
 import { hasRole } from '$lib/domain/roles';
 import { answersFor, inScope, type Caller } from '$lib/server/auth/principal';
 import { audit } from './audit';
-import { ServiceError } from './errors';
+import { structureNotFound as notFound } from './errors';
 
 /**
  * Who may vouch for a structure's data: a pilot (or above) of the territory that holds it, or a
@@ -19,11 +19,6 @@ export function vouchesFor(
 	if (answersFor(caller.principal, structure.id)) return 'member';
 	return null;
 }
-
-const notFound = (id: string) =>
-	new ServiceError('not_found', `Structure introuvable : ${id}`, [
-		{ path: 'structure', message: `structure introuvable : ${id}` }
-	]);
 
 /**
  * Confirms a proposed remit (contract §8): a person says the kind, problems, levels, public and
