@@ -597,3 +597,47 @@ export const caseloadHistory = pgTable(
 	},
 	(t) => [index('caseload_history_structure').on(t.structureId, t.at)]
 );
+
+/**
+ * « Vérifiez vos informations » (issue 15): a pilot asks the members of every structure of the
+ * territory not verified for `months` months to look at its page. One row per campaign, one per
+ * structure asked; a structure has answered when a person vouched for it since (edited or
+ * confirmed it: `answered_at`, set in the transaction of that change), which the desk shows.
+ */
+export const freshnessCampaigns = pgTable(
+	'freshness_campaigns',
+	{
+		id: text('id').primaryKey(),
+		territoryId: text('territory_id')
+			.notNull()
+			.references(() => territories.id, { onDelete: 'cascade' }),
+		months: integer('months').notNull(),
+		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+		createdBy: text('created_by')
+	},
+	(t) => [index('freshness_campaigns_territory').on(t.territoryId, t.createdAt)]
+);
+
+export const freshnessRequests = pgTable(
+	'freshness_requests',
+	{
+		campaignId: text('campaign_id')
+			.notNull()
+			.references(() => freshnessCampaigns.id, { onDelete: 'cascade' }),
+		structureId: text('structure_id')
+			.notNull()
+			.references(() => structures.id, { onDelete: 'cascade' }),
+		/** The members written to (0: none, the pilot calls them). */
+		recipients: integer('recipients').notNull(),
+		/** The structure's last verification when asked (null: never). */
+		verifiedBefore: date('verified_before'),
+		answeredAt: timestamp('answered_at', { withTimezone: true }),
+		answeredBy: text('answered_by'),
+		/** `edit` (the form was saved) or `confirm` (the information was said to be right). */
+		answer: text('answer')
+	},
+	(t) => [
+		primaryKey({ columns: [t.campaignId, t.structureId] }),
+		index('freshness_requests_open').on(t.structureId, t.answeredAt)
+	]
+);

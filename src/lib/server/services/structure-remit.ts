@@ -5,6 +5,7 @@ import { hasRole } from '$lib/domain/roles';
 import { answersFor, inScope, type Caller } from '$lib/server/auth/principal';
 import { audit } from './audit';
 import { structureNotFound as notFound } from './errors';
+import { markFreshnessAnswered } from './freshness-answers';
 
 /**
  * Who may vouch for a structure's data: a pilot (or above) of the territory that holds it, or a
@@ -62,6 +63,7 @@ export async function confirmRemit(
 			ip: caller.ip,
 			details: { as }
 		});
+		await markFreshnessAnswered(tx as unknown as Db, caller, s.id, 'confirm');
 		return { confirmed: true, already: false };
 	});
 }
