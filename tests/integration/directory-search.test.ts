@@ -4,6 +4,7 @@
  * demo file, so the tests follow the data instead of a list that could drift.
  */
 import { booleanIntersects } from '@turf/turf';
+import type { MultiPolygon, Polygon } from 'geojson';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LEVEL_CODES, type KindCode, type LevelCode, type ProblemCode } from '$lib/domain/taxonomy';
 import { readDirectoryQuery } from '$lib/schemas/directory';
@@ -57,7 +58,9 @@ function covers(s: StructureInput, place: string): boolean {
 	if (codes.includes(place) || (city && codes.includes(city))) return true;
 	if (codes.includes(`dep:${place.slice(0, 2)}`)) return true;
 	const boundary = boundaries.get(place);
-	return !!s.coverage_geojson && !!boundary && booleanIntersects(boundary, s.coverage_geojson);
+	// The demo's polygons are geometries (a Feature is read as its geometry on the way in).
+	const area = s.coverage_geojson as Polygon | MultiPolygon | undefined;
+	return !!area && !!boundary && booleanIntersects(boundary, area);
 }
 const rank = (level: LevelCode) => LEVEL_CODES.indexOf(level);
 const handles = (s: StructureInput, level: LevelCode) =>

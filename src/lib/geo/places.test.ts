@@ -68,6 +68,14 @@ describe('PlaceCatalog', () => {
 		absorbed: (code) => (code === '13999' ? '13001' : null)
 	});
 
+	it('names the départements and EPCIs that hold some places, a city through its arrondissements', () => {
+		expect(catalog.groupsOf(['13204', '84007', '13999', 'nowhere'])).toEqual({
+			departments: ['dep:13', 'dep:84'],
+			epcis: ['epci:200054807', 'epci:248400251']
+		});
+		expect(catalog.groupsOf(['13055']).epcis).toEqual(['epci:200054807']);
+	});
+
 	it('expands a merged commune’s old code to the commune that absorbed it, and says so', () => {
 		expect(catalog.expand(['13999'])).toEqual({ places: ['13001'], problems: [] });
 		expect(catalog.current('13999')).toBe('13001');

@@ -113,6 +113,27 @@ export class PlaceCatalog {
 		return { places: [...places].sort(), problems };
 	}
 
+	/**
+	 * The départements and EPCIs that hold these places (a city, through its arrondissements), as
+	 * coverage codes, sorted: what a coverage picker offers beside single communes.
+	 */
+	groupsOf(codes: readonly string[]): { departments: string[]; epcis: string[] } {
+		const departments = new Set<string>();
+		const epcis = new Set<string>();
+		for (const code of codes) {
+			const current = this.current(code);
+			if (!current) continue;
+			for (const leaf of this.leavesOf(current)) {
+				const place = this.byCode.get(leaf);
+				if (!place) continue;
+				departments.add(`dep:${place.department}`);
+				const epci = place.epci ?? this.byCode.get(place.parentCode ?? '')?.epci;
+				if (epci) epcis.add(`epci:${epci}`);
+			}
+		}
+		return { departments: [...departments].sort(), epcis: [...epcis].sort() };
+	}
+
 	/** A readable label for one coverage code ("Bouches-du-Rhône", not 119 codes). */
 	describe(code: string): string {
 		if (code.startsWith('dep:')) {

@@ -77,6 +77,37 @@ describe('StructureImportSchema', () => {
 		expect(open[0]?.message).toContain('fermé');
 	});
 
+	it('takes a Feature as its geometry and refuses a self-crossing polygon', () => {
+		const square = [
+			[5.4, 43.3],
+			[5.5, 43.3],
+			[5.5, 43.4],
+			[5.4, 43.4],
+			[5.4, 43.3]
+		];
+		const { coverage: _coverage, ...withoutCoverage } = valid;
+		const feature = StructureImportSchema.parse({
+			...withoutCoverage,
+			coverage_geojson: {
+				type: 'Feature',
+				properties: { name: 'zone dessinée' },
+				geometry: { type: 'Polygon', coordinates: [square] }
+			}
+		});
+		expect(feature.coverage_geojson).toEqual({ type: 'Polygon', coordinates: [square] });
+		const bowTie = [square[0], square[2], square[1], square[3], square[0]];
+		const crossing = problems({
+			...withoutCoverage,
+			coverage_geojson: { type: 'Polygon', coordinates: [bowTie] }
+		});
+		expect(crossing.map((i) => i.path)).toEqual(['coverage_geojson']);
+		expect(crossing[0]?.message).toContain('se recoupe');
+		expect(crossing[0]?.message).toContain('43.3500 N');
+		expect(
+			problems({ ...valid, coverage_geojson: { type: 'Point', coordinates: [5, 43] } })[0]?.path
+		).toBe('coverage_geojson.type');
+	});
+
 	it('checks the ranges: levels, ages, position pairs', () => {
 		expect(problems({ ...valid, level_min: 'complexe', level_max: 'simple' })[0]?.path).toBe(
 			'level_max'

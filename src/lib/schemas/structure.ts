@@ -10,6 +10,7 @@ import { FINESS_SHAPE, isFinessKeyValid } from '$lib/domain/identifiers';
 import { normaliseOpeningHours } from '$lib/domain/opening-hours';
 import { parseFrenchPhone } from '$lib/domain/phone-parse';
 import { COVERAGE_CODE, INSEE_CODE } from '$lib/geo/places';
+import { firstSelfCrossing } from '$lib/geo/validity';
 import { z } from './zod';
 
 /** WGS84 position: [lon, lat]. */
@@ -39,6 +40,33 @@ export const MultiPolygonSchema = z.object({
 export const AreaSchema = z.discriminatedUnion('type', [PolygonSchema, MultiPolygonSchema], {
 	error: 'un objet GeoJSON de type Polygon ou MultiPolygon est attendu'
 });
+
+/** A GIS tool exports a drawn zone as a Feature: its geometry is the area. */
+const AreaFeatureSchema = z.object({
+	type: z.literal('Feature'),
+	geometry: AreaSchema,
+	properties: z.unknown().optional()
+});
+
+/**
+ * A structure's coverage polygon (contract §2): a Polygon or MultiPolygon, or a Feature holding
+ * one (kept as its geometry); refused when it crosses itself, since its inside — hence the
+ * communes it covers — would then depend on who reads it.
+ */
+export const CoverageAreaSchema = z
+	.discriminatedUnion('type', [PolygonSchema, MultiPolygonSchema, AreaFeatureSchema], {
+		error: 'un objet GeoJSON de type Polygon, MultiPolygon ou Feature (polygone) est attendu'
+	})
+	.transform((value) => (value.type === 'Feature' ? value.geometry : value))
+	.superRefine((area, ctx) => {
+		const at = firstSelfCrossing(area);
+		if (at) {
+			ctx.addIssue({
+				code: 'custom',
+				message: `le polygone se recoupe lui-même (vers ${at[1].toFixed(4)} N, ${at[0].toFixed(4)} E) : redessinez-le sans croisement`
+			});
+		}
+	});
 
 /** A code of the contract; the error names the value received and the accepted ones. */
 function code<const T extends readonly [string, ...string[]]>(codes: T, what: string) {
@@ -129,7 +157,7 @@ export const StructureImportSchema = z
 				z.string().trim().regex(COVERAGE_CODE, 'code INSEE, « dep:XX » ou « epci:SIREN » attendu')
 			)
 			.optional(),
-		coverage_geojson: AreaSchema.optional(),
+		coverage_geojson: CoverageAreaSchema.optional(),
 		problems: z.array(code(PROBLEM_CODES, 'problème')).min(1, 'au moins un problème est requis'),
 		level_min: code(LEVEL_CODES, 'niveau'),
 		level_max: code(LEVEL_CODES, 'niveau'),

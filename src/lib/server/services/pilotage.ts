@@ -5,6 +5,7 @@ import type { Caller } from '$lib/server/auth/principal';
 import { overlapPairs, suppressed, SMALL_COUNT, type OverlapPair } from '$lib/domain/overlaps';
 import type { LevelCode, ProblemCode } from '$lib/domain/taxonomy';
 import { REFUSAL_REASON_CODES } from '$lib/schemas/orientation';
+import { markFreshnessAnswered } from './freshness-answers';
 import { audit } from './audit';
 import { caseloadSql } from './caseload';
 import { PAGE_LIMIT, cappedRows, clampLimit, type Capped } from './bounds';
@@ -760,6 +761,7 @@ export async function markVerified(
 			territoryId,
 			ip: caller.ip
 		});
+		await markFreshnessAnswered(tx as unknown as Db, caller, structureId, 'confirm');
 		return true;
 	});
 }

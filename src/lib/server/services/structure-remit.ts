@@ -27,10 +27,32 @@ export function vouchesFor(
  * today (« vérifiée le »). Anyone else: not found, as for an unknown structure. Audited in the
  * same transaction. Confirming a remit already confirmed changes nothing and says so.
  */
-export async function confirmRemit(
+export function confirmRemit(
 	db: Db,
 	caller: Caller,
 	structureId: string
+): Promise<{ confirmed: boolean; already: boolean }> {
+	return vouch(db, caller, structureId, 'confirm');
+}
+
+/**
+ * « Les informations sont à jour »: a person who answers for the structure (or its pilot) looked
+ * at its page and found it right — the answer a freshness campaign asks for. Dated today, who
+ * and when kept, a proposed remit confirmed with it; audited in the same transaction.
+ */
+export function verifyStructure(
+	db: Db,
+	caller: Caller,
+	structureId: string
+): Promise<{ confirmed: boolean; already: boolean }> {
+	return vouch(db, caller, structureId, 'verify');
+}
+
+function vouch(
+	db: Db,
+	caller: Caller,
+	structureId: string,
+	what: 'confirm' | 'verify'
 ): Promise<{ confirmed: boolean; already: boolean }> {
 	return db.transaction(async (tx) => {
 		const [s] = await tx
@@ -44,7 +66,7 @@ export async function confirmRemit(
 			.for('update');
 		const as = s ? vouchesFor(caller, s) : null;
 		if (!s || !as) throw notFound(structureId);
-		if (!s.toConfirm) return { confirmed: true, already: true };
+		if (what === 'confirm' && !s.toConfirm) return { confirmed: true, already: true };
 		await tx
 			.update(structures)
 			.set({
@@ -56,14 +78,14 @@ export async function confirmRemit(
 			.where(eq(structures.id, s.id));
 		await audit(tx as unknown as Db, {
 			actor: caller.principal,
-			action: 'structure.confirm',
+			action: what === 'confirm' ? 'structure.confirm' : 'structure.verify',
 			outcome: 'success',
 			target: { type: 'structure', id: s.id },
 			territoryId: s.territoryId,
 			ip: caller.ip,
-			details: { as }
+			details: { as, ...(what === 'verify' ? { confirmed: s.toConfirm } : {}) }
 		});
 		await markFreshnessAnswered(tx as unknown as Db, caller, s.id, 'confirm');
-		return { confirmed: true, already: false };
+		return { confirmed: true, already: !s.toConfirm };
 	});
 }
