@@ -329,7 +329,11 @@ describe('avec un rôle insuffisant', () => {
  * found there, as for an object of another territory.
  */
 function outsideInbox(probe: Probe, role: Role): boolean {
-	return /^\/structures\/[^/]+\/demandes/.test(probe.path) && roleRank(role) < roleRank('agent');
+	return (
+		(/^\/structures\/[^/]+\/demandes/.test(probe.path) && roleRank(role) < roleRank('agent')) ||
+		// Likewise a structure's edit form, for its members and its territory's pilots (issue 15).
+		(/^\/structures\/[^/]+\/modifier/.test(probe.path) && roleRank(role) < roleRank('pilot'))
+	);
 }
 
 /** The required role and, roles being cumulative, the highest one. */

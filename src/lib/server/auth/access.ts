@@ -42,8 +42,11 @@ export const ROUTE_ACCESS: Record<string, RouteRule> = {
 		'action:retirer': 'pilot',
 		// A proposed remit is confirmed by a pilot of its territory or one of its members
 		// (partners): the service decides which.
-		'action:confirmer': 'partner'
+		'action:confirmer': 'partner',
+		// So are « les informations sont à jour » and the edit form, by the same two.
+		'action:verifier': 'partner'
 	},
+	'/(app)/structures/[id]/modifier': { default: 'partner', 'action:default': 'partner' },
 	// A structure's inbox (contract §7): its members are partners; the service checks that the
 	// caller is one of them, or an agent of the structure's territory, and who may answer.
 	'/(app)/structures/[id]/demandes': {

@@ -9,7 +9,7 @@ import { ServiceError } from '$lib/server/services/errors';
 import { structureArea } from '$lib/server/services/map';
 import { inboxOf, inviteMember, listMembers, removeMember } from '$lib/server/services/members';
 import { getStructure } from '$lib/server/services/structures';
-import { confirmRemit, vouchesFor } from '$lib/server/services/structure-remit';
+import { confirmRemit, verifyStructure, vouchesFor } from '$lib/server/services/structure-remit';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
@@ -59,7 +59,9 @@ export const load: PageServerLoad = async (event) => {
 		removing: members?.find((m) => m.userId === removing) ?? null,
 		mailEnabled: members ? mailEnabled() : null,
 		// A proposed remit is confirmed by a pilot of its territory or one of its members.
-		canConfirm: structure.toConfirm === true && vouchesFor(caller, structure) !== null
+		canConfirm: structure.toConfirm === true && vouchesFor(caller, structure) !== null,
+		// The same two edit its form and say its information is right (issue 15).
+		canEdit: vouchesFor(caller, structure) !== null
 	};
 };
 
@@ -87,6 +89,15 @@ export const actions: Actions = {
 			return serviceFail(e, { action: 'confirmer' });
 		}
 		redirect(303, `/structures/${encodeURIComponent(event.params.id)}?confirmee=1`);
+	},
+	/** « Les informations sont à jour »: the answer a freshness campaign asks for. */
+	verifier: async (event) => {
+		try {
+			await verifyStructure(event.locals.db, requestCaller(event), event.params.id);
+		} catch (e) {
+			return serviceFail(e, { action: 'verifier' });
+		}
+		redirect(303, `/structures/${encodeURIComponent(event.params.id)}?verifiee=1`);
 	},
 	retirer: async (event) => {
 		const form = await event.request.formData();
