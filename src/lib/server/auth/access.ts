@@ -67,7 +67,8 @@ export const ROUTE_ACCESS: Record<string, RouteRule> = {
 		'action:retirerRegle': 'pilot',
 		'action:annuler': 'pilot',
 		'action:verifier': 'pilot',
-		'action:capacite': 'pilot'
+		'action:capacite': 'pilot',
+		'action:verification': 'pilot'
 	},
 	'/(app)/territoires/[id]/pilotage/export.csv': { default: 'pilot' },
 	'/(app)/territoires/[id]/finess': { default: 'pilot', 'action:importer': 'pilot' },

@@ -4,6 +4,7 @@ import {
 	expiredMail,
 	finalReminderMail,
 	formatFrenchDate,
+	freshnessMail,
 	INVITATION_SIGNATURE,
 	invitationMail,
 	newOrientationMail,
@@ -40,8 +41,29 @@ const MESSAGES: Record<string, (m: Marked) => MailText> = {
 	answerMailWithoutReason: (m) => answerMail({ ...m, reasonLabel: null }),
 	unansweredMail: (m) => unansweredMail({ ...m, days: 10 }),
 	invitationMail: (m) =>
-		invitationMail({ structureName: m.structureName, link: m.link, expiresOn: FIXED_DATE })
+		invitationMail({ structureName: m.structureName, link: m.link, expiresOn: FIXED_DATE }),
+	freshnessMail: (m) =>
+		freshnessMail({
+			structureName: m.structureName,
+			territoryName: m.territoryName,
+			verifiedOn: '2024-03-01',
+			link: m.link
+		}),
+	freshnessMailNeverVerified: (m) =>
+		freshnessMail({
+			structureName: m.structureName,
+			territoryName: m.territoryName,
+			verifiedOn: null,
+			link: m.link
+		})
 };
+
+/** Messages about no orientation: no reference, the signature without the person sentence. */
+const ABOUT_NO_ORIENTATION = new Set([
+	'invitationMail',
+	'freshnessMail',
+	'freshnessMailNeverVerified'
+]);
 
 /** The message with every input replaced by its name: what the code itself wrote. */
 function template(mail: MailText, m: Marked): MailText {
@@ -79,7 +101,7 @@ describe('referral loop e-mails', () => {
 		expect(personWords(`${templateA.subject} ${templateA.body}`)).toEqual([]);
 		expect(mailA.body).toContain(a.link);
 		expect(mailA.body).toContain(a.structureName);
-		if (name !== 'invitationMail') {
+		if (!ABOUT_NO_ORIENTATION.has(name)) {
 			expect(mailA.subject).toContain(a.reference);
 			expect(mailA.body).toContain(a.reference);
 			expect(mailA.body.trimEnd().endsWith(SIGNATURE)).toBe(true);
@@ -134,6 +156,27 @@ describe('referral loop e-mails', () => {
 				expiresOn: FIXED_DATE
 			}).subject
 		).toBe('Vous êtes invité·e à répondre pour CLIC du Vieux-Port sur Bon Tiers');
+	});
+
+	it('asks a structure to check its information, with its last verification in French', () => {
+		const mail = freshnessMail({
+			structureName: 'CLIC du Vieux-Port',
+			territoryName: 'Marseille 4-12',
+			verifiedOn: '2024-03-01',
+			link: 'https://bon-tiers.example.fr/structures/s1'
+		});
+		expect(mail.subject).toBe('Bon Tiers — vérifiez les informations de CLIC du Vieux-Port');
+		expect(mail.body).toContain('vérifiées le 1 mars 2024');
+		expect(mail.body).toContain('« Modifier la fiche »');
+		expect(mail.body).toContain('« Les informations sont à jour »');
+		expect(
+			freshnessMail({
+				structureName: 'CLIC du Vieux-Port',
+				territoryName: 'Marseille 4-12',
+				verifiedOn: null,
+				link: 'https://bon-tiers.example.fr/structures/s1'
+			}).body
+		).toContain('jamais vérifiées');
 	});
 
 	it('writes dates in French, as the day in Europe/Paris', () => {

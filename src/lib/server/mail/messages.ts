@@ -161,3 +161,45 @@ export function invitationMail(input: {
 		)
 	};
 }
+
+/**
+ * To the members of a structure a freshness campaign asks (issue 15): look at the structure's
+ * page, then correct it or say it is right. Names the structure and its last verification, no
+ * orientation and no person: the signature without the person sentence.
+ */
+export function freshnessMail(input: {
+	structureName: string;
+	territoryName: string;
+	/** The last verification, a calendar day (`2024-03-01`); null: never verified. */
+	verifiedOn: string | null;
+	/** The structure's page (absolute URL). */
+	link: string;
+}): MailText {
+	const verified = input.verifiedOn
+		? `vérifiées le ${formatCalendarDay(input.verifiedOn)}`
+		: 'jamais vérifiées';
+	return {
+		subject: `Bon Tiers — vérifiez les informations de ${input.structureName}`,
+		body: compose(
+			[
+				'Bonjour,',
+				`Le pilote du territoire ${input.territoryName} vous demande de vérifier les ` +
+					`informations de ${input.structureName} dans l’annuaire de Bon Tiers : les ` +
+					'orientations reposent sur ce qu’elle y déclare (missions, zone, public, contacts).',
+				`Dernière vérification de ses informations : ${verified}.`,
+				`Pour consulter sa fiche :\n${input.link}`,
+				'Si quelque chose a changé, cliquez sur « Modifier la fiche » et corrigez-la. Si tout ' +
+					'est exact, cliquez sur « Les informations sont à jour » : la fiche sera datée ' +
+					'd’aujourd’hui.'
+			],
+			INVITATION_SIGNATURE
+		)
+	};
+}
+
+/** `1 mars 2024` for a calendar day: the day itself, never shifted by a time zone. */
+function formatCalendarDay(day: string): string {
+	return new Intl.DateTimeFormat('fr-FR', { timeZone: 'UTC', dateStyle: 'long' }).format(
+		new Date(`${day}T00:00:00Z`)
+	);
+}

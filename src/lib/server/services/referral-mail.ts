@@ -1,4 +1,4 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { queryRows, type Db } from '$lib/server/db/client';
 import { structureMembers, users } from '$lib/server/db/schema';
 import { readConfig } from '$lib/server/config';
@@ -22,12 +22,27 @@ import {
 
 /** The active accounts answering for a structure. */
 export async function memberEmails(db: Db, structureId: string): Promise<string[]> {
+	return (await memberEmailsOf(db, [structureId])).get(structureId) ?? [];
+}
+
+/**
+ * The same for several structures in one query (a freshness campaign writes to every stale
+ * structure of a territory): each structure's addresses, absent for a structure without members.
+ */
+export async function memberEmailsOf(
+	db: Db,
+	structureIds: readonly string[]
+): Promise<Map<string, string[]>> {
+	const byStructure = new Map<string, string[]>();
+	if (structureIds.length === 0) return byStructure;
 	const rows = await db
-		.select({ email: users.email })
+		.select({ structureId: structureMembers.structureId, email: users.email })
 		.from(structureMembers)
 		.innerJoin(users, eq(users.id, structureMembers.userId))
-		.where(and(eq(structureMembers.structureId, structureId), isNull(users.disabledAt)));
-	return rows.map((r) => r.email);
+		.where(and(inArray(structureMembers.structureId, [...structureIds]), isNull(users.disabledAt)));
+	for (const r of rows)
+		byStructure.set(r.structureId, [...(byStructure.get(r.structureId) ?? []), r.email]);
+	return byStructure;
 }
 
 /** The orienting agent's address, when a (still active) account recorded the orientation. */
@@ -45,6 +60,10 @@ const origin = () => readConfig().origin.replace(/\/$/, '');
 /** Where a member opens it: the structure's inbox, on that orientation. */
 export const inboxLink = (structureId: string, orientationId: string) =>
 	`${origin()}/structures/${encodeURIComponent(structureId)}/demandes?orientation=${encodeURIComponent(orientationId)}`;
+
+/** A structure's page, where its members correct it or say it is right (a freshness campaign). */
+export const structureLink = (structureId: string) =>
+	`${origin()}/structures/${encodeURIComponent(structureId)}`;
 
 /** Where the agent opens it: the record. */
 export const recordLink = (orientationId: string) =>

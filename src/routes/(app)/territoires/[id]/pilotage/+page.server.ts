@@ -15,6 +15,11 @@ import {
 	waitingLists
 } from '$lib/server/services/pilotage';
 import {
+	MONTHS_DEFAULT,
+	freshnessCampaigns,
+	startFreshnessCampaign
+} from '$lib/server/services/freshness';
+import {
 	addRule,
 	listRules,
 	removeRule,
@@ -23,6 +28,7 @@ import {
 	undoRuleEvent
 } from '$lib/server/services/rules';
 import { openTerritory } from '$lib/server/services/scope';
+import { mailEnabled } from '$lib/server/mail/transport';
 import { readPeriod } from './period';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -44,7 +50,8 @@ export const load: PageServerLoad = (event) =>
 			refusals,
 			delays,
 			expired,
-			waiting
+			waiting,
+			campaigns
 		] = await Promise.all([
 			orphanSituations(locals.db, caller, params.id, period),
 			overlaps(locals.db, caller, params.id, period),
@@ -57,8 +64,13 @@ export const load: PageServerLoad = (event) =>
 			refusalReasons(locals.db, caller, params.id, period),
 			answerTimes(locals.db, caller, params.id, period),
 			expiredOrientations(locals.db, caller, params.id, period),
-			waitingLists(locals.db, caller, params.id)
+			waitingLists(locals.db, caller, params.id),
+			freshnessCampaigns(locals.db, caller, params.id)
 		]);
+		// The notice after a campaign is sent: read back from the campaign the URL names, so a
+		// reload or a shared link says the same (and a stale id says nothing).
+		const sent = url.searchParams.get('campagne');
+		const justSent = sent ? (campaigns.find((c) => c.id === sent) ?? null) : null;
 		return {
 			territory: { id: territory.id, name: territory.name, places: territory.places },
 			du,
@@ -79,7 +91,15 @@ export const load: PageServerLoad = (event) =>
 			rules,
 			history,
 			structures,
-			answers: { refusals, delays, expired, waiting }
+			answers: { refusals, delays, expired, waiting },
+			freshness: {
+				monthsDefault: MONTHS_DEFAULT,
+				mailEnabled: mailEnabled(),
+				campaigns,
+				sent: justSent
+					? { id: justSent.id, total: justSent.total, withoutMembers: justSent.withoutMembers }
+					: null
+			}
 		};
 	});
 
@@ -140,6 +160,27 @@ export const actions: Actions = {
 			});
 		}
 		redirect(303, `${url.pathname}#fraicheur`);
+	},
+	verification: async (event) => {
+		const { locals, params, request, url } = event;
+		const months = String((await request.formData()).get('mois') ?? '');
+		let campaignId: string;
+		try {
+			({ campaignId } = await startFreshnessCampaign(
+				locals.db,
+				requestCaller(event),
+				params.id,
+				months
+			));
+		} catch (e) {
+			return serviceFail(e, { action: 'verification', values: { mois: months } });
+		}
+		// Back to the desk as it was (its period), the action's own `?/verification` left out.
+		const query = new URLSearchParams(
+			[...url.searchParams].filter(([key]) => !key.startsWith('/') && key !== 'campagne')
+		);
+		query.set('campagne', campaignId);
+		redirect(303, `${url.pathname}?${query}#verification`);
 	},
 	capacite: async (event) => {
 		const { locals, params, request, url } = event;
