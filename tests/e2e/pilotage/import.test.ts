@@ -74,6 +74,15 @@ describe('importer un fichier de structures', () => {
 			'fichier-erreur'
 		);
 
+		// An empty file: refused on the field too.
+		await page.setInputFiles('#fichier', {
+			name: 'vide.csv',
+			mimeType: 'text/csv',
+			buffer: Buffer.alloc(0)
+		});
+		await preview.click();
+		await expect.poll(() => page.locator('#fichier-erreur').textContent()).toMatch(/est vide/);
+
 		// One bad line (line 3: an unknown kind): listed with its line and field, nothing written.
 		await page.setInputFiles('#fichier', {
 			name: 'structures.csv',
