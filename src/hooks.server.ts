@@ -14,7 +14,7 @@ import { actionName, hasMethodRule, requiredAccess } from '$lib/server/auth/acce
 import { SESSION_COOKIE } from '$lib/server/auth/cookies';
 import { API_ERRORS, apiError } from '$lib/server/api';
 import { apiAccess, findOperation, roleRefusal, unmatched } from '$lib/server/api-endpoints';
-import { API_BASE } from '$lib/server/api-operation';
+import { API_BASE, IMPORT_BODY_LIMIT } from '$lib/server/api-operation';
 import { DataDirBusyError, DataDirUnwritableError } from '$lib/server/db/lock';
 import { closeDatabase, getDatabase, startHousekeeping } from '$lib/server/runtime';
 import { authenticateApiToken } from '$lib/server/services/api-tokens';
@@ -81,6 +81,11 @@ const requestId: Handle = async ({ event, resolve }) => {
 
 /** Form posts to pages (not the API, which bounds each body itself): 1 MB is plenty for a form. */
 const MAX_FORM_BODY = 1_000_000;
+/**
+ * Pages whose form uploads a file, bounded as the API's import: their action refuses a file
+ * past its own limit with a message on the field (PAGE_FILE_LIMIT), not an error page.
+ */
+const FILE_FORM_ROUTES = new Set(['/(app)/territoires/[id]/import']);
 const FORM_TYPE = /^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i;
 
 /** Where in the address a NUL byte (`%00`) stands: the path, or the name of its parameter. */
@@ -108,8 +113,9 @@ const refuseBadInput: Handle = async ({ event, resolve }) => {
 	const type = event.request.headers.get('content-type') ?? '';
 	if (!api && event.request.method === 'POST' && FORM_TYPE.test(type)) {
 		const length = Number(event.request.headers.get('content-length') ?? NaN);
-		if (Number.isFinite(length) && length > MAX_FORM_BODY) {
-			error(413, `Formulaire trop volumineux (${MAX_FORM_BODY / 1_000_000} Mo au plus).`);
+		const limit = FILE_FORM_ROUTES.has(event.route.id ?? '') ? IMPORT_BODY_LIMIT : MAX_FORM_BODY;
+		if (Number.isFinite(length) && length > limit) {
+			error(413, `Formulaire trop volumineux (${limit / 1_000_000} Mo au plus).`);
 		}
 		let form: FormData;
 		try {

@@ -72,6 +72,11 @@ export const ROUTE_ACCESS: Record<string, RouteRule> = {
 	},
 	'/(app)/territoires/[id]/pilotage/export.csv': { default: 'pilot' },
 	'/(app)/territoires/[id]/finess': { default: 'pilot', 'action:importer': 'pilot' },
+	'/(app)/territoires/[id]/import': {
+		default: 'pilot',
+		'action:apercu': 'pilot',
+		'action:importer': 'pilot'
+	},
 	'/(app)/territoires/[id]/carte/zone.json': { default: 'partner' },
 	'/(app)/orienter': { default: 'agent', 'action:evaluer': 'agent', 'action:enregistrer': 'agent' },
 	'/(app)/orientations': { default: 'agent' },

@@ -7,6 +7,13 @@ import { ImportError } from './structure-import';
 
 export type FileFormat = 'json' | 'csv';
 
+/**
+ * The largest file a pilot's page imports (10 MB: thousands of structures). Its text comes
+ * back with the preview, base64 (a third more), to be confirmed; the command line and the API
+ * take 20 MB.
+ */
+export const PAGE_FILE_LIMIT = 10_000_000;
+
 /** The records of an import file, and how the file names each one (for the import's issues). */
 export interface ParsedFile {
 	records: unknown[];

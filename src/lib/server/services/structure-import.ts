@@ -54,7 +54,7 @@ export interface ImportResult {
 	deleted: number;
 }
 
-type StructureRow = typeof structures.$inferInsert;
+export type StructureRow = typeof structures.$inferInsert;
 
 /**
  * On re-import, every column from the file replaces the stored one; the id, derived columns and
@@ -70,13 +70,17 @@ const KEPT_ON_REIMPORT = [
 	'sourceSyncedAt',
 	'sourceDate'
 ];
+const REPLACED = Object.entries(getTableColumns(structures)).filter(
+	([key]) => !KEPT_ON_REIMPORT.includes(key)
+);
+/** The columns a re-import replaces (what a preview compares). */
+export const REPLACED_ON_REIMPORT = REPLACED.map(([key]) => key) as (keyof StructureRow)[];
 const UPSERT_SET = Object.fromEntries(
-	Object.entries(getTableColumns(structures))
-		.filter(([key]) => !KEPT_ON_REIMPORT.includes(key))
-		.map(([key, column]) => [key, sql.raw(`excluded."${column.name}"`)])
+	REPLACED.map(([key, column]) => [key, sql.raw(`excluded."${column.name}"`)])
 );
 
-function toRow(territoryId: string, s: StructureImport): StructureRow {
+/** A validated record as the row the import writes. */
+export function toRow(territoryId: string, s: StructureImport): StructureRow {
 	return {
 		id: s.id,
 		territoryId,
@@ -182,14 +186,28 @@ export function importStructureRecords(
 	return runImport(db, territoryId, records, 'upsert', undefined, inTransaction);
 }
 
-async function runImport(
+/** Records that passed validation, with what the write needs: their rows and expanded places. */
+export interface ValidatedImport {
+	valid: { row: number; data: StructureImport }[];
+	ids: string[];
+	/** Per structure, the places it covers (codes expanded, polygon intersected). */
+	placesById: Map<string, string[]>;
+	/** Per structure, the places its polygon takes only partly (structure_communes.partial). */
+	partialById: Map<string, Set<string>>;
+}
+
+/**
+ * The import's validation, all of it, without writing: schema, known places, ids unique in the
+ * file and in the instance. Throws an ImportError listing every problem; the write (runImport)
+ * and the preview of a pilot's page (structure-import-preview.ts) both go through it, so what
+ * the preview accepts is what the import writes.
+ */
+export async function validateStructureImport(
 	db: Db,
 	territoryId: string,
 	records: readonly unknown[],
-	mode: ImportMode,
-	rows: readonly number[] | undefined,
-	inTransaction?: (tx: Db, result: ImportResult) => Promise<void>
-): Promise<ImportResult> {
+	rows?: readonly number[]
+): Promise<ValidatedImport> {
 	const rowOf = (i: number) => rows?.[i] ?? i + 1;
 	if (!(await territoryExists(db, territoryId))) {
 		throw new ImportError([
@@ -243,7 +261,6 @@ async function runImport(
 	const needsIndex = valid.some((v) => v.data.coverage_geojson);
 	const index = needsIndex ? await getPlaceIndex(db) : null;
 	const placesById = new Map<string, string[]>();
-	// Per structure, the places its polygon takes only partly (structure_communes.partial).
 	const partialById = new Map<string, Set<string>>();
 	for (const { row, data } of valid) {
 		const places = new Set<string>();
@@ -301,6 +318,23 @@ async function runImport(
 		throw new ImportError(issues);
 	}
 
+	return { valid, ids, placesById, partialById };
+}
+
+async function runImport(
+	db: Db,
+	territoryId: string,
+	records: readonly unknown[],
+	mode: ImportMode,
+	rows: readonly number[] | undefined,
+	inTransaction?: (tx: Db, result: ImportResult) => Promise<void>
+): Promise<ImportResult> {
+	const { valid, ids, placesById, partialById } = await validateStructureImport(
+		db,
+		territoryId,
+		records,
+		rows
+	);
 	const result = await db.transaction(async (tx) => {
 		const before = await tx
 			.select({

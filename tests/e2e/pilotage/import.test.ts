@@ -1,0 +1,129 @@
+import type { Page } from 'playwright-core';
+import { describe } from 'vitest';
+import { apiToken, request } from '../http';
+import { expect, expectNoAxeViolations, screenshot, testAs } from '../fixtures';
+
+/**
+ * Issue 15, « Importer un fichier »: a pilot uploads a CSV of three structures with one bad line;
+ * the preview names the line and the field and nothing is written; the fixed file previews as
+ * three to add, and the confirmation imports them without a second upload.
+ */
+
+const test = testAs('pilot');
+const TERRITORY = { id: 'e2e-import-fichier', name: 'Import de fichier (e2e)' };
+/** Marseille 4e and 12e, as the demo territory. */
+const COMMUNES = ['13204', '13212'];
+
+const HEADER = 'id;name;kind;coverage;problems;level_min;level_max;phone';
+function csv(kindOfSecond: string): Buffer {
+	const lines = [
+		HEADER,
+		'e2e-import:ccas;CCAS de test;ccas;13204;droits|finances;information;coordonnee;04 91 00 10 01',
+		`e2e-import:clic;CLIC de test;${kindOfSecond};13204|13212;perte_autonomie;information;coordonnee;`,
+		'e2e-import:ssiad;SSIAD de test;ssiad;13212;soins_domicile;simple;coordonnee;04 91 00 10 03'
+	];
+	return Buffer.from(lines.join('\r\n') + '\r\n', 'utf8');
+}
+
+async function hydrated(page: Page, url: string): Promise<void> {
+	await page.goto(url);
+	await page.waitForSelector('html[data-hydrated="true"]');
+}
+
+const IDS = ['e2e-import:ccas', 'e2e-import:clic', 'e2e-import:ssiad'];
+
+/** Which of the file's structures the API knows (the directory by territory also lists others). */
+async function imported(): Promise<string[]> {
+	const found: string[] = [];
+	for (const id of IDS) {
+		const response = await request(`/api/v1/structures/${encodeURIComponent(id)}`, {
+			token: apiToken('pilot')
+		});
+		expect([200, 404], id).toContain(response.status);
+		if (response.status === 200) found.push(id);
+	}
+	return found;
+}
+
+describe('importer un fichier de structures', () => {
+	test('une ligne en erreur, rien d’écrit ; corrigé, aperçu puis import', async ({ page }) => {
+		const put = await request(`/api/v1/territories/${TERRITORY.id}`, {
+			method: 'PUT',
+			token: apiToken('pilot'),
+			json: { name: TERRITORY.name, communes: COMMUNES }
+		});
+		expect(put.status).toBeLessThan(300);
+
+		await hydrated(page, `/territoires/${TERRITORY.id}`);
+		await page.getByRole('link', { name: 'Importer un fichier' }).click();
+		await page.waitForURL(`**/territoires/${TERRITORY.id}/import`);
+		await page.waitForSelector('html[data-hydrated="true"]');
+		const preview = page.getByRole('button', { name: 'Voir l’aperçu' });
+
+		// Neither CSV nor JSON: refused on the field.
+		await page.setInputFiles('#fichier', {
+			name: 'structures.txt',
+			mimeType: 'text/plain',
+			buffer: Buffer.from('rien')
+		});
+		await preview.click();
+		await expect
+			.poll(() => page.locator('#fichier-erreur').textContent())
+			.toMatch(/\.csv ou \.json/);
+		expect(await page.locator('#fichier').getAttribute('aria-describedby')).toContain(
+			'fichier-erreur'
+		);
+
+		// An empty file: refused on the field too.
+		await page.setInputFiles('#fichier', {
+			name: 'vide.csv',
+			mimeType: 'text/csv',
+			buffer: Buffer.alloc(0)
+		});
+		await preview.click();
+		await expect.poll(() => page.locator('#fichier-erreur').textContent()).toMatch(/est vide/);
+
+		// One bad line (line 3: an unknown kind): listed with its line and field, nothing written.
+		await page.setInputFiles('#fichier', {
+			name: 'structures.csv',
+			mimeType: 'text/csv',
+			buffer: csv('inconnu')
+		});
+		await preview.click();
+		const heading = page.locator('#apercu');
+		await expect.poll(() => heading.textContent()).toMatch(/1 problème — rien n’a été écrit/);
+		expect(await page.evaluate(() => document.activeElement?.id)).toBe('apercu');
+		const cells = await page
+			.locator('table.problems tbody tr')
+			.first()
+			.locator('td')
+			.allTextContents();
+		expect(cells.slice(0, 2)).toEqual(['3', 'kind']);
+		expect(await page.getByRole('button', { name: /Confirmer l’import/ }).count()).toBe(0);
+		await expectNoAxeViolations(page);
+		await screenshot(page, 'import-problemes');
+		expect(await imported()).toEqual([]);
+
+		// Fixed: three to add, then confirmed without uploading again.
+		await page.setInputFiles('#fichier', {
+			name: 'structures.csv',
+			mimeType: 'text/csv',
+			buffer: csv('clic')
+		});
+		await preview.click();
+		await expect.poll(() => heading.textContent()).toMatch(/3 structures dans le fichier/);
+		expect(await page.locator('.preview h3').allTextContents()).toEqual([
+			'À ajouter (3)',
+			'À modifier (0)',
+			'À retirer (0)'
+		]);
+		await expectNoAxeViolations(page);
+		await screenshot(page, 'import-apercu');
+		await page.getByRole('button', { name: 'Confirmer l’import de 3 structures' }).click();
+		await page.waitForURL(`**/territoires/${TERRITORY.id}?import=3-0-0*`);
+		await expect
+			.poll(() => page.locator('[role=status]').first().textContent())
+			.toMatch(/Import du fichier fait : 3 structure\(s\) ajoutée\(s\), 0 mise\(s\) à jour/);
+		expect(await imported()).toEqual(IDS);
+	});
+});
