@@ -12,15 +12,17 @@ import { expect, expectNoAxeViolations, screenshot, testAs } from '../fixtures';
 const test = testAs('pilot');
 const TERRITORY = { id: 'e2e-import-fichier', name: 'Import de fichier (e2e)' };
 /** Marseille 4e and 12e, as the demo territory. */
-const COMMUNES = ['13204', '13212'];
+// Communes of their own (Martigues, Istres): a place in two territories asks which one, and the
+// other browser tests orient in the demo territory's without saying.
+const COMMUNES = ['13056', '13047'];
 
 const HEADER = 'id;name;kind;coverage;problems;level_min;level_max;phone';
 function csv(kindOfSecond: string): Buffer {
 	const lines = [
 		HEADER,
-		'e2e-import:ccas;CCAS de test;ccas;13204;droits|finances;information;coordonnee;04 91 00 10 01',
-		`e2e-import:clic;CLIC de test;${kindOfSecond};13204|13212;perte_autonomie;information;coordonnee;`,
-		'e2e-import:ssiad;SSIAD de test;ssiad;13212;soins_domicile;simple;coordonnee;04 91 00 10 03'
+		'e2e-import:ccas;CCAS de test;ccas;13056;droits|finances;information;coordonnee;04 91 00 10 01',
+		`e2e-import:clic;CLIC de test;${kindOfSecond};13056|13047;perte_autonomie;information;coordonnee;`,
+		'e2e-import:ssiad;SSIAD de test;ssiad;13047;soins_domicile;simple;coordonnee;04 91 00 10 03'
 	];
 	return Buffer.from(lines.join('\r\n') + '\r\n', 'utf8');
 }
