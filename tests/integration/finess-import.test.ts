@@ -1,51 +1,23 @@
 import { eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Caller } from '$lib/server/auth/principal';
 import { queryRows } from '$lib/server/db/client';
 import { auditLog, structures } from '$lib/server/db/schema';
-import { ServiceError } from '$lib/server/services/errors';
 import { importFromFiness, previewFinessImport } from '$lib/server/services/finess-import';
 import { confirmRemit } from '$lib/server/services/structure-remit';
 import { importStructures } from '$lib/server/services/structure-import';
 import { exportStructures, getStructure } from '$lib/server/services/structures';
 import { putTerritory } from '$lib/server/services/territories';
 import { DATABASES, useTestDatabase } from '../helpers/databases';
+import { serviceRejection as rejection, testCaller } from '../factories/callers';
 import { ask } from '../factories/orientations';
 import { DEMO_TERRITORY_ID } from '../factories/structures';
 
 /** Aubagne and La Penne-sur-Huveaune, next to the demo territory: a second territory of the 13. */
 const AUBAGNE = { id: 'pays-aubagne', communes: ['13005', '13070'] };
 
-function caller(
-	role: 'partner' | 'agent' | 'pilot',
-	territories: string[] | null,
-	structures?: string[]
-): Caller {
-	return {
-		principal: {
-			type: 'user',
-			id: `${role}-${(territories ?? ['all']).join('-')}`,
-			label: `${role}@test.example.fr`,
-			role,
-			territories,
-			structures
-		},
-		ip: '203.0.113.9'
-	};
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ServiceError> {
-	const error = await promise.then(
-		() => null,
-		(e: unknown) => e
-	);
-	expect(error).toBeInstanceOf(ServiceError);
-	return error as ServiceError;
-}
-
 describe.each(DATABASES)('FINESS bootstrap on %s', (kind) => {
 	const t = useTestDatabase(kind, { demo: true });
-	const pilot = caller('pilot', [AUBAGNE.id]);
+	const pilot = testCaller('pilot', [AUBAGNE.id]);
 
 	beforeAll(async () => {
 		await putTerritory(t.db, AUBAGNE.id, { name: 'Pays d’Aubagne', communes: AUBAGNE.communes });
@@ -104,7 +76,7 @@ describe.each(DATABASES)('FINESS bootstrap on %s', (kind) => {
 		// The export says what is still to confirm, and the engine warns about it.
 		const exported = await exportStructures(t.db, AUBAGNE.id);
 		expect(exported.every((r) => r.to_confirm === true)).toBe(true);
-		const answer = await ask(t.db, caller('agent', [AUBAGNE.id]), {
+		const answer = await ask(t.db, testCaller('agent', [AUBAGNE.id]), {
 			commune: '13005',
 			age: 84,
 			apa: true,
@@ -123,13 +95,13 @@ describe.each(DATABASES)('FINESS bootstrap on %s', (kind) => {
 			.limit(1);
 		const id = row!.id;
 		for (const outsider of [
-			caller('pilot', [DEMO_TERRITORY_ID]),
-			caller('agent', [AUBAGNE.id]),
-			caller('partner', [AUBAGNE.id], ['demo:clic-marseille-est'])
+			testCaller('pilot', [DEMO_TERRITORY_ID]),
+			testCaller('agent', [AUBAGNE.id]),
+			testCaller('partner', [AUBAGNE.id], ['demo:clic-marseille-est'])
 		]) {
 			expect((await rejection(confirmRemit(t.db, outsider, id))).kind).toBe('not_found');
 		}
-		const member = caller('partner', [AUBAGNE.id], [id]);
+		const member = testCaller('partner', [AUBAGNE.id], [id]);
 		expect(await confirmRemit(t.db, member, id)).toEqual({ confirmed: true, already: false });
 		const [after] = await t.db.select().from(structures).where(eq(structures.id, id));
 		expect(after?.toConfirm).toBe(false);
@@ -173,7 +145,7 @@ describe.each(DATABASES)('FINESS bootstrap on %s', (kind) => {
 			.select({ id: structures.id })
 			.from(structures)
 			.where(eq(structures.territoryId, DEMO_TERRITORY_ID));
-		const result = await importFromFiness(t.db, caller('pilot', [wider]), wider);
+		const result = await importFromFiness(t.db, testCaller('pilot', [wider]), wider);
 		expect(result.linked.length).toBeGreaterThan(0);
 		for (const link of result.linked) {
 			expect(link.owner).toBe(DEMO_TERRITORY_ID);
@@ -187,7 +159,7 @@ describe.each(DATABASES)('FINESS bootstrap on %s', (kind) => {
 		// A person's own record with a FINESS id stays as entered (the demo's curated names).
 		const demo = await previewFinessImport(
 			t.db,
-			caller('pilot', [DEMO_TERRITORY_ID]),
+			testCaller('pilot', [DEMO_TERRITORY_ID]),
 			DEMO_TERRITORY_ID
 		);
 		expect(demo.candidates.some((c) => c.status === 'kept')).toBe(true);
@@ -202,11 +174,15 @@ describe.each(DATABASES)('FINESS bootstrap on %s', (kind) => {
 		expect(outside.message).toMatch(/hors du territoire/);
 		expect(outside.message).toMatch(/lieu inconnu : dep:99/);
 		expect(
-			(await rejection(previewFinessImport(t.db, caller('partner', [AUBAGNE.id]), AUBAGNE.id))).kind
+			(await rejection(previewFinessImport(t.db, testCaller('partner', [AUBAGNE.id]), AUBAGNE.id)))
+				.kind
 		).toBe('forbidden');
 		expect(
-			(await rejection(previewFinessImport(t.db, caller('pilot', [DEMO_TERRITORY_ID]), AUBAGNE.id)))
-				.kind
+			(
+				await rejection(
+					previewFinessImport(t.db, testCaller('pilot', [DEMO_TERRITORY_ID]), AUBAGNE.id)
+				)
+			).kind
 		).toBe('not_found');
 		const bad = await rejection(
 			previewFinessImport(t.db, pilot, AUBAGNE.id, { file: 'package.json' })

@@ -20,7 +20,6 @@ import {
 } from '$lib/server/db/schema';
 import type { Caller } from '$lib/server/auth/principal';
 import { resetMailTransport } from '$lib/server/mail/transport';
-import { ServiceError } from '$lib/server/services/errors';
 import { freshnessCampaigns, startFreshnessCampaign } from '$lib/server/services/freshness';
 import { markVerified } from '$lib/server/services/pilotage';
 import { confirmRemit, verifyStructure } from '$lib/server/services/structure-remit';
@@ -28,23 +27,13 @@ import { importStructures } from '$lib/server/services/structure-import';
 import { putTerritory } from '$lib/server/services/territories';
 import { startSmtpServer, type TestSmtpServer } from '../setup/smtp-server';
 import { DATABASES, useTestDatabase } from '../helpers/databases';
+import { serviceRejection as refusal } from '../factories/callers';
 import { insertUser, uniqueEmail } from '../factories/accounts';
 import { agentCaller } from '../factories/orientations';
 import { DEMO_TERRITORY_ID, structureRecord } from '../factories/structures';
 
 const OTHER = 'autre-fraicheur';
 const OTHER_STRUCTURE = 'autre:fraicheur-saad';
-
-/** A ServiceError a promise is rejected with (fails the test when it resolves). */
-async function refusal(promise: Promise<unknown>): Promise<ServiceError> {
-	try {
-		await promise;
-	} catch (e) {
-		if (e instanceof ServiceError) return e;
-		throw e;
-	}
-	throw new Error('accepted, a refusal was expected');
-}
 
 describe.each(DATABASES)('freshness campaigns on %s', (kind) => {
 	const t = useTestDatabase(kind, { demo: true });

@@ -1,8 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Caller } from '$lib/server/auth/principal';
 import { auditLog, freshnessCampaigns, freshnessRequests, structures } from '$lib/server/db/schema';
-import { ServiceError } from '$lib/server/services/errors';
 import { structureForEdit, updateStructure } from '$lib/server/services/structure-edit';
 import { verifyStructure } from '$lib/server/services/structure-remit';
 import { getStructure } from '$lib/server/services/structures';
@@ -10,6 +8,7 @@ import { putTerritory } from '$lib/server/services/territories';
 import { FORM_FIELDS, structureFormToInput } from '$lib/schemas/structure-form';
 import type { StructureImport } from '$lib/schemas/structure';
 import { DATABASES, useTestDatabase } from '../helpers/databases';
+import { serviceRejection as rejection, testCaller } from '../factories/callers';
 import { DEMO_TERRITORY_ID, squareAround } from '../factories/structures';
 
 /**
@@ -20,24 +19,6 @@ import { DEMO_TERRITORY_ID, squareAround } from '../factories/structures';
 
 const CCAS = 'demo:ccas-antenne-4-5';
 const OTHER = 'demo:pole-infos-seniors-4-12';
-
-function caller(
-	role: 'partner' | 'agent' | 'pilot',
-	territories: string[] | null,
-	structureIds?: string[]
-): Caller {
-	return {
-		principal: {
-			type: 'user',
-			id: `${role}-${(territories ?? ['all']).join('-')}-${(structureIds ?? []).join('-')}`,
-			label: `${role}@test.example.fr`,
-			role,
-			territories,
-			structures: structureIds
-		},
-		ip: '203.0.113.7'
-	};
-}
 
 /** The edit form as a browser sends it, from the record it showed and the person's changes. */
 function formOf(record: StructureImport, changes: Record<string, string | string[]> = {}) {
@@ -54,21 +35,12 @@ function formOf(record: StructureImport, changes: Record<string, string | string
 	return structureFormToInput(form);
 }
 
-async function rejection(promise: Promise<unknown>): Promise<ServiceError> {
-	const error = await promise.then(
-		() => null,
-		(e: unknown) => e
-	);
-	expect(error).toBeInstanceOf(ServiceError);
-	return error as ServiceError;
-}
-
 const todayInParis = () =>
 	new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris' }).format(new Date());
 
 describe.each(DATABASES)('editing a structure on %s', (kind) => {
 	const t = useTestDatabase(kind, { demo: true });
-	const pilot = caller('pilot', [DEMO_TERRITORY_ID]);
+	const pilot = testCaller('pilot', [DEMO_TERRITORY_ID]);
 
 	beforeAll(async () => {
 		await putTerritory(t.db, 'pays-aubagne', { name: 'Pays d’Aubagne', communes: ['13005'] });
@@ -105,15 +77,15 @@ describe.each(DATABASES)('editing a structure on %s', (kind) => {
 	});
 
 	it('lets a member edit its own structure, and no one else outside its territory’s pilots', async () => {
-		const member = caller('partner', [DEMO_TERRITORY_ID], [CCAS]);
+		const member = testCaller('partner', [DEMO_TERRITORY_ID], [CCAS]);
 		const edit = await structureForEdit(t.db, member, CCAS);
 		expect(edit.as).toBe('member');
 		await updateStructure(t.db, member, CCAS, formOf(edit.record, { age_min: '55' }));
 		expect((await getStructure(t.db, CCAS))?.ageMin).toBe(55);
 		for (const outsider of [
-			caller('partner', [DEMO_TERRITORY_ID], [OTHER]),
-			caller('agent', [DEMO_TERRITORY_ID]),
-			caller('pilot', ['pays-aubagne'])
+			testCaller('partner', [DEMO_TERRITORY_ID], [OTHER]),
+			testCaller('agent', [DEMO_TERRITORY_ID]),
+			testCaller('pilot', ['pays-aubagne'])
 		]) {
 			expect((await rejection(structureForEdit(t.db, outsider, CCAS))).kind).toBe('not_found');
 			expect(
@@ -189,7 +161,7 @@ describe.each(DATABASES)('editing a structure on %s', (kind) => {
 			{ campaignId: `campagne-${kind}`, structureId: CCAS, recipients: 1 },
 			{ campaignId: `campagne-${kind}`, structureId: OTHER, recipients: 0 }
 		]);
-		const member = caller('partner', [DEMO_TERRITORY_ID], [CCAS]);
+		const member = testCaller('partner', [DEMO_TERRITORY_ID], [CCAS]);
 		const edit = await structureForEdit(t.db, member, CCAS);
 		await updateStructure(t.db, member, CCAS, formOf(edit.record));
 		expect((await getStructure(t.db, CCAS))?.toConfirm).toBe(false);

@@ -1,40 +1,18 @@
 import { count } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Caller } from '$lib/server/auth/principal';
 import { auditLog, caseloadHistory, structureCommunes, structures } from '$lib/server/db/schema';
-import { ServiceError } from '$lib/server/services/errors';
 import { parseStructureFile } from '$lib/server/services/structure-files';
 import { importStructures } from '$lib/server/services/structure-import';
 import { previewStructureImport } from '$lib/server/services/structure-import-preview';
 import { putTerritory } from '$lib/server/services/territories';
 import { DATABASES, useTestDatabase } from '../helpers/databases';
+import { serviceRejection as rejection, testCaller } from '../factories/callers';
 import { structureRecord } from '../factories/structures';
 
 /** Marseille 4e and 12e, a territory of its own for these tests. */
 const TERRITORY = { id: 'apercu-import', communes: ['13204', '13212'] };
 
-function caller(role: 'partner' | 'agent' | 'pilot', territories: string[] | null): Caller {
-	return {
-		principal: {
-			type: 'user',
-			id: `${role}-${(territories ?? ['all']).join('-')}`,
-			label: `${role}@test.example.fr`,
-			role,
-			territories
-		},
-		ip: '203.0.113.7'
-	};
-}
-const pilot = caller('pilot', [TERRITORY.id]);
-
-async function rejection(promise: Promise<unknown>): Promise<ServiceError> {
-	const error = await promise.then(
-		() => null,
-		(e: unknown) => e
-	);
-	expect(error).toBeInstanceOf(ServiceError);
-	return error as ServiceError;
-}
+const pilot = testCaller('pilot', [TERRITORY.id]);
 
 describe.each(DATABASES)('structure import preview on %s', (kind) => {
 	const t = useTestDatabase(kind, { geography: true });
@@ -144,16 +122,22 @@ describe.each(DATABASES)('structure import preview on %s', (kind) => {
 		const file = [structureRecord()];
 		for (const role of ['agent', 'partner'] as const) {
 			const refused = await rejection(
-				previewStructureImport(t.db, caller(role, [TERRITORY.id]), TERRITORY.id, file, undefined)
+				previewStructureImport(
+					t.db,
+					testCaller(role, [TERRITORY.id]),
+					TERRITORY.id,
+					file,
+					undefined
+				)
 			);
 			expect(refused.kind, role).toBe('forbidden');
 		}
 		const elsewhere = await rejection(
-			previewStructureImport(t.db, caller('pilot', ['ailleurs']), TERRITORY.id, file, undefined)
+			previewStructureImport(t.db, testCaller('pilot', ['ailleurs']), TERRITORY.id, file, undefined)
 		);
 		expect(elsewhere.kind).toBe('not_found');
 		const unknown = await rejection(
-			previewStructureImport(t.db, caller('pilot', null), 'inconnu', file, undefined)
+			previewStructureImport(t.db, testCaller('pilot', null), 'inconnu', file, undefined)
 		);
 		expect(unknown.kind).toBe('not_found');
 	});
