@@ -438,7 +438,8 @@ export function coverageGrid(
 		.map((_, p) => p)
 		.sort((x, y) => ((codes[x] as string) < (codes[y] as string) ? -1 : 1));
 	return CELLS.map(({ problem, level }, bit) => {
-		const ids = (members[bit] as string[]).sort();
+		// A structure split by agreed rules (applyNeverRules) may appear twice: listed once.
+		const ids = [...new Set(members[bit] as string[])].sort();
 		const overlapPlaces: string[] = [];
 		for (const p of sortedPlaces) {
 			if (hasBit(overLo[p] as number, overHi[p] as number, bit))

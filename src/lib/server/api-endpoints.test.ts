@@ -37,7 +37,7 @@ describe('the endpoint table', () => {
 				expect(op.params?.[param.slice(1, -1)], `${op.path} ${param}`).toBeTruthy();
 			}
 		}
-		// The contract's §3 operations that exist (simulations not yet; §7 ones are to come).
+		// The contract's §3 operations.
 		expect(keys).toEqual(
 			expect.arrayContaining([
 				'POST /recommendations',
@@ -50,6 +50,7 @@ describe('the endpoint table', () => {
 				'PUT /territories/{id}',
 				'POST /territories/{id}/structures',
 				'GET /territories/{id}/coverage',
+				'POST /territories/{id}/simulations',
 				'GET /openapi.json'
 			])
 		);
@@ -73,6 +74,7 @@ describe('the endpoint table', () => {
 		expect(apiAccess('POST', `${API_BASE}/territories/t/structures`)).toBe('pilot');
 		expect(apiAccess('GET', `${API_BASE}/territories/t/coverage`)).toBe('partner');
 		expect(apiAccess('GET', `${API_BASE}/territories/t/data-inclusion`)).toBe('partner');
+		expect(apiAccess('POST', `${API_BASE}/territories/t/simulations`)).toBe('pilot');
 		expect(apiAccess('POST', `${API_BASE}/recommendations`)).toBe('agent');
 		expect(apiAccess('POST', `${API_BASE}/orientations`)).toBe('agent');
 		// Contract §7: a structure's member (a partner) reads and answers its orientations; the

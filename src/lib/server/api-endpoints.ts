@@ -23,6 +23,7 @@ import {
 	ReorientSchema,
 	StatusChangeSchema
 } from '$lib/schemas/orientation';
+import { SimulationInputSchema, SimulationSchema } from '$lib/schemas/simulation';
 import { StructureImportSchema } from '$lib/schemas/structure';
 import { DataInclusionExportSchema } from '$lib/schemas/data-inclusion';
 import { z } from '$lib/schemas/zod';
@@ -41,6 +42,7 @@ import { openApiDocument } from './openapi';
 
 import { territoryCoverage } from './services/coverage';
 import { exportDataInclusion } from './services/data-inclusion';
+import { simulateScenario, toApiSimulation } from './services/simulation';
 import { getPlaceCatalog } from './services/places';
 import {
 	answerRequest,
@@ -491,6 +493,37 @@ export const ENDPOINTS: readonly Operation[] = [
 			if (!territory) throw territoryNotFound(id);
 			const { cells } = await territoryCoverage(locals.db, id, { commune: query.commune });
 			return json({ territory: id, commune: query.commune ?? null, cells });
+		}
+	}),
+
+	operation({
+		method: 'POST',
+		path: '/territories/{id}/simulations',
+		role: 'pilot',
+		summary: 'Simuler un changement (« et si… ») : la grille avant et après, rien n’est écrit',
+		description:
+			'`close` : structures fermées ; `remits` : missions changées (les champs donnés remplacent ceux de la structure ; `coverage` en codes du format d’import) ; `add` : structures ajoutées, au format d’import. Les règles « ne jamais orienter » en vigueur s’appliquent avant et après ; les orientations enregistrées du territoire sont rejouées sur la couverture.',
+		params: { id: ID.territory },
+		body: jsonBody('SimulationInput', SimulationInputSchema),
+		responses: {
+			200: {
+				description:
+					'Chaque case avant et après, les trous par commune avant et après, les orientations rejouées',
+				name: 'Simulation',
+				schema: SimulationSchema
+			}
+		},
+		errors: [404],
+		// The service checks the role and the territory, and validates the scenario.
+		handle: async ({ params, body, principal, ip, locals }) => {
+			const id = params.id as string;
+			const result = await simulateScenario(
+				locals.db,
+				{ principal: principal as Principal, ip },
+				id,
+				body
+			);
+			return json(toApiSimulation(id, result));
 		}
 	}),
 

@@ -71,6 +71,11 @@ export const ROUTE_ACCESS: Record<string, RouteRule> = {
 		'action:verification': 'pilot'
 	},
 	'/(app)/territoires/[id]/pilotage/export.csv': { default: 'pilot' },
+	'/(app)/territoires/[id]/simulation': {
+		default: 'pilot',
+		'action:ajouter': 'pilot',
+		'action:adopter': 'pilot'
+	},
 	'/(app)/territoires/[id]/finess': { default: 'pilot', 'action:importer': 'pilot' },
 	'/(app)/territoires/[id]/import': {
 		default: 'pilot',

@@ -9,7 +9,9 @@ import {
 } from '$lib/domain/coverage';
 import type { LevelCode, ProblemCode } from '$lib/domain/taxonomy';
 import type { Caller } from '$lib/server/auth/principal';
+import { applyNeverRules } from '$lib/domain/scenario';
 import { getPlaceCatalog } from './places';
+import { neverRules } from './rules';
 import { requireTerritory } from './scope';
 import { REMIT_COLUMNS, remitOf, type RemitRow } from './structures';
 
@@ -82,9 +84,10 @@ export async function territoryCoverage(
 	options: CoverageOptions & { detail?: boolean } = {}
 ): Promise<{ structures: ChartStructure[]; cells: CoverageCell[] }> {
 	const { commune, detail, ...rest } = options;
-	const [all, inTerritory] = await Promise.all([
+	const [all, inTerritory, never] = await Promise.all([
 		territoryStructures(db, territoryId),
-		territoryPlaces(db, territoryId)
+		territoryPlaces(db, territoryId),
+		neverRules(db, territoryId)
 	]);
 	let places = inTerritory;
 	if (commune) {
@@ -92,7 +95,9 @@ export async function territoryCoverage(
 		places = inTerritory.filter((p) => leaves.has(p));
 	}
 	const filter: CoverageFilter = { ...rest, places };
-	const grid = coverageGrid(all, filter);
+	// What a structure is never sent for (an agreed rule) is not something it takes: the grid
+	// shows the territory as the orientation engine answers it.
+	const grid = coverageGrid(applyNeverRules(all, never), filter);
 	const counted = new Set(grid.flatMap((c) => c.structures));
 	return {
 		structures: all.filter((s) => counted.has(s.id)),

@@ -5,6 +5,7 @@ import { queryRows, type Db } from '$lib/server/db/client';
 import { ruleEvents, structures, territoryRules } from '$lib/server/db/schema';
 import type { Caller } from '$lib/server/auth/principal';
 import type { TerritoryRule } from '$lib/domain/recommendation';
+import type { NeverRule } from '$lib/domain/scenario';
 import type { LevelCode, ProblemCode } from '$lib/domain/taxonomy';
 import { RuleInputSchema } from '$lib/schemas/rules';
 import { issuesOf, type Issue } from '$lib/schemas/zod';
@@ -45,6 +46,13 @@ export async function activeRules(db: Db, territoryId: string): Promise<Territor
 		commune: r.commune,
 		reason: r.reason
 	}));
+}
+
+/** The « never » rules in force, as the coverage applies them (applyNeverRules). */
+export async function neverRules(db: Db, territoryId: string): Promise<NeverRule[]> {
+	return (await activeRules(db, territoryId))
+		.filter((r) => r.effect === 'never')
+		.map(({ structureId, problem, level, commune }) => ({ structureId, problem, level, commune }));
 }
 
 type RuleLine = { rule: typeof territoryRules.$inferSelect; structureName: string };
