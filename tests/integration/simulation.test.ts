@@ -3,12 +3,7 @@ import type { CoverageCell } from '$lib/domain/coverage';
 import { territoryCoverage } from '$lib/server/services/coverage';
 import { createOrientation } from '$lib/server/services/orientations';
 import { ruleHistory, undoRuleEvent } from '$lib/server/services/rules';
-import {
-	adoptScenario,
-	planScenario,
-	scenarioFromChanges,
-	simulateScenario
-} from '$lib/server/services/simulation';
+import { adoptScenario, simulateChanges, simulateScenario } from '$lib/server/services/simulation';
 import { getStructureRecords } from '$lib/server/services/structures';
 import { DATABASES, useTestDatabase } from '../helpers/databases';
 import { serviceRejection, testCaller } from '../factories/callers';
@@ -81,7 +76,9 @@ describe.each(DATABASES)('what-if on %s', (kind) => {
 
 	it('adopting a closure writes a rule: the real grid shows the gap, undoing brings it back', async () => {
 		const { cell, structure } = await loneCell();
-		expect(await planScenario(t.db, pilot, DEMO_TERRITORY_ID, { close: [structure] })).toEqual({
+		expect(
+			(await simulateScenario(t.db, pilot, DEMO_TERRITORY_ID, { close: [structure] })).plan
+		).toEqual({
 			rules: [{ structure, problem: null, level: null }],
 			remits: [],
 			add: []
@@ -107,21 +104,23 @@ describe.each(DATABASES)('what-if on %s', (kind) => {
 
 	it('a structure that stops taking a problem becomes a rule on that problem only', async () => {
 		const { cell, structure } = await loneCell();
-		const input = await scenarioFromChanges(t.db, pilot, DEMO_TERRITORY_ID, [
-			{ type: 'retirer', structure, problem: cell.problem }
-		]);
-		const remaining = input.remits[0]?.problems ?? [];
+		const changes = [{ type: 'retirer' as const, structure, problem: cell.problem }];
+		const own = (await simulateScenario(t.db, pilot, DEMO_TERRITORY_ID, {})).structures.find(
+			(s) => s.id === structure
+		);
+		const remaining = (own?.problems ?? []).filter((p) => p !== cell.problem);
 		if (remaining.length === 0) {
 			// Its only problem: the scenario is refused, naming the field.
 			const refusal = await serviceRejection(
-				simulateScenario(t.db, pilot, DEMO_TERRITORY_ID, input)
+				simulateChanges(t.db, pilot, DEMO_TERRITORY_ID, changes)
 			);
 			expect(refusal.issues.map((i) => i.path)).toContain('remits.0.problems');
 			return;
 		}
-		const plan = await planScenario(t.db, pilot, DEMO_TERRITORY_ID, input);
+		const { input, result } = await simulateChanges(t.db, pilot, DEMO_TERRITORY_ID, changes);
+		expect(input.remits[0]?.problems).toEqual(remaining);
+		const plan = result.plan;
 		expect(plan.rules).toEqual([{ structure, problem: cell.problem, level: null }]);
-		const result = await simulateScenario(t.db, pilot, DEMO_TERRITORY_ID, input);
 		for (const c of result.cells.filter((c) => c.problem === cell.problem)) {
 			expect(c.structuresAfter).not.toContain(structure);
 		}
@@ -137,10 +136,9 @@ describe.each(DATABASES)('what-if on %s', (kind) => {
 		expect(partial, 'une structure qui ne couvre pas tout le territoire').toBeDefined();
 		const s = partial as (typeof base.structures)[number];
 		const missing = base.places.filter((p) => !s.places.includes(p));
-		const input = await scenarioFromChanges(t.db, pilot, DEMO_TERRITORY_ID, [
+		const { input, result } = await simulateChanges(t.db, pilot, DEMO_TERRITORY_ID, [
 			{ type: 'etendre', structure: s.id, coverage: missing }
 		]);
-		const result = await simulateScenario(t.db, pilot, DEMO_TERRITORY_ID, input);
 		for (const c of result.cells) {
 			// New overlap places are among the places added, and another structure was there.
 			for (const p of c.newOverlapPlaces) expect(missing).toContain(p);
@@ -149,8 +147,7 @@ describe.each(DATABASES)('what-if on %s', (kind) => {
 				expect(c.newGapPlaces).toEqual([]);
 			} else expect(c.after).toBe(c.before);
 		}
-		const plan = await planScenario(t.db, pilot, DEMO_TERRITORY_ID, input);
-		expect(plan.remits.map((r) => r.id)).toEqual([s.id]);
+		expect(result.plan.remits.map((r) => r.id)).toEqual([s.id]);
 		await adoptScenario(t.db, pilot, DEMO_TERRITORY_ID, input, 'Concertation : extension votée');
 		const after = await simulateScenario(t.db, pilot, DEMO_TERRITORY_ID, {});
 		expect(after.structures.find((x) => x.id === s.id)?.places).toEqual(
@@ -179,44 +176,29 @@ describe.each(DATABASES)('what-if on %s', (kind) => {
 			structuresAfter: ['essai:nouvelle']
 		});
 
+		// Every sort of mistake at once: unknown structures, an unknown commune, inverted levels.
+		const BAD = {
+			close: ['inconnue'],
+			remits: [{ id: 'inconnue-2', coverage: ['99999'] }],
+			add: [
+				{
+					id: 'x',
+					name: 'X',
+					kind: 'autre',
+					problems: ['medical'],
+					level_min: 'complexe',
+					level_max: 'simple',
+					coverage: ['13204']
+				}
+			]
+		};
 		const refusal = await serviceRejection(
-			simulateScenario(t.db, pilot, DEMO_TERRITORY_ID, {
-				close: ['inconnue'],
-				remits: [{ id: 'inconnue-2', coverage: ['99999'] }],
-				add: [
-					{
-						id: 'x',
-						name: 'X',
-						kind: 'autre',
-						problems: ['medical'],
-						level_min: 'complexe',
-						level_max: 'simple',
-						coverage: ['13204']
-					}
-				],
-				extra: true
-			})
+			simulateScenario(t.db, pilot, DEMO_TERRITORY_ID, { ...BAD, extra: true })
 		);
 		expect(refusal.kind).toBe('invalid');
 		const paths = refusal.issues.map((i) => i.path);
 		expect(paths).toContain('extra');
-		const second = await serviceRejection(
-			simulateScenario(t.db, pilot, DEMO_TERRITORY_ID, {
-				close: ['inconnue'],
-				remits: [{ id: 'inconnue-2', coverage: ['99999'] }],
-				add: [
-					{
-						id: 'x',
-						name: 'X',
-						kind: 'autre',
-						problems: ['medical'],
-						level_min: 'complexe',
-						level_max: 'simple',
-						coverage: ['13204']
-					}
-				]
-			})
-		);
+		const second = await serviceRejection(simulateScenario(t.db, pilot, DEMO_TERRITORY_ID, BAD));
 		expect(second.issues.map((i) => i.path)).toEqual(
 			expect.arrayContaining(['close.0', 'remits.0.id', 'remits.0.coverage', 'add.0.level_max'])
 		);

@@ -244,8 +244,6 @@ export interface Simulation {
 	orientations: { considered: number; orphanBefore: number; orphanAfter: number };
 }
 
-const unique = (ids: readonly string[]) => [...new Set(ids)].sort();
-
 /**
  * The territory before and after the scenario: the grid (statuses per cell, on the territory's
  * places), per place the gap and overlap cells, and the recorded orientations replayed on both.
@@ -269,33 +267,29 @@ export function simulate(
 			{ code, gapsBefore: 0, gapsAfter: 0, overlapsBefore: 0, overlapsAfter: 0 }
 		])
 	);
+	/** One more cell of this kind at each of these places. */
+	const tally = (codes: readonly string[], field: keyof Omit<SimulatedCommune, 'code'>) => {
+		for (const p of codes) {
+			const entry = perPlace.get(p);
+			if (entry) entry[field]++;
+		}
+	};
 	const cells = before.map((b, i) => {
 		const a = after[i] as (typeof after)[number];
 		const gapsBefore = new Set(b.gapPlaces ?? []);
 		const overBefore = new Set(b.overlapPlaces);
-		for (const p of b.gapPlaces ?? []) {
-			const entry = perPlace.get(p);
-			if (entry) entry.gapsBefore++;
-		}
-		for (const p of a.gapPlaces ?? []) {
-			const entry = perPlace.get(p);
-			if (entry) entry.gapsAfter++;
-		}
-		for (const p of b.overlapPlaces) {
-			const entry = perPlace.get(p);
-			if (entry) entry.overlapsBefore++;
-		}
-		for (const p of a.overlapPlaces) {
-			const entry = perPlace.get(p);
-			if (entry) entry.overlapsAfter++;
-		}
+		tally(b.gapPlaces ?? [], 'gapsBefore');
+		tally(a.gapPlaces ?? [], 'gapsAfter');
+		tally(b.overlapPlaces, 'overlapsBefore');
+		tally(a.overlapPlaces, 'overlapsAfter');
 		return {
 			problem: b.problem,
 			level: b.level,
 			before: b.status,
 			after: a.status,
-			structuresBefore: unique(b.structures),
-			structuresAfter: unique(a.structures),
+			// The grid lists each structure once, split by rules or not.
+			structuresBefore: b.structures,
+			structuresAfter: a.structures,
 			newGapPlaces: (a.gapPlaces ?? []).filter((p) => !gapsBefore.has(p)),
 			newOverlapPlaces: a.overlapPlaces.filter((p) => !overBefore.has(p))
 		};

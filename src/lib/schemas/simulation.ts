@@ -110,36 +110,64 @@ const codes = (text: string | undefined) =>
 		.map((c) => c.trim())
 		.filter((c) => c !== '');
 
+/*
+ * One reading of a change, for its URL parameter and for the page's form alike; the messages say
+ * what to do, as beside a form field.
+ */
+const chosenStructure = z.string().trim().min(1, 'choisissez la structure').max(100);
+const chosenLevel = (which: string) =>
+	z.enum(LEVEL_CODES, { error: `choisissez le niveau ${which}` });
+const chosenCoverage = z
+	.array(z.string().regex(COVERAGE_CODE, 'code INSEE, « dep:XX » ou « epci:SIREN » attendu'))
+	.min(1, 'choisissez au moins une commune');
+
 const ChangeSchemas = {
-	fermer: z.object({ structure: structureId }),
+	fermer: z.object({ structure: chosenStructure }),
 	retirer: z.object({
-		structure: structureId,
-		problem: z.enum(PROBLEM_CODES, { error: 'problème inconnu' })
+		structure: chosenStructure,
+		problem: z.enum(PROBLEM_CODES, { error: 'choisissez le problème' })
 	}),
 	niveaux: z.object({
-		structure: structureId,
-		levelMin: z.enum(LEVEL_CODES, { error: 'niveau inconnu' }),
-		levelMax: z.enum(LEVEL_CODES, { error: 'niveau inconnu' })
+		structure: chosenStructure,
+		levelMin: chosenLevel('minimal'),
+		levelMax: chosenLevel('maximal')
 	}),
-	etendre: z.object({
-		structure: structureId,
-		coverage: z
-			.array(z.string().regex(COVERAGE_CODE, 'code INSEE, « dep:XX » ou « epci:SIREN » attendu'))
-			.min(1, 'au moins une commune')
-	}),
+	etendre: z.object({ structure: chosenStructure, coverage: chosenCoverage }),
 	nouvelle: z.object({
-		kind: z.enum(KIND_CODES, { error: 'type de structure inconnu' }),
+		kind: z.enum(KIND_CODES, { error: 'choisissez le type' }),
 		problems: z
 			.array(z.enum(PROBLEM_CODES, { error: 'problème inconnu' }))
-			.min(1, 'au moins un problème'),
-		levelMin: z.enum(LEVEL_CODES, { error: 'niveau inconnu' }),
-		levelMax: z.enum(LEVEL_CODES, { error: 'niveau inconnu' }),
-		coverage: z
-			.array(z.string().regex(COVERAGE_CODE, 'code INSEE, « dep:XX » ou « epci:SIREN » attendu'))
-			.min(1, 'au moins une commune'),
-		name: z.string().trim().min(1, 'nom attendu').max(300)
+			.min(1, 'choisissez au moins un problème'),
+		levelMin: chosenLevel('minimal'),
+		levelMax: chosenLevel('maximal'),
+		coverage: chosenCoverage,
+		name: z.string().trim().min(1, 'donnez un nom à la structure').max(300)
 	})
 } as const;
+
+/** The form's names of the fields (the page's inputs are named as the import format names them). */
+const FORM_PATHS: Record<string, string> = { levelMin: 'level_min', levelMax: 'level_max' };
+
+/**
+ * A change from its fields (a URL parameter's, or the page's form's): the change, or the issues
+ * naming each field as the form names it (`level_max`, `problems.1`).
+ */
+export function parseChange(
+	type: string,
+	fields: Record<string, unknown>
+): { change?: ScenarioChange; issues: Issue[] } {
+	if (!(SCENARIO_PARAMS as readonly string[]).includes(type)) {
+		return { issues: [{ path: 'type', message: 'choisissez le changement à simuler' }] };
+	}
+	const parsed = ChangeSchemas[type as ScenarioParam].safeParse(fields);
+	if (parsed.success) return { change: { type, ...parsed.data } as ScenarioChange, issues: [] };
+	return {
+		issues: issuesOf(parsed.error).map((i) => {
+			const [head, ...rest] = i.path.split('.');
+			return { ...i, path: [FORM_PATHS[head as string] ?? head, ...rest].join('.') };
+		})
+	};
+}
 
 /** One URL parameter's value as its change's fields (split on « : », the name keeping its own). */
 function fieldsOf(type: ScenarioParam, value: string): Record<string, unknown> {
@@ -214,15 +242,10 @@ export function readScenarioQuery(params: URLSearchParams): {
 			invalid.push({ path: key, message: `au plus ${SCENARIO_LIMIT} changements` });
 			break;
 		}
-		const parsed = ChangeSchemas[type].safeParse(fieldsOf(type, value));
-		if (parsed.success) changes.push({ type, ...parsed.data } as ScenarioChange);
+		const { change, issues } = parseChange(type, fieldsOf(type, value));
+		if (change) changes.push(change);
 		else
-			invalid.push({
-				path: `${key} (${value})`,
-				message: issuesOf(parsed.error)
-					.map((i) => i.message)
-					.join(', ')
-			});
+			invalid.push({ path: `${key} (${value})`, message: issues.map((i) => i.message).join(', ') });
 	}
 	return { changes, invalid };
 }

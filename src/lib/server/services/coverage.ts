@@ -45,7 +45,7 @@ export interface CoverageOptions extends Omit<CoverageFilter, 'places'> {
 }
 
 /** The places of a territory, by code. */
-async function territoryPlaces(db: Db, territoryId: string): Promise<string[]> {
+export async function territoryPlaces(db: Db, territoryId: string): Promise<string[]> {
 	const rows = await queryRows<{ code: string }>(
 		db,
 		sql`select commune_code as code from territory_communes

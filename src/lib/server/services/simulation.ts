@@ -21,7 +21,7 @@ import {
 	type SimulationInput
 } from '$lib/schemas/simulation';
 import { issuesOf, type Issue } from '$lib/schemas/zod';
-import { territoryStructures, type ChartStructure } from './coverage';
+import { territoryPlaces, territoryStructures, type ChartStructure } from './coverage';
 import { ServiceError, issuesMessage } from './errors';
 import { getPlaceCatalog } from './places';
 import { addRule, neverRules } from './rules';
@@ -53,15 +53,6 @@ async function orientationGroups(db: Db, territoryId: string): Promise<Orientati
 	);
 }
 
-async function territoryPlaces(db: Db, territoryId: string): Promise<string[]> {
-	const rows = await queryRows<{ code: string }>(
-		db,
-		sql`select commune_code as code from territory_communes
-			where territory_id = ${territoryId} order by commune_code`
-	);
-	return rows.map((r) => r.code);
-}
-
 /** A checked scenario: the domain's, and what adopting it needs. */
 interface Prepared {
 	input: SimulationInput;
@@ -76,16 +67,22 @@ interface Prepared {
  * import's own validation (nothing written) and must not reuse an existing id. Every problem is
  * listed at once, each naming its field (`remits.0.coverage`, `add.1.level_max`).
  */
-async function prepare(db: Db, territoryId: string, raw: unknown): Promise<Prepared> {
+async function prepare(
+	db: Db,
+	territoryId: string,
+	raw: unknown,
+	/** The territory's structures, when the caller has read them already. */
+	loaded?: ChartStructure[]
+): Promise<Prepared> {
 	const parsed = SimulationInputSchema.safeParse(raw ?? {});
 	if (!parsed.success) throw invalid(issuesOf(parsed.error, 'champ inconnu du scénario'));
 	const input = parsed.data;
 	const [structures, places, catalog] = await Promise.all([
-		territoryStructures(db, territoryId),
+		loaded ?? territoryStructures(db, territoryId),
 		territoryPlaces(db, territoryId),
 		getPlaceCatalog(db)
 	]);
-	const known = new Set(structures.map((s) => s.id));
+	const known = new Map(structures.map((s) => [s.id, s]));
 	const inTerritory = new Set(places);
 	const issues: Issue[] = [];
 	input.close.forEach((id, i) => {
@@ -98,7 +95,7 @@ async function prepare(db: Db, territoryId: string, raw: unknown): Promise<Prepa
 				path: `remits.${i}.id`,
 				message: `structure inconnue du territoire : ${r.id}`
 			});
-		const current = structures.find((s) => s.id === r.id);
+		const current = known.get(r.id);
 		const min = r.level_min ?? current?.levelMin;
 		const max = r.level_max ?? current?.levelMax;
 		if (min && max && levelsBetween(min, max).length === 0) {
@@ -164,26 +161,22 @@ async function prepare(db: Db, territoryId: string, raw: unknown): Promise<Prepa
 	return { input, scenario: { close: input.close, remits, add }, structures, places };
 }
 
-/** A simulation for the pages: the domain's answer, with the structures' names. */
+/** A simulation for the pages: the domain's answer, the structures' names, what adopting writes. */
 export interface SimulationResult extends Simulation {
 	names: Map<string, string>;
 	structures: ChartStructure[];
 	places: string[];
+	plan: AdoptionPlan;
 }
 
-/**
- * Runs a what-if for a pilot of the territory, nothing written: the grid before and after on the
- * same pure coverage code as the real grid (agreed « never » rules applied to both), the places
- * where cells become gaps or overlaps, and the territory's recorded orientations replayed.
- */
-export async function simulateScenario(
+/** The simulation of a checked scenario (the caller was checked by the function calling it). */
+async function run(
 	db: Db,
-	caller: Caller,
 	territoryId: string,
-	raw: unknown
+	raw: unknown,
+	loaded?: ChartStructure[]
 ): Promise<SimulationResult> {
-	await requireTerritory(db, caller, territoryId, 'pilot');
-	const prepared = await prepare(db, territoryId, raw);
+	const prepared = await prepare(db, territoryId, raw, loaded);
 	const [rules, orientations] = await Promise.all([
 		neverRules(db, territoryId),
 		orientationGroups(db, territoryId)
@@ -200,7 +193,29 @@ export async function simulateScenario(
 		const r = record as { id?: unknown; name?: unknown };
 		if (typeof r.id === 'string' && typeof r.name === 'string') names.set(r.id, r.name);
 	}
-	return { ...result, names, structures: prepared.structures, places: prepared.places };
+	return {
+		...result,
+		names,
+		structures: prepared.structures,
+		places: prepared.places,
+		plan: adoptionPlan(prepared)
+	};
+}
+
+/**
+ * Runs a what-if for a pilot of the territory, nothing written: the grid before and after on the
+ * same pure coverage code as the real grid (agreed « never » rules applied to both), the places
+ * where cells become gaps or overlaps, the territory's recorded orientations replayed, and what
+ * adopting the scenario would write.
+ */
+export async function simulateScenario(
+	db: Db,
+	caller: Caller,
+	territoryId: string,
+	raw: unknown
+): Promise<SimulationResult> {
+	await requireTerritory(db, caller, territoryId, 'pilot');
+	return run(db, territoryId, raw);
 }
 
 /** The API's shape of a simulation (contract §3). */
@@ -242,10 +257,11 @@ export interface AdoptionPlan {
  */
 export function adoptionPlan(prepared: Pick<Prepared, 'input' | 'structures'>): AdoptionPlan {
 	const plan: AdoptionPlan = { rules: [], remits: [], add: prepared.input.add };
+	const byId = new Map(prepared.structures.map((s) => [s.id, s]));
 	for (const id of prepared.input.close)
 		plan.rules.push({ structure: id, problem: null, level: null });
 	for (const change of prepared.input.remits) {
-		const current = prepared.structures.find((s) => s.id === change.id);
+		const current = byId.get(change.id);
 		if (!current) continue;
 		const problems = change.problems ?? current.problems;
 		const levels = levelsBetween(
@@ -267,17 +283,6 @@ export function adoptionPlan(prepared: Pick<Prepared, 'input' | 'structures'>): 
 			plan.rules.push({ structure: change.id, problem: null, level: l });
 	}
 	return plan;
-}
-
-/** The plan of a scenario, for the page that asks to confirm it. */
-export async function planScenario(
-	db: Db,
-	caller: Caller,
-	territoryId: string,
-	raw: unknown
-): Promise<AdoptionPlan> {
-	await requireTerritory(db, caller, territoryId, 'pilot');
-	return adoptionPlan(await prepare(db, territoryId, raw));
 }
 
 /**
@@ -351,14 +356,11 @@ export async function adoptScenario(
  * what the structure covers (its codes, and its places in the territory when a polygon draws
  * them) and adds the codes given; new structures are named `simulation-1`, `simulation-2`…
  */
-export async function scenarioFromChanges(
+async function foldChanges(
 	db: Db,
-	caller: Caller,
-	territoryId: string,
+	structures: readonly ChartStructure[],
 	changes: readonly ScenarioChange[]
 ): Promise<SimulationInput> {
-	await requireTerritory(db, caller, territoryId, 'pilot');
-	const structures = await territoryStructures(db, territoryId);
 	const byId = new Map(structures.map((s) => [s.id, s]));
 	const extended = changes.flatMap((c) => (c.type === 'etendre' ? [c.structure] : []));
 	const records = new Map(
@@ -408,4 +410,20 @@ export async function scenarioFromChanges(
 		}
 	}
 	return input;
+}
+
+/**
+ * The page's what-if: its changes as the API's scenario (foldChanges), and that scenario's
+ * simulation — the caller checked once, the territory's structures read once for both.
+ */
+export async function simulateChanges(
+	db: Db,
+	caller: Caller,
+	territoryId: string,
+	changes: readonly ScenarioChange[]
+): Promise<{ input: SimulationInput; result: SimulationResult }> {
+	await requireTerritory(db, caller, territoryId, 'pilot');
+	const structures = await territoryStructures(db, territoryId);
+	const input = await foldChanges(db, structures, changes);
+	return { input, result: await run(db, territoryId, input, structures) };
 }

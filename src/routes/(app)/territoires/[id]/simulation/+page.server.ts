@@ -1,9 +1,10 @@
 import { fail, redirect } from '@sveltejs/kit';
-import { KIND_CODES, LEVEL_CODES, PROBLEM_CODES } from '$lib/domain/taxonomy';
+import { LEVEL_CODES } from '$lib/domain/taxonomy';
 import {
 	AdoptionSchema,
 	SCENARIO_PARAMS,
 	changeParam,
+	parseChange,
 	readScenarioQuery,
 	type ScenarioChange
 } from '$lib/schemas/simulation';
@@ -12,12 +13,7 @@ import { requestCaller } from '$lib/server/auth/principal';
 import { orErrorPage, serviceFail } from '$lib/server/forms';
 import { ServiceError } from '$lib/server/services/errors';
 import { openTerritory } from '$lib/server/services/scope';
-import {
-	adoptScenario,
-	planScenario,
-	scenarioFromChanges,
-	simulateScenario
-} from '$lib/server/services/simulation';
+import { adoptScenario, simulateChanges } from '$lib/server/services/simulation';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = (event) =>
@@ -26,13 +22,14 @@ export const load: PageServerLoad = (event) =>
 		const caller = requestCaller(event);
 		const territory = await openTerritory(locals.db, caller, params.id, 'pilot');
 		const { changes, invalid } = readScenarioQuery(url.searchParams);
-		const input = await scenarioFromChanges(locals.db, caller, params.id, changes);
 		let refused: Issue[] = [];
 		let simulation = null;
 		let plan = null;
+		let scenario = '';
 		try {
-			const result = await simulateScenario(locals.db, caller, params.id, input);
-			plan = await planScenario(locals.db, caller, params.id, input);
+			const { input, result } = await simulateChanges(locals.db, caller, params.id, changes);
+			plan = result.plan;
+			scenario = JSON.stringify(input);
 			simulation = {
 				cells: result.cells,
 				communes: result.communes.filter(
@@ -61,7 +58,7 @@ export const load: PageServerLoad = (event) =>
 			refused,
 			simulation,
 			plan,
-			scenario: JSON.stringify(input),
+			scenario,
 			adopted: url.searchParams.get('adopte')
 		};
 	});
@@ -77,88 +74,32 @@ const list = (form: FormData, key: string) =>
 		.map((v) => v.trim())
 		.filter((v) => v !== '');
 
-/** The form of one change, read as the change (its fields named as the form names them). */
+/**
+ * The form of one change, read by the same reading as its URL parameter (parseChange); the
+ * levels' order is checked here, beside its field, where the URL leaves it to the service.
+ */
 function changeOf(form: FormData): { change?: ScenarioChange; issues: Issue[] } {
 	const type = text(form, 'type');
-	const structure = text(form, 'structure');
-	const issues: Issue[] = [];
-	const need = (ok: boolean, path: string, message: string) => {
-		if (!ok) issues.push({ path, message });
-	};
-	const problem = text(form, 'problem');
-	const levelMin = text(form, 'level_min');
-	const levelMax = text(form, 'level_max');
-	if (type !== 'nouvelle') need(structure !== '', 'structure', 'choisissez la structure');
-	switch (type) {
-		case 'fermer':
-			return { change: { type, structure }, issues };
-		case 'retirer':
-			need(
-				(PROBLEM_CODES as readonly string[]).includes(problem),
-				'problem',
-				'choisissez le problème'
-			);
-			return { change: { type, structure, problem: problem as never }, issues };
-		case 'niveaux':
-			need(
-				(LEVEL_CODES as readonly string[]).includes(levelMin),
-				'level_min',
-				'choisissez le niveau minimal'
-			);
-			need(
-				(LEVEL_CODES as readonly string[]).includes(levelMax),
-				'level_max',
-				'choisissez le niveau maximal'
-			);
-			need(
-				LEVEL_CODES.indexOf(levelMin as never) <= LEVEL_CODES.indexOf(levelMax as never),
-				'level_max',
-				'le niveau maximal est inférieur au niveau minimal'
-			);
-			return {
-				change: { type, structure, levelMin: levelMin as never, levelMax: levelMax as never },
-				issues
-			};
-		case 'etendre': {
-			const coverage = list(form, 'coverage');
-			need(coverage.length > 0, 'coverage', 'choisissez au moins une commune');
-			return { change: { type, structure, coverage }, issues };
-		}
-		case 'nouvelle': {
-			const name = text(form, 'name');
-			const kind = text(form, 'kind');
-			const problems = list(form, 'problems');
-			const coverage = list(form, 'coverage');
-			need(name !== '', 'name', 'donnez un nom à la structure');
-			need((KIND_CODES as readonly string[]).includes(kind), 'kind', 'choisissez le type');
-			need(problems.length > 0, 'problems', 'choisissez au moins un problème');
-			need(
-				(LEVEL_CODES as readonly string[]).includes(levelMin),
-				'level_min',
-				'choisissez le niveau minimal'
-			);
-			need(
-				(LEVEL_CODES as readonly string[]).includes(levelMax),
-				'level_max',
-				'choisissez le niveau maximal'
-			);
-			need(coverage.length > 0, 'coverage', 'choisissez au moins une commune');
-			return {
-				change: {
-					type,
-					name,
-					kind: kind as never,
-					problems: problems as never,
-					levelMin: levelMin as never,
-					levelMax: levelMax as never,
-					coverage
-				},
-				issues
-			};
-		}
-		default:
-			return { issues: [{ path: 'type', message: 'choisissez le changement à simuler' }] };
+	const { change, issues } = parseChange(type, {
+		structure: text(form, 'structure'),
+		problem: text(form, 'problem'),
+		levelMin: text(form, 'level_min'),
+		levelMax: text(form, 'level_max'),
+		coverage: list(form, 'coverage'),
+		kind: text(form, 'kind'),
+		problems: list(form, 'problems'),
+		name: text(form, 'name')
+	});
+	if (
+		change?.type === 'niveaux' &&
+		LEVEL_CODES.indexOf(change.levelMin) > LEVEL_CODES.indexOf(change.levelMax)
+	) {
+		issues.push({
+			path: 'level_max',
+			message: 'le niveau maximal est inférieur au niveau minimal'
+		});
 	}
+	return { change, issues };
 }
 
 /** The scenario's own URL parameters, kept from the page the form was sent from. */
