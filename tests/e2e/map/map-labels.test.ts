@@ -102,6 +102,9 @@ describe('noms et nombres sur la carte du territoire de démonstration', () => {
 			expect(numberIn(cluster.text)).toBe(cluster.count);
 			expect(cluster.label).toBe(`${cluster.text} structures`);
 		}
+		// maplibre's default role and name of a marker (« Map marker », a button) are not theirs:
+		// the count's own button is the one control.
+		expect(await page.locator('.maplibregl-marker[role="button"]').count()).toBe(0);
 		const fitted = onScreenCounts(markers.onScreen);
 		expect(fitted.grouped).toBe(markers.clusters.reduce((n, c) => n + c.count, 0));
 		expect(fitted.total).toBeLessThanOrEqual(placed.length);
