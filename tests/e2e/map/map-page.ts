@@ -129,14 +129,15 @@ export async function mapIdle(
 }
 
 /**
- * The map's canvas as drawn, decoded: the controls, attribution and popup laid over it are
- * hidden for the shot, so that only the WebGL pixels are sampled.
+ * The map's canvas as drawn, decoded: the controls, attribution, popup and HTML markers (names,
+ * cluster counts) laid over it are hidden for the shot, so that only the WebGL pixels are sampled.
  */
 export async function canvasImage(page: Page, selector = CANVAS): Promise<Image> {
 	return decodePng(
 		await page.locator(selector).first().screenshot({
 			animations: 'disabled',
-			style: '.maplibregl-control-container, .maplibregl-popup { visibility: hidden !important; }'
+			style:
+				'.maplibregl-control-container, .maplibregl-popup, .maplibregl-marker { visibility: hidden !important; }'
 		})
 	);
 }
@@ -205,4 +206,55 @@ export async function mapScreenshot(page: Page, name: string): Promise<string> {
 	const file = path.join(SCREENSHOT_DIR, `${name}.png`);
 	await page.locator('[data-testid="carte"]').first().screenshot({ path: file });
 	return file;
+}
+
+/** The number written in a text, whatever the separators (« 1 234 » in French). */
+export function numberIn(text: string | null): number {
+	return Number((text ?? '').replace(/\D/g, ''));
+}
+
+/**
+ * The HTML markers over the map once it is idle: the places' names and the clusters' counts
+ * (written by the wrapper when maplibre reports idle, a moment after the last draw call).
+ */
+export async function mapMarkers(page: Page): Promise<{
+	names: { text: string; box: Box }[];
+	clusters: { text: string; label: string | null; count: number; box: Box }[];
+	onScreen: string;
+}> {
+	await page.locator('[data-testid="carte-ecran"]').waitFor();
+	const names = await page.locator('.place-name').evaluateAll((spans) =>
+		spans.map((span) => {
+			const r = span.getBoundingClientRect();
+			return {
+				text: span.textContent?.trim() ?? '',
+				box: { x: r.x, y: r.y, width: r.width, height: r.height }
+			};
+		})
+	);
+	const clusters = await page.locator('button.cluster-count').evaluateAll((buttons) =>
+		buttons.map((button) => {
+			const r = button.getBoundingClientRect();
+			return {
+				text: button.textContent?.trim() ?? '',
+				label: button.getAttribute('aria-label'),
+				count: Number(button.getAttribute('data-count')),
+				box: { x: r.x, y: r.y, width: r.width, height: r.height }
+			};
+		})
+	);
+	const onScreen =
+		(await page.locator('[data-testid="carte-ecran"]').textContent())?.replace(/\s+/g, ' ') ?? '';
+	return { names, clusters, onScreen };
+}
+
+export interface Box {
+	x: number;
+	y: number;
+	width: number;
+	height: number;
+}
+
+export function overlap(a: Box, b: Box): boolean {
+	return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 }

@@ -6,7 +6,9 @@ import type { ExpressionSpecification, StyleSpecification } from 'maplibre-gl';
 /**
  * The map works with no tile server and no internet: its background is a plain colour and every
  * shape comes from the shipped boundaries. A deployment with a tile server sets MAP_STYLE_URL.
- * No text layer: labels would need a glyph server; names are in popups and in the list.
+ * No text layer either: a symbol layer needs a glyph server (a `glyphs` URL), which an offline map
+ * has not, so the places' names and the clusters' counts are HTML markers laid over the canvas
+ * (TerritoryMap.svelte, placement in src/lib/geo/labels.ts).
  */
 export const OFFLINE_STYLE: StyleSpecification = {
 	version: 8,
@@ -55,4 +57,29 @@ export function pointColour(): ExpressionSpecification {
 		kindColour(k.code as KindCode, true).fill
 	]);
 	return ['match', ['get', 'k'], ...pairs, '#6b6b6b'] as unknown as ExpressionSpecification;
+}
+
+/**
+ * Radius in pixels of a cluster's disk by its number of structures (from that count up): the
+ * paint of the disk and the size of the count's button over it, so that a click anywhere on the
+ * disk lands on the button.
+ */
+export const CLUSTER_RADII = [
+	{ from: 0, radius: 12 },
+	{ from: 10, radius: 16 },
+	{ from: 100, radius: 22 },
+	{ from: 1000, radius: 30 }
+] as const;
+
+export const CLUSTER_RADIUS: ExpressionSpecification = [
+	'step',
+	['get', 'point_count'],
+	CLUSTER_RADII[0].radius,
+	...CLUSTER_RADII.slice(1).flatMap((s) => [s.from, s.radius])
+] as ExpressionSpecification;
+
+export function clusterRadius(count: number): number {
+	let radius: number = CLUSTER_RADII[0].radius;
+	for (const step of CLUSTER_RADII) if (count >= step.from) radius = step.radius;
+	return radius;
 }
