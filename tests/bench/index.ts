@@ -11,6 +11,7 @@ import { pointToCommune } from './point-to-commune';
 import { recommendation } from './recommendation';
 import { recommendationHttp } from './recommendation-http';
 import { start } from './start';
+import { whatIf } from './what-if';
 
 const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
 	chart,
@@ -19,7 +20,8 @@ const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
 	'point-to-commune': pointToCommune,
 	recommendation,
 	'recommendation-http': recommendationHttp,
-	start
+	start,
+	'what-if': whatIf
 };
 
 async function main(): Promise<void> {

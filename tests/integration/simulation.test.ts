@@ -1,8 +1,11 @@
+import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import type { CoverageCell } from '$lib/domain/coverage';
+import { applyNeverRules, orphanCount, type OrientationGroup } from '$lib/domain/scenario';
+import { queryRows } from '$lib/server/db/client';
 import { territoryCoverage } from '$lib/server/services/coverage';
 import { createOrientation } from '$lib/server/services/orientations';
-import { ruleHistory, undoRuleEvent } from '$lib/server/services/rules';
+import { neverRules, ruleHistory, undoRuleEvent } from '$lib/server/services/rules';
 import { adoptScenario, simulateChanges, simulateScenario } from '$lib/server/services/simulation';
 import { getStructureRecords } from '$lib/server/services/structures';
 import { DATABASES, useTestDatabase } from '../helpers/databases';
@@ -72,6 +75,55 @@ describe.each(DATABASES)('what-if on %s', (kind) => {
 		expect(commune && commune.gapsAfter > commune.gapsBefore).toBe(true);
 		// Nothing written.
 		expect((await grid()).find((c) => key(c) === key(cell))?.status).toBe('single');
+	});
+
+	it('replays by age class exactly as orientation by orientation, at every age', async () => {
+		// A structure whose public is bounded by age, and one of its cells and places.
+		const { structures } = await simulateScenario(t.db, pilot, DEMO_TERRITORY_ID, {});
+		const bounded = structures.find((s) => s.ageMin !== null || s.ageMax !== null);
+		expect(bounded, 'une structure dont le public a un âge minimum ou maximum').toBeDefined();
+		const s = bounded as (typeof structures)[number];
+		const json = JSON.stringify(
+			Array.from({ length: 101 }, (_, age) => ({
+				id: `test-age-${age}`,
+				commune: s.places[age % s.places.length],
+				// Every fifth one anonymised: its band only.
+				age: age % 5 === 0 ? null : age,
+				band: Math.floor(age / 5) * 5,
+				problem: s.problems[age % s.problems.length],
+				level: s.levelMin
+			}))
+		);
+		await t.db.execute(sql`insert into orientations (id, territory_id, commune, age, age_band,
+				problems, criteria, request_type, computed_level, level, consent, orphan, status)
+			select x.id, ${DEMO_TERRITORY_ID}, x.commune, x.age, x.band, array[x.problem], '{}',
+				'accompagnement', x.level, x.level, true, false, 'sent'
+			from jsonb_to_recordset(${json}::jsonb) as x(id text, commune text, age int, band int,
+				problem text, level text)`);
+		// Every orientation on its own, its age as recorded (the band's middle when anonymised).
+		const one = await queryRows<OrientationGroup>(
+			t.db,
+			sql`select problems[1] as problem, level, commune, coalesce(age, age_band + 2) as age,
+					apa, handicap, 1 as count
+				from orientations where territory_id = ${DEMO_TERRITORY_ID}`
+		);
+		const rules = await neverRules(t.db, DEMO_TERRITORY_ID);
+		// Everyone but the bounded structure closed: its public alone decides who finds someone.
+		const others = [...new Set(structures.map((x) => x.id))].filter((id) => id !== s.id);
+		for (const close of [[], others]) {
+			const result = await simulateScenario(t.db, pilot, DEMO_TERRITORY_ID, { close });
+			const remaining = structures.filter((x) => !close.includes(x.id));
+			expect(result.orientations.considered).toBe(one.length);
+			expect(result.orientations.orphanAfter).toBe(
+				orphanCount(applyNeverRules(remaining, rules), one)
+			);
+		}
+		expect(
+			(await simulateScenario(t.db, pilot, DEMO_TERRITORY_ID, { close: others })).orientations
+				.orphanAfter,
+			'des orientations hors du public de la structure restent sans réponse'
+		).toBeGreaterThan(0);
+		await t.db.execute(sql`delete from orientations where id like 'test-age-%'`);
 	});
 
 	it('adopting a closure writes a rule: the real grid shows the gap, undoing brings it back', async () => {

@@ -3,6 +3,7 @@ import type { CoverageStructure } from './coverage';
 import { coverageGrid } from './coverage';
 import {
 	applyNeverRules,
+	ageThresholds,
 	applyScenario,
 	orphanCount,
 	simulate,
@@ -216,5 +217,50 @@ describe('applyScenario and orphanCount', () => {
 			}
 		];
 		expect(orphanCount([structure({ id: 'a', ageMin: 60 })], groups)).toBe(2);
+	});
+});
+
+describe('ageThresholds', () => {
+	const publics = [
+		structure({ id: 'seniors', ageMin: 60 }),
+		structure({ id: 'adults', ageMin: 20, ageMax: 59 }),
+		structure({ id: 'young-old', ageMin: 60, ageMax: 74, problems: ['droits'] }),
+		structure({ id: 'anyone' })
+	];
+
+	it('lists where publics start and the year after they stop, each once, from 0', () => {
+		expect(ageThresholds(publics)).toEqual([0, 20, 60, 75]);
+		expect(ageThresholds([], [structure({ id: 'x', ageMax: 17 })])).toEqual([0, 18]);
+	});
+
+	it('replays the same orphans when the ages are folded into their classes', () => {
+		const cuts = ageThresholds(publics);
+		const classOf = (age: number) => cuts.filter((c) => c <= age).length;
+		const byAge: OrientationGroup[] = [];
+		for (let age = 0; age <= 100; age++) {
+			for (const problem of ['medical', 'droits'] as const) {
+				byAge.push({
+					problem,
+					level: 'simple',
+					commune: age % 3 === 0 ? '00003' : '00001',
+					age,
+					apa: null,
+					handicap: null,
+					count: 1 + (age % 4)
+				});
+			}
+		}
+		// What the service's GROUP BY width_bucket does: one group per class, its smallest age.
+		const folded = new Map<string, OrientationGroup>();
+		for (const g of byAge) {
+			const key = `${g.problem}|${g.commune}|${classOf(g.age as number)}`;
+			const seen = folded.get(key);
+			if (seen) seen.count += g.count;
+			else folded.set(key, { ...g });
+		}
+		expect(folded.size).toBeLessThan(byAge.length / 10);
+		for (const list of [publics, publics.slice(1), [publics[2] as CoverageStructure]]) {
+			expect(orphanCount(list, [...folded.values()])).toBe(orphanCount(list, byAge));
+		}
 	});
 });

@@ -4,6 +4,7 @@ import { structures as structuresTable } from '$lib/server/db/schema';
 import type { Caller } from '$lib/server/auth/principal';
 import type { CoverageStructure } from '$lib/domain/coverage';
 import {
+	ageThresholds,
 	simulate,
 	type OrientationGroup,
 	type Scenario,
@@ -39,17 +40,26 @@ function invalid(issues: Issue[]): ServiceError {
 }
 
 /**
- * The territory's recorded orientations, grouped by situation: dominant problem, level, commune
- * and public. An anonymised orientation keeps its five-year band, not its age: the middle of the
- * band stands for it (a public bounded at 60 or 75 is then judged as it was).
+ * The territory's recorded orientations, grouped by situation: dominant problem, level, commune,
+ * age class and public. An anonymised orientation keeps its five-year band, not its age: the middle
+ * of the band stands for it (a public bounded at 60 or 75 is then judged as it was). Ages are
+ * grouped by class between the thresholds of the structures' publics (`ageThresholds`: within a
+ * class every structure accepts or refuses alike), and each class is stood for by its youngest age:
+ * 100 000 orientations come back as a few thousand rows, the replay unchanged.
  */
-async function orientationGroups(db: Db, territoryId: string): Promise<OrientationGroup[]> {
+async function orientationGroups(
+	db: Db,
+	territoryId: string,
+	thresholds: readonly number[]
+): Promise<OrientationGroup[]> {
+	const cuts = `{${thresholds.map((t) => Math.trunc(t)).join(',')}}`;
 	return queryRows<OrientationGroup>(
 		db,
 		sql`select problems[1] as problem, level, commune,
-				coalesce(age, age_band + 2) as age, apa, handicap, count(*)::int as count
+				min(coalesce(age, age_band + 2)) as age, apa, handicap, count(*)::int as count
 			from orientations where territory_id = ${territoryId}
-			group by 1, 2, 3, 4, 5, 6`
+			group by problems[1], level, commune,
+				width_bucket(coalesce(age, age_band + 2), ${cuts}::int[]), apa, handicap`
 	);
 }
 
@@ -179,7 +189,7 @@ async function run(
 	const prepared = await prepare(db, territoryId, raw, loaded);
 	const [rules, orientations] = await Promise.all([
 		neverRules(db, territoryId),
-		orientationGroups(db, territoryId)
+		orientationGroups(db, territoryId, ageThresholds(prepared.structures, prepared.scenario.add))
 	]);
 	const result = simulate(
 		prepared.structures,
