@@ -8,6 +8,7 @@
 import { KINDS, LEVEL_CODES, PROBLEM_CODES, type KindCode } from '$lib/domain/taxonomy';
 import type { LevelCode, ProblemCode } from '$lib/domain/taxonomy';
 import type { StructureInput } from '$lib/schemas/structure';
+import type { ChartStructure } from '$lib/server/services/coverage';
 import { mulberry32 } from './report';
 
 export const CHART_SEED = 0x0a_1e5;
@@ -275,4 +276,27 @@ export function bigTerritoryStructures(
 /** Whether a kind's primary mission is coordination (the import's default, contract §2). */
 export function coordinationOf(kind: KindCode): boolean {
 	return KINDS.find((k) => k.code === kind)?.coordination ?? false;
+}
+
+/** The structures as the service hands them to the chart (every commune is one of the territory). */
+export function chartStructures(
+	records: readonly StructureInput[],
+	territoryId: string
+): ChartStructure[] {
+	return records.map((r) => ({
+		id: r.id,
+		name: r.name,
+		kind: r.kind,
+		problems: r.problems,
+		levelMin: r.level_min,
+		levelMax: r.level_max,
+		coordination: r.coordination ?? coordinationOf(r.kind),
+		mode: r.mode ?? null,
+		ageMin: r.age_min ?? null,
+		ageMax: r.age_max ?? null,
+		apa: r.apa ?? 'any',
+		handicap: r.handicap ?? 'any',
+		territoryId,
+		places: r.coverage ?? []
+	}));
 }

@@ -25,18 +25,24 @@ import { layoutChart, type ChartLayout } from '$lib/components/axes/layout';
 import { openDatabase } from '$lib/server/db/client';
 import { systemCaller } from '$lib/server/auth/principal';
 import { territoryAxes } from '$lib/server/services/axes';
-import type { ChartStructure } from '$lib/server/services/coverage';
 import { ensureGeography } from '$lib/server/services/setup';
 import { importStructures } from '$lib/server/services/structure-import';
 import { putTerritory } from '$lib/server/services/territories';
-import type { StructureInput } from '$lib/schemas/structure';
 import {
 	BIG_TERRITORY_COMMUNES,
 	CHART_SEED,
 	bigTerritoryStructures,
-	coordinationOf
+	chartStructures
 } from './chart-data';
-import { percentile, repoRoot, round, timed, type BenchResult, type BenchRow } from './report';
+import {
+	measureRuns,
+	repoRoot,
+	round,
+	timed,
+	type BenchResult,
+	type BenchRow,
+	type Stats
+} from './report';
 
 const STRUCTURES = Number(process.env.BENCH_CHART_STRUCTURES ?? 300);
 const RUNS = Number(process.env.BENCH_CHART_RUNS ?? 200);
@@ -45,43 +51,7 @@ const BUDGET_MS = 1000;
 const TERRITORY = 'bench-grand';
 const ONE_COMMUNE = BIG_TERRITORY_COMMUNES[5];
 
-interface Stats {
-	p50: number;
-	p95: number;
-	max: number;
-}
-
-async function measure(run: () => unknown): Promise<Stats> {
-	for (let i = 0; i < WARMUP; i++) await run();
-	const times: number[] = [];
-	for (let i = 0; i < RUNS; i++) times.push((await timed(run)).ms);
-	times.sort((a, b) => a - b);
-	return {
-		p50: percentile(times, 50),
-		p95: percentile(times, 95),
-		max: times.at(-1) as number
-	};
-}
-
-/** The structures as the service hands them to the chart (every commune is one of the territory). */
-function chartStructures(records: readonly StructureInput[]): ChartStructure[] {
-	return records.map((r) => ({
-		id: r.id,
-		name: r.name,
-		kind: r.kind,
-		problems: r.problems,
-		levelMin: r.level_min,
-		levelMax: r.level_max,
-		coordination: r.coordination ?? coordinationOf(r.kind),
-		mode: r.mode ?? null,
-		ageMin: r.age_min ?? null,
-		ageMax: r.age_max ?? null,
-		apa: r.apa ?? 'any',
-		handicap: r.handicap ?? 'any',
-		territoryId: TERRITORY,
-		places: r.coverage ?? []
-	}));
-}
+const measure = (run: () => unknown): Promise<Stats> => measureRuns(run, RUNS, WARMUP);
 
 type RenderChart = (props: { layout: ChartLayout; orphans: Record<string, number> }) => string;
 
@@ -144,7 +114,7 @@ function row(
 
 export async function chart(): Promise<BenchResult> {
 	const records = bigTerritoryStructures(STRUCTURES, { prefix: 'bench' });
-	const structures = chartStructures(records);
+	const structures = chartStructures(records, TERRITORY);
 	const rows: BenchRow[] = [];
 	const notes: string[] = [];
 	const filters: [string, CoverageFilter][] = [

@@ -85,3 +85,22 @@ export function round(value: number, digits = 1): number {
 	const f = 10 ** digits;
 	return Math.round(value * f) / f;
 }
+
+export interface Stats {
+	p50: number;
+	p95: number;
+	max: number;
+}
+
+/** p50/p95/max of `runs` timed calls of `run`, after `warmup` untimed ones. */
+export async function measureRuns(
+	run: () => unknown,
+	runs: number,
+	warmup: number
+): Promise<Stats> {
+	for (let i = 0; i < warmup; i++) await run();
+	const times: number[] = [];
+	for (let i = 0; i < runs; i++) times.push((await timed(run)).ms);
+	times.sort((a, b) => a - b);
+	return { p50: percentile(times, 50), p95: percentile(times, 95), max: times.at(-1) as number };
+}

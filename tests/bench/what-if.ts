@@ -27,7 +27,6 @@ import {
 	type OrientationGroup,
 	type Scenario
 } from '$lib/domain/scenario';
-import type { CoverageStructure } from '$lib/domain/coverage';
 import { openDatabase } from '$lib/server/db/client';
 import { systemCaller } from '$lib/server/auth/principal';
 import { ensureGeography } from '$lib/server/services/setup';
@@ -39,16 +38,17 @@ import {
 	BIG_TERRITORY_COMMUNES,
 	CHART_SEED,
 	bigTerritoryStructures,
-	coordinationOf
+	chartStructures
 } from './chart-data';
 import {
+	measureRuns,
 	mulberry32,
-	percentile,
 	repoRoot,
 	round,
 	timed,
 	type BenchResult,
-	type BenchRow
+	type BenchRow,
+	type Stats
 } from './report';
 
 const STRUCTURES = Number(process.env.BENCH_WHATIF_STRUCTURES ?? 300);
@@ -59,19 +59,7 @@ const SEED = 0x5_1a7e;
 const TERRITORY = 'bench-simulation';
 const BATCH = 5000;
 
-interface Stats {
-	p50: number;
-	p95: number;
-	max: number;
-}
-
-async function measure(run: () => unknown, runs = RUNS): Promise<Stats> {
-	for (let i = 0; i < WARMUP; i++) await run();
-	const times: number[] = [];
-	for (let i = 0; i < runs; i++) times.push((await timed(run)).ms);
-	times.sort((a, b) => a - b);
-	return { p50: percentile(times, 50), p95: percentile(times, 95), max: times.at(-1) as number };
-}
+const measure = (run: () => unknown): Promise<Stats> => measureRuns(run, RUNS, WARMUP);
 
 function row(stage: string, scenario: string, stats: Stats, extra: BenchRow = {}): BenchRow {
 	return {
@@ -82,23 +70,6 @@ function row(stage: string, scenario: string, stats: Stats, extra: BenchRow = {}
 		'max ms': round(stats.max, 2),
 		...extra
 	};
-}
-
-/** The structures as the coverage code takes them (their coverage is communes of the territory). */
-function coverageStructures(records: readonly StructureInput[]): CoverageStructure[] {
-	return records.map((r) => ({
-		id: r.id,
-		kind: r.kind,
-		coordination: r.coordination ?? coordinationOf(r.kind),
-		problems: r.problems,
-		levelMin: r.level_min,
-		levelMax: r.level_max,
-		ageMin: r.age_min ?? null,
-		ageMax: r.age_max ?? null,
-		apa: r.apa ?? 'any',
-		handicap: r.handicap ?? 'any',
-		places: r.coverage ?? []
-	}));
 }
 
 interface Situation {
@@ -160,7 +131,7 @@ function scenarios(records: readonly StructureInput[]) {
 		level_max: 'complexe',
 		coverage: [...BIG_TERRITORY_COMMUNES]
 	};
-	const addedDomain = coverageStructures([added]);
+	const addedDomain = chartStructures([added], TERRITORY);
 	const extend = { id: second.id, places: [...BIG_TERRITORY_COMMUNES] };
 	return [
 		{
@@ -221,7 +192,7 @@ async function insertOrientations(
 
 export async function whatIf(): Promise<BenchResult> {
 	const records = bigTerritoryStructures(STRUCTURES, { prefix: 'bench' });
-	const structures = coverageStructures(records);
+	const structures = chartStructures(records, TERRITORY);
 	const situations = generateSituations(ORIENTATIONS);
 	const tried = scenarios(records);
 	const thresholds = ageThresholds(structures, ...tried.map((s) => s.domain.add));
@@ -253,7 +224,7 @@ export async function whatIf(): Promise<BenchResult> {
 	const worst = tried.at(-1) as (typeof tried)[number];
 	for (const [stage, list] of [
 		['simulate (pur), par âge exact', byAge],
-		['simulate (pur), 100 000 situations toutes différentes', unfolded]
+		[`simulate (pur), ${ORIENTATIONS} situations toutes différentes`, unfolded]
 	] as const) {
 		const answer = simulate(structures, places, worst.domain, rules, list);
 		const stats = await measure(() => simulate(structures, places, worst.domain, rules, list));
