@@ -190,10 +190,11 @@ export async function chart(): Promise<BenchResult> {
 		] as const) {
 			const answer = await territoryAxes(db, systemCaller('bench'), TERRITORY, {
 				type: [],
+				vue: 'toutes',
 				commune
 			});
 			const stats = await measure(() =>
-				territoryAxes(db, systemCaller('bench'), TERRITORY, { type: [], commune })
+				territoryAxes(db, systemCaller('bench'), TERRITORY, { type: [], vue: 'toutes', commune })
 			);
 			rows.push(
 				row('territoryAxes (PGlite)', scope, stats, { structures: answer.structures.length })

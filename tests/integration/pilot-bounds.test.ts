@@ -242,7 +242,7 @@ describe.each(DATABASES)('5 000 structures on one commune, on %s', (kind) => {
 		// The chart: 64 cells, each naming at most CELL_NAMES structures with its full count; the
 		// zones drawn are the structures covering the territory, each once.
 		const axes = await timed('territoryAxes', () =>
-			territoryAxes(db, pilot, DEMO_TERRITORY_ID, { type: [] })
+			territoryAxes(db, pilot, DEMO_TERRITORY_ID, { type: [], vue: 'toutes' })
 		);
 		expect(axes.cells).toHaveLength(CELLS);
 		for (const c of axes.cells) expect(c.structures.length).toBeLessThanOrEqual(CELL_NAMES);

@@ -462,6 +462,16 @@ export function coverageGrid(
 	});
 }
 
+/**
+ * A cell's status in French, for exports people read (contract §8: French labels; the API keeps
+ * the codes). « pris » rather than « simple »: the word the concertation meetings use.
+ */
+export const CELL_STATUS_LABELS: Record<CellStatus, string> = {
+	gap: 'trou',
+	single: 'pris',
+	overlap: 'chevauchement'
+};
+
 /** Counts of cells by status, for summaries and legends. */
 export function summarize(cells: readonly CoverageCell[]): Record<CellStatus, number> {
 	const out: Record<CellStatus, number> = { gap: 0, single: 0, overlap: 0 };

@@ -183,7 +183,7 @@ describe('carte d’un territoire de 300 structures', () => {
 		const others = ids.filter((id) => !id.startsWith('e2e-grand-'));
 		const total = ids.length;
 		await watchChart(page);
-		const path = `/territoires/${TERRITORY}/axes`;
+		const path = `/territoires/${TERRITORY}/axes?vue=toutes`;
 
 		// A first visit warms the server's route modules; the next ones are measured.
 		await loadTimings(page, path);

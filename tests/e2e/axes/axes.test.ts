@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import type { Download, Page } from 'playwright-core';
 import { beforeAll, describe } from 'vitest';
+import { CELL_STATUS_LABELS } from '$lib/domain/coverage';
 import { LEVELS, PROBLEMS } from '$lib/domain/taxonomy';
 import { DEMO_TERRITORY_ID } from '../demo-data';
 import { expect, expectNoAxeViolations, screenshot, testAs } from '../fixtures';
@@ -28,7 +29,17 @@ import {
 
 const test = testAs('partnerMarseille');
 const TOKEN = () => apiToken('partnerMarseille');
-const PAGE = `/territoires/${DEMO_TERRITORY_ID}/axes`;
+// Every structure, prestations included: what the coverage API answers (the chart's default view
+// is the coordination structures alone, tested in tests/e2e/chart/exports.test.ts).
+const PAGE = `/territoires/${DEMO_TERRITORY_ID}/axes?vue=toutes`;
+
+/** A CSV row's cell and status, back to the API's codes (the file speaks French). */
+function csvCell(row: Record<string, string>): { key: string; status: string } {
+	const problem = PROBLEMS.find((p) => p.label === row.probleme)?.code;
+	const level = LEVELS.find((l) => l.label === row.niveau)?.code;
+	const status = Object.entries(CELL_STATUS_LABELS).find(([, label]) => label === row.statut)?.[0];
+	return { key: `${problem}|${level}`, status: status ?? `?${row.statut}` };
+}
 const ARRONDISSEMENT = '13212';
 
 let whole: ApiCoverage;
@@ -184,9 +195,9 @@ describe('carte complexité × problème du territoire de démonstration', () =>
 			string,
 			string
 		>[];
-		expect(rows.map((r) => `${r.status} ${r.problem}|${r.level} ${r.structures}`).sort()).toEqual(
-			only12.cells.map((c) => `${c.status} ${cellKey(c)} ${c.structures.length}`).sort()
-		);
+		expect(
+			rows.map((r) => `${csvCell(r).status} ${csvCell(r).key} ${r.structures}`).sort()
+		).toEqual(only12.cells.map((c) => `${c.status} ${cellKey(c)} ${c.structures.length}`).sort());
 	});
 
 	test('hover and keyboard focus highlight one zone; a click opens the structure', async ({
@@ -295,14 +306,15 @@ describe('carte complexité × problème du territoire de démonstration', () =>
 		expect(rows).toHaveLength(PROBLEMS.length * LEVELS.length);
 		const byCell = new Map(whole.cells.map((c) => [cellKey(c), c]));
 		for (const row of rows) {
-			const cell = byCell.get(`${row.problem}|${row.level}`);
-			expect(cell, `${row.problem}|${row.level}`).toBeDefined();
-			expect(row.status).toBe(cell?.status);
+			const { key, status } = csvCell(row);
+			const cell = byCell.get(key);
+			expect(cell, key).toBeDefined();
+			expect(status).toBe(cell?.status);
 			expect(Number(row.structures)).toBe(cell?.structures.length);
 			const names = (cell?.structures ?? []).map((id) => structures.get(id)?.name).sort();
 			expect(row.noms ? row.noms.split(' | ').sort() : []).toEqual(names);
 		}
-		expect(new Set(rows.map((r) => `${r.problem}|${r.level}`)).size).toBe(rows.length);
+		expect(new Set(rows.map((r) => csvCell(r).key)).size).toBe(rows.length);
 	});
 
 	test('the accessible table holds the same grid: 4 level rows × 16 problem columns', async ({

@@ -70,7 +70,7 @@ export async function territoryAxes(
 	return {
 		place,
 		commune,
-		view: coordinationView(query) ? ('coordination' as const) : null,
+		view: coordinationView(query) ? ('coordination' as const) : ('toutes' as const),
 		structures: coverage.structures,
 		cells,
 		orphans

@@ -1,3 +1,4 @@
+import { CELL_STATUS_LABELS } from '$lib/domain/coverage';
 import { levelLabel, problemLabel } from '$lib/domain/taxonomy';
 import { readAxesQuery } from '$lib/schemas/axes';
 import { requestCaller } from '$lib/server/auth/principal';
@@ -9,7 +10,7 @@ import { openTerritory } from '$lib/server/services/scope';
 import type { RequestHandler } from './$types';
 
 /**
- * The grid of the chart as CSV, with the same filters and view (`vue=coordination`), for
+ * The grid of the chart as CSV, with the same filters and view (coordination by default, `vue=toutes`), for
  * concertation meetings: per cell, its status, its structures, and where it is an overlap (two
  * structures for a same commune and a same person) or a gap.
  */
@@ -31,11 +32,9 @@ export const GET: RequestHandler = async (event) => {
 		codes.map((code) => placeNames.get(code) ?? code).join(' | ');
 	const csv = peopleCsv(
 		axes.cells.map((c) => [
-			c.problem,
 			problemLabel(c.problem),
-			c.level,
 			levelLabel(c.level),
-			c.status,
+			CELL_STATUS_LABELS[c.status],
 			c.count,
 			c.structures.map((id) => names.get(id) ?? id).join(' | '),
 			axes.orphans[`${c.problem}|${c.level}`] ?? 0,
@@ -43,11 +42,9 @@ export const GET: RequestHandler = async (event) => {
 			places(c.gapPlaces ?? [])
 		]),
 		[
-			'problem',
 			'probleme',
-			'level',
 			'niveau',
-			'status',
+			'statut',
 			'structures',
 			'noms',
 			'orientations_orphelines',
@@ -55,7 +52,8 @@ export const GET: RequestHandler = async (event) => {
 			'communes_sans_structure'
 		]
 	);
-	const suffix = axes.view ? `-${axes.view}` : '';
+	// The file's name says its view: two files of one meeting are not mistaken for each other.
+	const suffix = axes.view === 'toutes' ? '-toutes' : '-coordination';
 	return new Response(csv, {
 		headers: {
 			'Content-Type': 'text/csv; charset=utf-8',
