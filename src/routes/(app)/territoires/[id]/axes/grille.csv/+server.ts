@@ -52,8 +52,8 @@ export const GET: RequestHandler = async (event) => {
 			'communes_sans_structure'
 		]
 	);
-	// The file's name says its view: two files of one meeting are not mistaken for each other.
-	const suffix = axes.view === 'toutes' ? '-toutes' : '-coordination';
+	// The file's name says its view (always named now): two files of one meeting are not mistaken.
+	const suffix = `-${axes.view}`;
 	return new Response(csv, {
 		headers: {
 			'Content-Type': 'text/csv; charset=utf-8',
