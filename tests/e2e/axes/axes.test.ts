@@ -281,14 +281,14 @@ describe('carte complexité × problème du territoire de démonstration', () =>
 		);
 		expect(png.file.suggestedFilename()).toMatch(/\.png$/);
 		expect([...png.bytes.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-		// Twice the figure's size, for print.
-		const size = await page.evaluate(() => {
-			const svg = document.querySelector('svg.axes');
+		// Twice the exported image's size (the figure in its frame), for print.
+		const size = await page.evaluate((text) => {
+			const root = new DOMParser().parseFromString(text, 'image/svg+xml').documentElement;
 			return {
-				width: Number(svg?.getAttribute('width')),
-				height: Number(svg?.getAttribute('height'))
+				width: Number(root.getAttribute('width')),
+				height: Number(root.getAttribute('height'))
 			};
-		});
+		}, text);
 		expect(png.bytes.readUInt32BE(16)).toBe(size.width * 2);
 		expect(png.bytes.readUInt32BE(20)).toBe(size.height * 2);
 

@@ -66,12 +66,53 @@ export interface ChartLayout {
 	shapes: StructureShape[];
 	cells: CellShape[];
 	fields: { label: string; x: number; width: number }[];
-	problemTicks: { problem: ProblemCode; label: string; x: number }[];
+	/** A problem's name in full, on one to three lines (never cut: the margins make room). */
+	problemTicks: { problem: ProblemCode; label: string; lines: string[]; x: number }[];
+	/** Where the problem names start, under the plot. */
+	tickY: number;
 	levelTicks: { level: LevelCode; label: string; y: number }[];
 }
 
-export const MARGIN = { left: 170, top: 56, right: 16, bottom: 170 };
+export const MARGIN = { left: 170, top: 56, right: 16, bottom: 24 };
 export const CELL = { width: 76, height: 132 };
+
+/**
+ * Text metrics estimated without a browser (the layout is computed on the server too): a wide
+ * average advance for DejaVu Sans, the widest of the fonts the chart names, so an estimate errs
+ * on the side of room.
+ */
+export const TICK_FONT = { size: 12, advance: 7, line: 14 };
+export const ZONE_LABEL = { size: 11, advance: 6.2, height: 13 };
+const TICK_CHARS = 26;
+const SIN45 = Math.SQRT1_2;
+
+/** Whole words on lines of at most `max` characters (a longer word gets a line of its own). */
+export function wrapWords(text: string, max: number): string[] {
+	const lines: string[] = [];
+	let line = '';
+	for (const word of text.split(/\s+/).filter(Boolean)) {
+		const next = line ? `${line} ${word}` : word;
+		if (line && next.length > max) {
+			lines.push(line);
+			line = word;
+		} else line = next;
+	}
+	if (line) lines.push(line);
+	return lines;
+}
+
+/**
+ * How far a tick's text reaches right of and below its anchor, drawn rotated 45° clockwise:
+ * line i sits i line-heights lower, perpendicular to the text.
+ */
+export function tickReach(lines: readonly string[]): { right: number; down: number } {
+	const longest = Math.max(0, ...lines.map((l) => l.length)) * TICK_FONT.advance;
+	const stack = (lines.length - 1) * TICK_FONT.line;
+	return {
+		right: longest * SIN45 + TICK_FONT.size * SIN45,
+		down: (longest + stack) * SIN45 + TICK_FONT.size
+	};
+}
 
 /** Colours by kind, readable on white; prestation structures are drawn in light grey. */
 const KIND_COLOURS: Partial<Record<KindCode, string>> = {
@@ -143,7 +184,7 @@ export function assignLanes(structures: readonly ChartInput[]): Map<string, numb
  */
 function truncate(text: string, width: number): string {
 	// About 6.2 px per character at the label size.
-	const max = Math.max(3, Math.floor(width / 6.2));
+	const max = Math.max(3, Math.floor(width / ZONE_LABEL.advance));
 	if (text.length <= max) return text;
 	let shown = '';
 	for (const word of text.split(/\s+/)) {
@@ -223,6 +264,8 @@ export function layoutChart(
 		});
 	});
 
+	placeZoneLabels(shapes);
+
 	const fields = FIELDS.map((f) => {
 		const columnsOfField = PROBLEMS.map((p, i) => (p.field === f.code ? i : -1)).filter(
 			(i) => i >= 0
@@ -231,24 +274,259 @@ export function layoutChart(
 		return { label: f.label, x: xOf(first), width: columnsOfField.length * CELL.width };
 	});
 
+	const tickY = plot.y + plot.height + 10;
+	const problemTicks = PROBLEMS.map((p, i) => ({
+		problem: p.code,
+		label: p.label,
+		lines: wrapWords(p.label, TICK_CHARS),
+		x: xOf(i) + CELL.width / 2
+	}));
+	// The margins are what the names need, so the last one is never cut.
+	const right = Math.max(
+		plot.x + plot.width + MARGIN.right,
+		...problemTicks.map((t) => t.x + tickReach(t.lines).right + 8)
+	);
+	const bottom = Math.max(...problemTicks.map((t) => tickY + tickReach(t.lines).down + 8));
+
 	return {
-		width: plot.x + plot.width + MARGIN.right,
-		height: plot.y + plot.height + MARGIN.bottom,
+		width: Math.ceil(right),
+		height: Math.ceil(Math.max(bottom, plot.y + plot.height + MARGIN.bottom)),
 		plot,
 		cellWidth: CELL.width,
 		cellHeight: CELL.height,
 		shapes,
 		cells: cellShapes,
 		fields,
-		problemTicks: PROBLEMS.map((p, i) => ({
-			problem: p.code,
-			label: p.label,
-			x: xOf(i) + CELL.width / 2
-		})),
+		problemTicks,
+		tickY,
 		levelTicks: LEVEL_CODES.map((level, rank) => ({
 			level,
 			label: level,
 			y: yOfTop(rank) + CELL.height / 2
 		}))
 	};
+}
+
+/**
+ * Zone labels never sit on each other: each label tries its place at the top of the zone, then
+ * steps down line by line inside the zone's rectangles; a label that finds no free place is left
+ * out (empty text): the zone keeps its name in its tooltip, its accessible name and the table,
+ * and the exported image lists it in the legend. Coordination structures and larger zones are
+ * placed first — the figure is about them.
+ */
+export function placeZoneLabels(shapes: StructureShape[]): void {
+	const order = shapes
+		.map((shape, index) => ({
+			shape,
+			index,
+			area: shape.rects.reduce((sum, r) => sum + r.width * r.height, 0)
+		}))
+		.sort(
+			(a, b) =>
+				Number(b.shape.structure.coordination) - Number(a.shape.structure.coordination) ||
+				b.area - a.area ||
+				a.index - b.index
+		);
+	const taken = new Occupancy();
+	for (const { shape } of order) {
+		const text = shape.label.text;
+		const width = text.length * ZONE_LABEL.advance;
+		let placed: { x: number; y: number } | null = null;
+		const rects = [...shape.rects].sort((a, b) => b.width - a.width);
+		for (const r of rects) {
+			if (width > r.width - 6) continue;
+			// From the lane's own line (nested zones' labels start lower), then down, then up.
+			const first = Math.min(shape.label.y, r.y + r.height - 4);
+			const candidates: number[] = [];
+			for (let y = first; y <= r.y + r.height - 4; y += ZONE_LABEL.height) candidates.push(y);
+			for (
+				let y = first - ZONE_LABEL.height;
+				y >= r.y + ZONE_LABEL.height - 1;
+				y -= ZONE_LABEL.height
+			)
+				candidates.push(y);
+			for (const y of candidates) {
+				// The text's box: from its baseline, one label height up.
+				const box = { x: r.x + 4, y: y - ZONE_LABEL.height + 3, width, height: ZONE_LABEL.height };
+				if (taken.free(box)) {
+					taken.add(box);
+					placed = { x: r.x + 4, y };
+					break;
+				}
+			}
+			if (placed) break;
+		}
+		shape.label = placed ? { ...placed, text } : { ...shape.label, text: '' };
+	}
+}
+
+/**
+ * Boxes already taken, bucketed by position so that a check looks at its neighbours only: a big
+ * territory has thousands of zones, each trying several places.
+ */
+class Occupancy {
+	private readonly buckets = new Map<number, Rect[]>();
+	private static readonly SIZE = 64;
+
+	private keys(r: Rect): number[] {
+		const size = Occupancy.SIZE;
+		const keys: number[] = [];
+		for (let i = Math.floor(r.x / size); i <= Math.floor((r.x + r.width) / size); i++)
+			for (let j = Math.floor(r.y / size); j <= Math.floor((r.y + r.height) / size); j++)
+				keys.push(i * 4096 + j);
+		return keys;
+	}
+
+	free(r: Rect): boolean {
+		for (const key of this.keys(r))
+			for (const o of this.buckets.get(key) ?? [])
+				if (
+					r.x < o.x + o.width &&
+					o.x < r.x + r.width &&
+					r.y < o.y + o.height &&
+					o.y < r.y + r.height
+				)
+					return false;
+		return true;
+	}
+
+	add(r: Rect): void {
+		for (const key of this.keys(r)) {
+			const list = this.buckets.get(key);
+			if (list) list.push(r);
+			else this.buckets.set(key, [r]);
+		}
+	}
+}
+
+export type LegendItem =
+	| { swatch: 'zone'; label: string; fill: string; stroke: string; dashed: boolean }
+	| { swatch: 'gap' | 'overlap'; label: string };
+
+/** The legend of what is drawn, shared by the page and the exported image. */
+export function legendItems(
+	structures: readonly ChartInput[],
+	kindLabel: (kind: KindCode) => string
+): LegendItem[] {
+	const kinds = [...new Set(structures.filter((s) => s.coordination).map((s) => s.kind))];
+	const items: LegendItem[] = kinds.map((kind) => ({
+		swatch: 'zone',
+		label: kindLabel(kind),
+		...kindColour(kind, true),
+		dashed: false
+	}));
+	if (structures.some((s) => !s.coordination)) {
+		items.push({
+			swatch: 'zone',
+			label: 'Prestation (coordination secondaire)',
+			...PRESTATION,
+			dashed: false
+		});
+	}
+	items.push(
+		{
+			swatch: 'zone',
+			label: 'Traitement sur mesure (trait pointillé) ; trait plein : de masse ou non précisé',
+			fill: '#ffffff',
+			stroke: '#4a5360',
+			dashed: true
+		},
+		{ swatch: 'gap', label: 'Trou : aucune structure (case hachurée)' },
+		{
+			swatch: 'overlap',
+			label: 'Chevauchement : n structures, dont deux pour une même commune et un même public'
+		}
+	);
+	return items;
+}
+
+/** What an exported image says around the chart, so it stands alone on the meeting's wall. */
+export interface ExportCaption {
+	title: string;
+	territory: string;
+	/** When the image was made, in French (Europe/Paris). */
+	date: string;
+	/** The filters in force, in French (« Commune : … »); empty when none. */
+	filters: string[];
+	legend: LegendItem[];
+	/** Zones drawn without their name, for want of room: named in the legend instead. */
+	unlabelled: string[];
+}
+
+export interface FrameText {
+	x: number;
+	y: number;
+	text: string;
+	size: number;
+	bold: boolean;
+}
+
+export interface ExportFrame {
+	width: number;
+	height: number;
+	/** Where the chart starts, below the header. */
+	chartY: number;
+	texts: FrameText[];
+	swatches: { x: number; y: number; item: LegendItem }[];
+}
+
+const FRAME = { pad: 16, legendColumn: 440, swatch: 22 };
+const UNLABELLED_SHOWN = 60;
+
+/** Header (title, territory, date, filters) above the chart and legend below, all inside the image. */
+export function exportFrame(
+	chart: { width: number; height: number },
+	caption: ExportCaption
+): ExportFrame {
+	const width = chart.width;
+	const chars = (size: number) => Math.floor((width - 2 * FRAME.pad) / (size * 0.6));
+	const texts: FrameText[] = [];
+	let y = FRAME.pad;
+	const line = (text: string, size: number, bold = false) => {
+		for (const part of wrapWords(text, chars(size))) {
+			y += size + 6;
+			texts.push({ x: FRAME.pad, y, text: part, size, bold });
+		}
+	};
+	line(caption.title, 20, true);
+	line(`Territoire : ${caption.territory} — état au ${caption.date}`, 14);
+	line(
+		caption.filters.length > 0
+			? `Filtres : ${caption.filters.join(' ; ')}`
+			: 'Filtres : aucun (tout le territoire)',
+		13
+	);
+	const chartY = y + 8;
+
+	y = chartY + chart.height + 8;
+	line('Légende', 14, true);
+	const columns = Math.max(1, Math.floor((width - 2 * FRAME.pad) / FRAME.legendColumn));
+	const swatches: ExportFrame['swatches'] = [];
+	const room = Math.floor((FRAME.legendColumn - FRAME.swatch - 16) / (12 * 0.6));
+	for (let first = 0; first < caption.legend.length; first += columns) {
+		const row = caption.legend.slice(first, first + columns).map((item) => ({
+			item,
+			lines: wrapWords(item.label, room)
+		}));
+		const top = y;
+		row.forEach(({ item, lines }, column) => {
+			const x = FRAME.pad + column * FRAME.legendColumn;
+			swatches.push({ x, y: top + 6, item });
+			lines.forEach((text, i) =>
+				texts.push({ x: x + FRAME.swatch + 8, y: top + 18 + i * 15, text, size: 12, bold: false })
+			);
+		});
+		y = top + 8 + Math.max(...row.map((r) => r.lines.length)) * 15;
+	}
+	y += 6;
+	if (caption.unlabelled.length > 0) {
+		const shown = caption.unlabelled.slice(0, UNLABELLED_SHOWN);
+		const more = caption.unlabelled.length - shown.length;
+		line(
+			`Zones sans nom sur la figure, faute de place : ${shown.join(', ')}${more > 0 ? ` et ${more} autre(s)` : ''}.`,
+			12
+		);
+	}
+	line('Source : Bon Tiers — données déclarées par les structures du territoire.', 11);
+	return { width, height: Math.ceil(y + FRAME.pad), chartY, texts, swatches };
 }
