@@ -2,6 +2,9 @@ import { describe } from 'vitest';
 import { DEMO_TERRITORY_ID } from '../demo-data';
 import { expect, expectNoAxeViolations, screenshot, testAs } from '../fixtures';
 import { apiToken, request } from '../http';
+import { CHANGE_STEPS, OFFLINE_STYLE } from '$lib/components/map/style';
+import { CANVAS, instrumentMap, mapIdle } from '../map/map-page';
+import { blend, decodePng, hex, shareOf } from '../map/png';
 
 /**
  * Issue 16, « Done when »: a pilot runs a what-if from the chart — a structure that alone takes a
@@ -46,12 +49,14 @@ describe('et si… ?', () => {
 		expect(simulated.status).toBe(200);
 		const answer = (await simulated.json()) as {
 			cells: { problem: string; level: string; before: string; after: string }[];
+			communes: { code: string; gaps_before: number; gaps_after: number }[];
 		};
 		expect(answer.cells.find((c) => `${c.problem}|${c.level}` === key)).toMatchObject({
 			before: 'single',
 			after: 'gap'
 		});
 
+		await instrumentMap(page);
 		await page.goto(`/territoires/${DEMO_TERRITORY_ID}/axes`);
 		await page.waitForSelector('html[data-hydrated="true"]');
 		await page.getByRole('link', { name: /Simuler un changement/ }).click();
@@ -70,6 +75,33 @@ describe('et si… ?', () => {
 		);
 		await expectNoAxeViolations(page);
 		await screenshot(page, 'what-if');
+
+		// The map paints each commune by the gaps it gains: the API's communes say which colour.
+		const worse = answer.communes.filter((c) => c.gaps_after > c.gaps_before);
+		expect(worse.length).toBeGreaterThan(0);
+		for (const c of worse) {
+			expect(await page.locator(`tr[data-commune="${c.code}"]`).count(), c.code).toBe(1);
+		}
+		await page.locator(CANVAS).scrollIntoViewIfNeeded();
+		await mapIdle(page);
+		const image = decodePng(await page.locator(CANVAS).screenshot());
+		const background = hex(
+			(OFFLINE_STYLE.layers[0] as { paint: { 'background-color': string } }).paint[
+				'background-color'
+			]
+		);
+		const stepOf = (v: number) => [...CHANGE_STEPS].reverse().find((s) => v >= s.from);
+		for (const c of worse) {
+			const colour = blend(
+				hex(stepOf(c.gaps_after - c.gaps_before)?.colour as string),
+				0.65,
+				background
+			);
+			expect(
+				shareOf(image, colour),
+				`commune ${c.code} : couleur des trous gagnés`
+			).toBeGreaterThan(0.005);
+		}
 
 		// Shareable: the same URL in a new page gives the same answer.
 		const shared = page.url();

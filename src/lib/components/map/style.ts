@@ -50,6 +50,25 @@ export const ORPHAN_FILL: ExpressionSpecification = [
 	...ORPHAN_STEPS.slice(1).flatMap((s) => [s.from, s.colour])
 ] as ExpressionSpecification;
 
+/**
+ * A what-if's change per place: cells that become gaps (more, red) or stop being gaps (fewer,
+ * green), a diverging ramp around « no change ».
+ */
+export const CHANGE_STEPS = [
+	{ from: -Infinity, colour: '#1a9850', label: '3 trous de moins ou plus' },
+	{ from: -2, colour: '#91cf60', label: '1 à 2 trous de moins' },
+	{ from: 0, colour: '#f7f7f7', label: 'inchangée' },
+	{ from: 1, colour: '#fc8d59', label: '1 à 2 trous de plus' },
+	{ from: 3, colour: '#b2182b', label: '3 trous de plus ou davantage' }
+];
+
+export const CHANGE_FILL: ExpressionSpecification = [
+	'step',
+	['get', 'v'],
+	CHANGE_STEPS[0]?.colour ?? '#1a9850',
+	...CHANGE_STEPS.slice(1).flatMap((s) => [s.from, s.colour])
+] as ExpressionSpecification;
+
 /** Points coloured like the chart: coordination kinds by colour, prestation in grey. */
 export function pointColour(): ExpressionSpecification {
 	const pairs = KINDS.filter((k) => k.coordination).flatMap((k) => [

@@ -12,6 +12,7 @@ import { issuesOf, type Issue } from '$lib/schemas/zod';
 import { requestCaller } from '$lib/server/auth/principal';
 import { orErrorPage, serviceFail } from '$lib/server/forms';
 import { ServiceError } from '$lib/server/services/errors';
+import { territoryPlaceShapes } from '$lib/server/services/map';
 import { openTerritory } from '$lib/server/services/scope';
 import { adoptScenario, simulateChanges } from '$lib/server/services/simulation';
 import type { Actions, PageServerLoad } from './$types';
@@ -53,6 +54,11 @@ export const load: PageServerLoad = (event) =>
 		}
 		return {
 			territory: { id: territory.id, name: territory.name, places: territory.places },
+			// The what-if's map: the communes' shapes, only when there is a change to show.
+			shapes:
+				simulation && changes.length > 0
+					? await territoryPlaceShapes(locals.db, territory.id)
+					: null,
 			changes,
 			invalid,
 			refused,
