@@ -9,7 +9,7 @@ const config = {
 		runes: true
 	},
 	kit: {
-		adapter: adapter({ out: 'build', precompress: false }),
+		adapter: adapter({ out: 'build', precompress: true }),
 		// src/instrumentation.server.ts sets ORIGIN's default before adapter-node reads it.
 		experimental: { instrumentation: { server: true } },
 		// The origin check of form posts (CSRF protection) is done by the `checkOrigin` handle of

@@ -13,6 +13,7 @@ import { hasRole } from '$lib/domain/roles';
 import { actionName, hasMethodRule, requiredAccess } from '$lib/server/auth/access';
 import { SESSION_COOKIE } from '$lib/server/auth/cookies';
 import { API_ERRORS, apiError } from '$lib/server/api';
+import { compressResponse } from '$lib/server/compression';
 import { apiAccess, findOperation, roleRefusal, unmatched } from '$lib/server/api-endpoints';
 import { API_BASE, IMPORT_BODY_LIMIT } from '$lib/server/api-operation';
 import { DataDirBusyError, DataDirUnwritableError } from '$lib/server/db/lock';
@@ -268,7 +269,12 @@ const securityHeaders: Handle = async ({ event, resolve }) => {
 	return response;
 };
 
+/** First in the sequence: it compresses what every other handle and the route made. */
+const compress: Handle = async ({ event, resolve }) =>
+	compressResponse(event.request, await resolve(event));
+
 export const handle = sequence(
+	compress,
 	securityHeaders,
 	checkOrigin,
 	requestId,

@@ -119,7 +119,7 @@ describe('la carte complexité × problème prête pour la réunion', () => {
 		const territory = (await page.locator('nav.crumbs a').nth(1).textContent()) ?? '';
 		expect(territory.length).toBeGreaterThan(0);
 		const svg = await downloadText(page, 'Exporter en SVG');
-		expect(svg.name).toBe(`carte-${DEMO_TERRITORY_ID}-13212.svg`);
+		expect(svg.name).toBe(`carte-${DEMO_TERRITORY_ID}-13212-coordination.svg`);
 		// Kept beside the screenshots, for a person to look at.
 		fs.mkdirSync('test-results/screenshots', { recursive: true });
 		fs.writeFileSync('test-results/screenshots/carte-export.svg', svg.text);

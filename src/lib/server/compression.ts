@@ -1,0 +1,101 @@
+import { promisify } from 'node:util';
+import { brotliCompress, constants, gzip } from 'node:zlib';
+
+/**
+ * Compression of the server's own answers (pages, JSON, GeoJSON, CSV): the map of a large
+ * territory and the API's lists are text that shrinks five- to tenfold, and a guichet on a slow
+ * line waits for every byte. Static files are compressed once at build time (adapter-node's
+ * `precompress`), so this only sees what the routes make.
+ *
+ * Brotli when the client takes it (quality 5: most of the gain of 11 at a small part of its CPU
+ * cost, measured on the map's JSON), else gzip; nothing under MIN_BYTES (a header costs more than
+ * it saves), nothing already encoded, streamed or with no body.
+ */
+
+export const MIN_BYTES = 1024;
+
+const COMPRESSIBLE =
+	/^(text\/|application\/(json|geo\+json|problem\+json|javascript|xml|manifest\+json)|image\/svg\+xml)/i;
+
+const brotli = promisify(brotliCompress);
+const gzipAsync = promisify(gzip);
+
+export type Encoding = 'br' | 'gzip';
+
+/** The encoding to use for an Accept-Encoding header (q=0 refuses one), or null. */
+export function chooseEncoding(accept: string | null): Encoding | null {
+	if (!accept) return null;
+	const offered = new Map<string, number>();
+	for (const part of accept.split(',')) {
+		const [name = '', ...params] = part.trim().toLowerCase().split(';');
+		const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+		const weight = q ? Number(q.slice(2)) : 1;
+		offered.set(name.trim(), Number.isFinite(weight) ? weight : 0);
+	}
+	const weight = (name: Encoding) => offered.get(name) ?? offered.get('*') ?? 0;
+	if (weight('br') > 0 && weight('br') >= weight('gzip')) return 'br';
+	if (weight('gzip') > 0) return 'gzip';
+	return null;
+}
+
+/** Whether a response of this request may be compressed at all (before reading its body). */
+export function compressible(method: string, response: Response): boolean {
+	if (method === 'HEAD' || !response.body) return false;
+	if (response.status < 200 || response.status === 204 || response.status === 206) return false;
+	if (response.status === 304) return false;
+	if (response.headers.has('content-encoding')) return false;
+	const type = response.headers.get('content-type') ?? '';
+	// Server-sent events must reach the client as written, not when a buffer fills.
+	if (type.startsWith('text/event-stream')) return false;
+	return COMPRESSIBLE.test(type);
+}
+
+export async function encode(body: Uint8Array, encoding: Encoding): Promise<Buffer> {
+	return encoding === 'br'
+		? brotli(body, {
+				params: {
+					[constants.BROTLI_PARAM_QUALITY]: 5,
+					[constants.BROTLI_PARAM_SIZE_HINT]: body.byteLength
+				}
+			})
+		: gzipAsync(body, { level: 6 });
+}
+
+/** The response, compressed when the client and its type allow; the same response otherwise. */
+export async function compressResponse(request: Request, response: Response): Promise<Response> {
+	const headers = new Headers(response.headers);
+	// Caches must keep one copy per encoding, whichever this one is.
+	if (compressible(request.method, response)) {
+		const vary = headers.get('vary');
+		if (!vary) headers.set('vary', 'Accept-Encoding');
+		else if (!/accept-encoding|\*/i.test(vary)) headers.set('vary', `${vary}, Accept-Encoding`);
+	}
+	const encoding = chooseEncoding(request.headers.get('accept-encoding'));
+	if (!encoding || !compressible(request.method, response)) {
+		if (headers.get('vary') === response.headers.get('vary')) return response;
+		return new Response(response.body, {
+			status: response.status,
+			statusText: response.statusText,
+			headers
+		});
+	}
+	const body = new Uint8Array(await response.arrayBuffer());
+	if (body.byteLength < MIN_BYTES) {
+		return new Response(body, {
+			status: response.status,
+			statusText: response.statusText,
+			headers
+		});
+	}
+	const encoded = await encode(body, encoding);
+	headers.set('content-encoding', encoding);
+	headers.delete('content-length');
+	// A strong validator names the bytes: the compressed ones are other bytes.
+	const etag = headers.get('etag');
+	if (etag && !etag.startsWith('W/')) headers.set('etag', `W/${etag}`);
+	return new Response(new Uint8Array(encoded), {
+		status: response.status,
+		statusText: response.statusText,
+		headers
+	});
+}
