@@ -39,14 +39,56 @@ export function printMachine(machine: MachineInfo): void {
 /** Root of the repository (tests/bench/ is two levels below it). */
 export const repoRoot = path.resolve(import.meta.dirname, '../..');
 
-/** Prints the table and writes bench-results/<name>.json (git-ignored). */
+/** A row's identity across runs: its first column's value (the case it measures). */
+const rowKey = (row: BenchRow) => String(Object.values(row)[0] ?? '');
+
+/**
+ * The rows with, beside each figure, the same figure of the previous results (the committed
+ * bench-results/<name>.json), so that a regression shows in the table itself. Rows are matched by
+ * their first column; a figure the previous run had not is left alone.
+ */
+export function besidePrevious(
+	rows: readonly BenchRow[],
+	previous: readonly BenchRow[]
+): BenchRow[] {
+	const before = new Map(previous.map((row) => [rowKey(row), row]));
+	return rows.map((row) => {
+		const old = before.get(rowKey(row));
+		const out: BenchRow = {};
+		for (const [column, value] of Object.entries(row)) {
+			out[column] = value;
+			const was = old?.[column];
+			if (typeof value === 'number' && typeof was === 'number') out[`${column} (avant)`] = was;
+		}
+		return out;
+	});
+}
+
+function readPrevious(file: string): { date?: string; rows: BenchRow[] } | null {
+	try {
+		const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+			date?: string;
+			rows?: BenchRow[];
+		};
+		return Array.isArray(parsed.rows) ? { date: parsed.date, rows: parsed.rows } : null;
+	} catch {
+		return null;
+	}
+}
+
+/**
+ * Prints the table, each figure beside the previous run's, and writes bench-results/<name>.json
+ * (committed: the next run, on another machine or after a change, compares with it).
+ */
 export function report(name: string, result: BenchResult, machine: MachineInfo): string {
-	console.log(`\n=== ${name} ===`);
-	console.table(result.rows);
-	for (const note of result.notes ?? []) console.log(`  · ${note}`);
 	const dir = path.join(repoRoot, 'bench-results');
-	fs.mkdirSync(dir, { recursive: true });
 	const file = path.join(dir, `${name}.json`);
+	const previous = readPrevious(file);
+	console.log(`\n=== ${name} ===`);
+	console.table(previous ? besidePrevious(result.rows, previous.rows) : result.rows);
+	if (previous?.date) console.log(`  « (avant) » : résultats du ${previous.date}`);
+	for (const note of result.notes ?? []) console.log(`  · ${note}`);
+	fs.mkdirSync(dir, { recursive: true });
 	const payload = { name, date: new Date().toISOString(), machine, ...result };
 	fs.writeFileSync(file, JSON.stringify(payload, null, '\t') + '\n');
 	console.log(`  → ${path.relative(process.cwd(), file)}`);
