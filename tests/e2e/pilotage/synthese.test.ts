@@ -47,6 +47,32 @@ const STRUCTURES = [
 		level_max: 'simple'
 	}
 ];
+/**
+ * The fullest page: six structures with long names all taking rights everywhere (fifteen pairs,
+ * five shown), six destinations (five shown) and orphans in six gaps (five shown).
+ */
+const FULL = {
+	id: 'e2e-synthese-camargue',
+	name: 'Petite Camargue gardoise et Costières de Nîmes (e2e)',
+	communes: ['30003', '30258'],
+	structures: [1, 2, 3, 4, 5, 6].map((n) => ({
+		id: `e2e-synthese-camargue-${n}`,
+		name: `Dispositif d’appui à la coordination des parcours complexes de Petite Camargue, antenne ${n} (e2e)`,
+		kind: 'dac',
+		coverage: ['30003', '30258'],
+		problems: ['droits', 'finances', 'gestion_courante'],
+		level_min: 'information',
+		level_max: 'complexe'
+	}))
+};
+const FULL_GAPS = [
+	'medical',
+	'sante_mentale',
+	'troubles_cognitifs',
+	'soins_domicile',
+	'logement',
+	'aidants'
+];
 const PAGE = `/territoires/${TERRITORY.id}/synthese`;
 const DU = '2025-01-01';
 
@@ -57,11 +83,16 @@ interface Cell {
 	status: 'gap' | 'single' | 'overlap';
 }
 
-async function orient(commune: string, problems: string[]): Promise<void> {
+async function orient(
+	territory: string,
+	commune: string,
+	problems: string[],
+	structure: string | null
+): Promise<void> {
 	const response = await request('/api/v1/orientations', {
 		token: apiToken('agent'),
 		json: {
-			territory: TERRITORY.id,
+			territory,
 			commune,
 			age: 80,
 			apa: false,
@@ -69,7 +100,8 @@ async function orient(commune: string, problems: string[]): Promise<void> {
 			criteria: [],
 			request_type: 'information',
 			level: null,
-			consent: true
+			consent: true,
+			structure
 		}
 	});
 	const text = await response.text();
@@ -86,22 +118,31 @@ function pdfPages(pdf: Buffer): number {
 	return (pdf.toString('latin1').match(/\/Type\s*\/Page(?![s\w])/g) ?? []).length;
 }
 
-beforeAll(async () => {
-	const put = await request(`/api/v1/territories/${TERRITORY.id}`, {
+async function putTerritory(
+	id: string,
+	name: string,
+	communes: string[],
+	structures: object[]
+): Promise<void> {
+	const put = await request(`/api/v1/territories/${id}`, {
 		method: 'PUT',
 		token: apiToken('pilot'),
-		json: { name: TERRITORY.name, communes: TERRITORY.communes }
+		json: { name, communes }
 	});
 	expect(put.status, await put.text()).toBeLessThan(300);
-	const imported = await request(`/api/v1/territories/${TERRITORY.id}/structures?mode=replace`, {
+	const imported = await request(`/api/v1/territories/${id}/structures?mode=replace`, {
 		method: 'POST',
 		token: apiToken('pilot'),
-		json: STRUCTURES
+		json: structures
 	});
 	expect(imported.status, await imported.text()).toBeLessThan(300);
+}
+
+beforeAll(async () => {
+	await putTerritory(TERRITORY.id, TERRITORY.name, TERRITORY.communes, STRUCTURES);
 	// One orientation to a structure (rights, in Nîmes), one orphan (nobody takes medical).
-	await orient('30189', ['droits']);
-	await orient('30007', ['medical']);
+	await orient(TERRITORY.id, '30189', ['droits'], 'e2e-synthese-ccas-nimes');
+	await orient(TERRITORY.id, '30007', ['medical'], null);
 });
 
 describe('la synthèse du territoire', () => {
@@ -171,7 +212,27 @@ describe('la synthèse du territoire', () => {
 		await page.emulateMedia({ media: 'print' });
 		expect(await page.locator('header.site').isVisible()).toBe(false);
 		expect(await page.locator('form.period').isVisible()).toBe(false);
-		await page.emulateMedia({ media: 'screen' });
+		// page.pdf prints with the emulated media: print, as set above.
+		const pdf = await page.pdf({ format: 'A4', preferCSSPageSize: true });
+		expect(pdfPages(pdf)).toBe(1);
+	});
+
+	test('every list full, long names and all, it still prints on one page', async ({ page }) => {
+		await putTerritory(FULL.id, FULL.name, FULL.communes, FULL.structures);
+		// One orientation to each structure (six destinations), and orphans in six gaps.
+		for (const s of FULL.structures) await orient(FULL.id, '30003', ['droits'], s.id);
+		for (const problem of FULL_GAPS) await orient(FULL.id, '30258', [problem], null);
+
+		await hydrated(page, `/territoires/${FULL.id}/synthese`);
+		expect(await page.locator('#chevauchements tbody tr').count()).toBe(5);
+		expect(await page.locator('#flux tbody tr').count()).toBe(5);
+		expect(await page.locator('#flux').textContent()).toContain('… et 1 autre structure');
+		expect(await page.locator('#trous tbody tr').count()).toBe(5);
+		expect(await page.getByTestId('envoyees').textContent()).toBe('6');
+		expect(await page.getByTestId('orphelines').textContent()).toBe('6');
+		await expectNoAxeViolations(page);
+		await page.emulateMedia({ media: 'print' });
+		await screenshot(page, 'synthese-pleine-impression');
 		const pdf = await page.pdf({ format: 'A4', preferCSSPageSize: true });
 		expect(pdfPages(pdf)).toBe(1);
 	});
