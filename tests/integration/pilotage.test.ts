@@ -806,6 +806,15 @@ describe.each(DATABASES)('the pilot’s desk on %s', (kind) => {
 			expect([...got.outcomes].sort(byKey(outcomeKey))).toEqual(
 				want.outcomes.map(({ raw: _raw, ...r }) => r).sort(byKey(outcomeKey))
 			);
+			// The territory's totals count every line, beyond the page's cap; 0 stays 0.
+			const sum = (key: 'sent' | 'accepted' | 'refused') =>
+				want.outcomes.reduce((n, o) => n + o.raw[key], 0);
+			const masked = (n: number) => (n === 0 ? 0 : suppress(n));
+			expect(got.totals).toEqual({
+				sent: masked(sum('sent')),
+				accepted: masked(sum('accepted')),
+				refused: masked(sum('refused'))
+			});
 			const reasonKey = (r: { structure_id: string; reason: string }) =>
 				`${r.structure_id}|${r.reason}`;
 			expect([...got.reasons].sort(byKey(reasonKey))).toEqual(

@@ -71,6 +71,8 @@ export const ROUTE_ACCESS: Record<string, RouteRule> = {
 		'action:verification': 'pilot'
 	},
 	'/(app)/territoires/[id]/pilotage/export.csv': { default: 'pilot' },
+	// The one-page synthesis for a concertation meeting: the desk's figures, for the same pilots.
+	'/(app)/territoires/[id]/synthese': { default: 'pilot' },
 	'/(app)/territoires/[id]/simulation': {
 		default: 'pilot',
 		'action:ajouter': 'pilot',

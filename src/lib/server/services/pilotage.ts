@@ -222,6 +222,9 @@ export async function flows(
 		refused: number;
 		median_hours: number | null;
 		total: number;
+		all_sent: number;
+		all_accepted: number;
+		all_refused: number;
 	}>(
 		db,
 		// The events of the period's orientations are grouped once (first acceptance, first
@@ -241,13 +244,20 @@ export async function flows(
 				count(x.accepted_at)::int as accepted,
 				count(x.refused_at)::int as refused,
 				percentile_cont(0.5) within group (order by extract(epoch from (x.accepted_at - p.created_at)) / 3600.0) as median_hours,
-				(count(*) over ())::int as total
+				(count(*) over ())::int as total,
+				(sum(count(*)) over ())::int as all_sent,
+				(sum(count(x.accepted_at)) over ())::int as all_accepted,
+				(sum(count(x.refused_at)) over ())::int as all_refused
 			from period p
 			join structures s on s.id = p.structure_id
 			left join outcome x on x.orientation_id = p.id
 			group by 1, 2 order by sent desc, 1 limit ${limit}`
 	);
-	const outcomes = cappedRows(outcomeRows, limit);
+	const [first] = outcomeRows;
+	const outcomes = cappedRows(
+		outcomeRows.map(({ all_sent: _s, all_accepted: _a, all_refused: _r, ...r }) => r),
+		limit
+	);
 	// Only reasons given 5 times or more leave the server (a rarer one could point at a person).
 	const reasons = cappedRows(
 		await queryRows<{ structure_id: string; reason: string; count: number; total: number }>(
@@ -278,6 +288,15 @@ export async function flows(
 					: null
 		})),
 		reasons: reasons.items,
+		/**
+		 * The period's orientations sent to a structure, and how many of them were accepted or
+		 * refused, over the whole territory (every line, not only the capped ones); 0 stays 0.
+		 */
+		totals: {
+			sent: masked(first?.all_sent ?? 0),
+			accepted: masked(first?.all_accepted ?? 0),
+			refused: masked(first?.all_refused ?? 0)
+		},
 		/** Lines of each list beyond the cap. */
 		more: { bySource: bySource.more, outcomes: outcomes.more, reasons: reasons.more }
 	};
