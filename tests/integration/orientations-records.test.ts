@@ -126,6 +126,15 @@ describe.each(DATABASES)('orientation records on %s', (kind) => {
 		expect((await getOrientation(t.db, agentCaller([DEMO_TERRITORY_ID]), id))?.mine).toBe(false);
 	});
 
+	it('records the first recommendation when the request names no structure (contract §3)', async () => {
+		const { id, answer } = await createOrientation(t.db, agent, { ...REQUEST });
+		const first = answer.result.recommendations[0]?.structure.id;
+		expect(first).toBe(best);
+		const detail = await getOrientation(t.db, agent, id);
+		expect(detail?.structure?.id).toBe(first);
+		expect(detail?.status).toBe('sent');
+	});
+
 	it('refuses a structure that is not among the recommendations', async () => {
 		const before = await countOrientations(t.db);
 		for (const structure of [excluded, 'inconnue:123']) {

@@ -226,14 +226,17 @@ const StatusReason = withoutIdentifiers(
 export const OrientationCreateSchema = z
 	.strictObject({
 		...RecommendationRequestSchema.shape,
-		/** The structure chosen among the recommendations; absent for an orphan situation. */
+		/**
+		 * The structure chosen among the recommendations; null for none (an orphan situation);
+		 * absent, the first recommendation (contract §3).
+		 */
 		structure: z
 			.string({ error: 'l’identifiant d’une des structures recommandées est attendu' })
 			.trim()
 			.min(1, 'choisissez une des structures recommandées')
 			.max(100)
 			.nullable()
-			.default(null),
+			.optional(),
 		level_reason: LevelReason,
 		note: Note,
 		/** Where the request came from: a kind of structure, the person, or a relative. */

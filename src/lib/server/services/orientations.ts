@@ -540,6 +540,11 @@ export async function createOrientation(
 		? await previousOrientation(db, caller, options.previous)
 		: null;
 	const answer = await answerRequest(db, caller, data, today, previous?.leftOut ?? []);
+	// Contract §3: `structure` absent records the first recommendation; null records none.
+	const structure =
+		data.structure === undefined
+			? (answer.result.recommendations[0]?.structure.id ?? null)
+			: data.structure;
 	const issues: Issue[] = [];
 	if (data.level !== null && data.level !== answer.complexity.computed && !data.level_reason) {
 		issues.push({
@@ -548,15 +553,15 @@ export async function createOrientation(
 		});
 	}
 	if (
-		data.structure !== null &&
-		!answer.result.recommendations.some((r) => r.structure.id === data.structure)
+		structure !== null &&
+		!answer.result.recommendations.some((r) => r.structure.id === structure)
 	) {
 		issues.push({ path: 'structure', message: 'choisissez une des structures recommandées' });
 	}
-	if (data.structure === null && !answer.result.orphan) {
+	if (structure === null && !answer.result.orphan) {
 		issues.push({ path: 'structure', message: 'choisissez la structure vers laquelle orienter' });
 	}
-	if (!data.consent && data.structure !== null) {
+	if (!data.consent && structure !== null) {
 		issues.push({
 			path: 'consent',
 			message: 'le consentement de la personne est requis pour transmettre sa situation'
@@ -565,7 +570,7 @@ export async function createOrientation(
 	if (issues.length > 0) throw validationError(issues);
 
 	const id = randomUUID();
-	const status: OrientationStatus = data.structure ? 'sent' : 'closed';
+	const status: OrientationStatus = structure ? 'sent' : 'closed';
 	const mails: number[] = [];
 	try {
 		// The reference is drawn by the database within this transaction (schema: `reference`).
@@ -588,7 +593,7 @@ export async function createOrientation(
 					levelReason: data.level_reason ?? null,
 					caseManagementReason: data.case_management_reason ?? null,
 					consent: data.consent,
-					structureId: data.structure,
+					structureId: structure,
 					orphan: answer.result.orphan,
 					status,
 					previousId: previous?.id ?? null,
@@ -619,10 +624,10 @@ export async function createOrientation(
 			await tx.insert(orientationEvents).values({
 				orientationId: id,
 				status,
-				reason: data.structure ? null : ORPHAN_REASON,
+				reason: structure ? null : ORPHAN_REASON,
 				actorId: caller.principal.id
 			});
-			const mail = data.structure ? await queueNewOrientation(tx, id) : null;
+			const mail = structure ? await queueNewOrientation(tx, id) : null;
 			if (mail !== null) mails.push(mail);
 			await audit(tx, {
 				actor: caller.principal,
@@ -635,7 +640,7 @@ export async function createOrientation(
 					reference: drawn,
 					orphan: answer.result.orphan,
 					level: answer.complexity.level,
-					structure: data.structure,
+					structure,
 					previous: previous?.id ?? null
 				}
 			});
