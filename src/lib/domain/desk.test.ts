@@ -6,6 +6,7 @@ import {
 	caseloadPoints,
 	choropleth,
 	communeRows,
+	countTicks,
 	heatCells,
 	heatTable,
 	monthLabel,
@@ -26,6 +27,18 @@ describe('counts shown', () => {
 		expect(shownCount(0)).toBe('0');
 		expect(shownCount(7)).toBe('7');
 		expect(shownCount(12345)).toBe('12\u202f345');
+	});
+
+	it('count axes tick whole numbers only', () => {
+		expect(countTicks(1)).toEqual([0, 1]);
+		expect(countTicks(5)).toEqual([0, 1, 2, 3, 4, 5]);
+		expect(countTicks(20)).toEqual([0, 3, 6, 9, 12, 15, 18]);
+		for (const max of [1, 7, 9, 250]) {
+			const ticks = countTicks(max);
+			expect(ticks.every(Number.isInteger)).toBe(true);
+			expect(ticks.length).toBeLessThanOrEqual(9);
+			expect(Math.max(...ticks)).toBeLessThanOrEqual(max);
+		}
 	});
 });
 

@@ -28,6 +28,14 @@ export function shownCount(count: Masked): string {
 	return count === null ? '< 5' : count.toLocaleString('fr-FR');
 }
 
+/** Whole-number ticks of a count axis from 0 to `max` (no « 0,5 orientation »), 9 at most. */
+export function countTicks(max: number): number[] {
+	const step = Math.max(1, Math.ceil(max / 8));
+	const ticks: number[] = [];
+	for (let t = 0; t <= max; t += step) ticks.push(t);
+	return ticks;
+}
+
 /* ------------------------------------ Months ------------------------------------ */
 
 /** A month as the services key it: `YYYY-MM`, in UTC like the period's days. */
