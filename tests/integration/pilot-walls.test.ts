@@ -16,9 +16,11 @@ import { territoryMap } from '$lib/server/services/map';
 import {
 	answerTimes,
 	capacity,
+	deskPlaceShapes,
 	expiredOrientations,
 	flows,
 	markVerified,
+	monthlyOutcomes,
 	orphanSituations,
 	overlaps,
 	refusalReasons,
@@ -61,6 +63,8 @@ function services(
 	return {
 		openTerritory: () => openTerritory(t.db, caller, territory, 'pilot'),
 		orphanSituations: () => orphanSituations(t.db, caller, territory, PERIOD),
+		monthlyOutcomes: () => monthlyOutcomes(t.db, caller, territory, PERIOD),
+		deskPlaceShapes: () => deskPlaceShapes(t.db, caller, territory),
 		overlaps: () => overlaps(t.db, caller, territory, PERIOD),
 		flows: () => flows(t.db, caller, territory, PERIOD),
 		capacity: () => capacity(t.db, caller, territory),
@@ -177,6 +181,8 @@ describe.each(DATABASES)('the pilot’s pages keep to the caller’s territories
 		const desk = services(t, partner, OTHER, ruleId, eventId);
 		for (const name of [
 			'orphanSituations',
+			'monthlyOutcomes',
+			'deskPlaceShapes',
 			'capacity',
 			'refusalReasons',
 			'answerTimes',
@@ -204,6 +210,8 @@ describe.each(DATABASES)('the pilot’s pages keep to the caller’s territories
 		const own = services(t, otherPilot, OTHER, ruleId, eventId);
 		expect((await own.openTerritory()).id).toBe(OTHER);
 		expect((await own.capacity()).items.map((c) => c.id)).toEqual([OTHER_STRUCTURE]);
+		expect((await own.monthlyOutcomes()).items.length).toBeGreaterThan(0);
+		expect((await own.deskPlaceShapes()).type).toBe('FeatureCollection');
 		expect((await own.staleStructures()).items.map((s) => s.id)).toEqual([OTHER_STRUCTURE]);
 		expect((await own.listRules()).items.map((r) => r.rule.id)).toEqual([ruleId]);
 		expect(await own.updateCaseload()).toBe(true);

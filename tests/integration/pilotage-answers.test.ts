@@ -315,6 +315,7 @@ describe.each(DATABASES)('the structures’ answers on the pilot’s desk, on %s
 			byAgent: 0
 		});
 		expect(times.items).toEqual([]);
+		expect(times.byMonth).toEqual([{ month: '2020-01', answered: 0, medianHours: null }]);
 		expect((await expiredOrientations(t.db, pilot, TERRITORY, empty)).total).toBe(0);
 	});
 
@@ -360,6 +361,14 @@ describe.each(DATABASES)('the structures’ answers on the pilot’s desk, on %s
 			}
 		]);
 		expect(r.more).toBe(0);
+		// By month of the answer (the desk's chart): January's 12 answers (S1's 10 to 60 h, S2's 2
+		// to 12 h), February's 5 (S1's 70 to 100 h, S2's waitlisting at 14 h), March's 3 (S3's:
+		// under the threshold, no median).
+		expect(r.byMonth).toEqual([
+			{ month: '2025-01', answered: 12, medianHours: 11 },
+			{ month: '2025-02', answered: 5, medianHours: 80 },
+			{ month: '2025-03', answered: null, medianHours: null }
+		]);
 		const capped = await answerTimes(t.db, pilot, TERRITORY, PERIOD, { limit: 2 });
 		expect(capped.items).toHaveLength(2);
 		expect(capped.more).toBe(1);

@@ -11,6 +11,7 @@
  */
 import { and, eq, like, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { OUTCOME_CODES } from '$lib/domain/desk';
 import { overlapPairs, SMALL_COUNT } from '$lib/domain/overlaps';
 import {
 	LEVEL_CODES,
@@ -33,6 +34,7 @@ import {
 	capacity,
 	flows,
 	markVerified,
+	monthlyOutcomes,
 	orphanSituations,
 	overlaps,
 	staleStructures,
@@ -375,6 +377,8 @@ async function insertHistory(db: Db, rows: readonly GenOrientation[]): Promise<v
 /* ---------------------------------- References ---------------------------------- */
 
 const suppress = (n: number) => (n < 5 ? null : n);
+/** The desk's counts (contract: 1 to 4 shown « < 5 », 0 shown as 0). */
+const mask = (n: number) => (n === 0 ? 0 : suppress(n));
 const inPeriod = (o: GenOrientation, period: Period, territory = DEMO_TERRITORY_ID) =>
 	o.territoryId === territory && o.createdAt >= period.from && o.createdAt < period.to;
 const dominantOf = (o: GenOrientation) => o.problems[0] as ProblemCode;
@@ -630,8 +634,8 @@ describe.each(DATABASES)('the pilot’s desk on %s', (kind) => {
 				expect(g).toEqual({
 					problem: w.problem,
 					level: w.level,
-					requests: suppress(w.requests),
-					orphans: suppress(w.orphans),
+					requests: mask(w.requests),
+					orphans: mask(w.orphans),
 					received: w.requests > 0
 				});
 			}
@@ -655,6 +659,75 @@ describe.each(DATABASES)('the pilot’s desk on %s', (kind) => {
 			expect(got.trend.length).toBeGreaterThanOrEqual(6);
 			expect(got.gaps.some((g) => g.received && g.requests !== null)).toBe(true);
 			expect(got.gaps.some((g) => !g.received)).toBe(true);
+		});
+
+		it.each<[string, Period]>([
+			['the period', PERIOD],
+			['a narrower period', NARROW]
+		])(
+			'the charts’ orphans by cell and by commune match the reference over %s',
+			async (_, period) => {
+				const got = await orphanSituations(t.db, pilot, DEMO_TERRITORY_ID, period);
+				const orphans = history.filter((o) => inPeriod(o, period) && o.orphan);
+				const byCell = countBy(orphans, (o) => `${dominantOf(o)}|${o.level}`);
+				expect(got.byProblemLevel).toEqual(
+					PROBLEM_CODES.flatMap((problem) =>
+						LEVEL_CODES.map((level) => ({
+							problem,
+							level,
+							count: mask(byCell.get(`${problem}|${level}`) ?? 0)
+						}))
+					)
+				);
+				const byCommune = countBy(orphans, (o) => o.commune);
+				expect(got.byCommune).toEqual(
+					[...DEMO_PLACES].map((commune) => ({
+						commune,
+						count: mask(byCommune.get(commune) ?? 0)
+					}))
+				);
+				// Over the whole period, every case: a 0, a « < 5 », a count.
+				if (period === PERIOD) {
+					const counts = got.byProblemLevel.map((c) => c.count);
+					expect(counts).toContain(0);
+					expect(counts).toContain(null);
+					expect(counts.some((c) => c !== null && c >= 5)).toBe(true);
+				}
+			}
+		);
+
+		it('outcomes per month: every month of the period × every outcome, from the orientations’ status', async () => {
+			const got = await monthlyOutcomes(t.db, pilot, DEMO_TERRITORY_ID, PERIOD);
+			expect(got.months).toEqual([
+				'2025-12',
+				'2026-01',
+				'2026-02',
+				'2026-03',
+				'2026-04',
+				'2026-05'
+			]);
+			const rows = history.filter((o) => inPeriod(o, PERIOD));
+			const counted = countBy(
+				rows,
+				(o) =>
+					`${o.createdAt.toISOString().slice(0, 7)}|${o.orphan ? 'orphan' : (o.events.at(-1) as GenEvent).status}`
+			);
+			expect(got.items).toEqual(
+				got.months.flatMap((month) =>
+					OUTCOME_CODES.map((outcome) => ({
+						month,
+						outcome,
+						count: mask(counted.get(`${month}|${outcome}`) ?? 0)
+					}))
+				)
+			);
+			const counts = got.items.map((r) => r.count);
+			expect(counts).toContain(0);
+			expect(counts.some((c) => c !== null && c >= 5)).toBe(true);
+			// Every orientation of the period has an outcome of the desk.
+			expect(
+				[...counted.keys()].every((k) => OUTCOME_CODES.includes(k.split('|')[1] as never))
+			).toBe(true);
 		});
 
 		it('the period is inclusive of from and exclusive of to, and other territories never count', async () => {
@@ -693,7 +766,15 @@ describe.each(DATABASES)('the pilot’s desk on %s', (kind) => {
 			});
 			expect(empty.byCell).toEqual([]);
 			expect(empty.trend).toEqual([]);
-			expect(empty.gaps.every((g) => g.requests === null && !g.received)).toBe(true);
+			// No request is 0, not « < 5 » (contract: 0 is shown as 0).
+			expect(empty.gaps.every((g) => g.requests === 0 && g.orphans === 0 && !g.received)).toBe(
+				true
+			);
+			expect(empty.total).toBe(0);
+			expect(empty.byProblemLevel.every((c) => c.count === 0)).toBe(true);
+			expect(empty.byCommune.map((c) => [c.commune, c.count])).toEqual(
+				[...DEMO_PLACES].map((code) => [code, 0])
+			);
 		});
 
 		it('the page’s period: du and au inclusive, twelve months by default', () => {

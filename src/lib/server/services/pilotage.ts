@@ -3,13 +3,22 @@ import { queryRows, type Db } from '$lib/server/db/client';
 import { caseloadHistory, structures, territories } from '$lib/server/db/schema';
 import type { Caller } from '$lib/server/auth/principal';
 import { overlapPairs, suppressed, SMALL_COUNT, type OverlapPair } from '$lib/domain/overlaps';
-import type { LevelCode, ProblemCode } from '$lib/domain/taxonomy';
+import { LEVEL_CODES, PROBLEM_CODES, type LevelCode, type ProblemCode } from '$lib/domain/taxonomy';
+import {
+	OUTCOME_CODES,
+	monthsOf,
+	type CommuneCount,
+	type MonthlyAnswerTime,
+	type MonthlyOutcome,
+	type OutcomeCode
+} from '$lib/domain/desk';
 import { REFUSAL_REASON_CODES } from '$lib/schemas/orientation';
 import { markFreshnessAnswered } from './freshness-answers';
 import { audit } from './audit';
 import { caseloadSql } from './caseload';
 import { PAGE_LIMIT, cappedRows, clampLimit, type Capped } from './bounds';
 import { territoryCoverage, territoryStructures } from './coverage';
+import { territoryPlaceShapes } from './map';
 import { requireTerritory } from './scope';
 
 /**
@@ -42,7 +51,9 @@ const inPeriodOf = (alias: 'o', territoryId: string, period: Period) =>
 /**
  * Orphan orientations of the period: by (dominant problem, level, commune) — at most `limit`
  * lines, largest first, and `more` —, by month (one line a month of the period), and the chart's
- * gaps (at most the 64 cells).
+ * gaps (at most the 64 cells); for the desk's charts, by cell (every one of the 64) and by
+ * commune (every commune of the territory, and any other an orphan was recorded in). Counts
+ * from 1 to 4 are suppressed, 0 stays 0 (`masked`).
  */
 export async function orphanSituations(
 	db: Db,
@@ -90,8 +101,25 @@ export async function orphanSituations(
 		sql`select problems[1] as problem, level, count(*)::int as requests, count(*) filter (where orphan)::int as orphans
 			from orientations where ${inPeriod(territoryId, period)} group by 1, 2`
 	);
+	const byCommuneRows = await queryRows<{ commune: string; count: number }>(
+		db,
+		sql`select tc.commune_code as commune, count(o.id)::int as count
+			from territory_communes tc
+			left join orientations o on o.commune = tc.commune_code and o.orphan
+				and ${inPeriodOf('o', territoryId, period)}
+			where tc.territory_id = ${territoryId}
+			group by 1
+			union all
+			select commune, count(*)::int from orientations
+			where ${inPeriod(territoryId, period)} and orphan and commune not in
+				(select commune_code from territory_communes where territory_id = ${territoryId})
+			group by 1
+			order by 1`
+	);
 	const { cells } = await territoryCoverage(db, territoryId);
 	const asked = new Map(requests.map((r) => [`${r.problem}|${r.level}`, r]));
+	const orphansOf = (problem: ProblemCode, level: LevelCode) =>
+		asked.get(`${problem}|${level}`)?.orphans ?? 0;
 	// The chart's gaps, those that received requests first.
 	const gaps = cells
 		.filter((c) => c.status === 'gap')
@@ -106,15 +134,24 @@ export async function orphanSituations(
 		})
 		.sort((a, b) => b.requests - a.requests || b.orphans - a.orphans);
 	return {
-		byCell: byCell.map((r) => ({ ...r, count: suppressed(r.count) })),
-		trend: trend.map((r) => ({ ...r, count: suppressed(r.count) })),
+		byCell: byCell.map((r) => ({ ...r, count: masked(r.count) })),
+		trend: trend.map((r) => ({ ...r, count: masked(r.count) })),
 		gaps: gaps.map((g) => ({
 			...g,
-			requests: suppressed(g.requests),
-			orphans: suppressed(g.orphans),
+			requests: masked(g.requests),
+			orphans: masked(g.orphans),
 			received: g.requests > 0
 		})),
-		total: suppressed(orphanTotal),
+		/** Every problem × level cell (the chart's orders), for the desk's heat grid. */
+		byProblemLevel: PROBLEM_CODES.flatMap((problem) =>
+			LEVEL_CODES.map((level) => ({ problem, level, count: masked(orphansOf(problem, level)) }))
+		),
+		/** Every commune of the territory, for the desk's map. */
+		byCommune: byCommuneRows.map((r): CommuneCount => ({
+			commune: r.commune,
+			count: masked(r.count)
+		})),
+		total: masked(orphanTotal),
 		/** Lines of `byCell` beyond the cap. */
 		more: { byCell: capped.more }
 	};
@@ -302,6 +339,49 @@ export async function flows(
 	};
 }
 
+/**
+ * What became of the period's orientations, month by month (the month each was recorded, UTC as
+ * the period's days): for every month of the period and every outcome of the desk (OUTCOMES: the
+ * orientation's current status, or `orphan` when no structure could take it), how many — counts
+ * from 1 to 4 suppressed, 0 kept (`masked`). At most 12 × 7 lines a year of period.
+ */
+export async function monthlyOutcomes(
+	db: Db,
+	caller: Caller,
+	territoryId: string,
+	period: Period
+): Promise<{ months: string[]; items: MonthlyOutcome[] }> {
+	await requireTerritory(db, caller, territoryId, 'pilot');
+	const rows = await queryRows<{ month: string; outcome: string; count: number }>(
+		db,
+		sql`select to_char(date_trunc('month', created_at at time zone 'UTC'), 'YYYY-MM') as month,
+				case when orphan then 'orphan' else status end as outcome, count(*)::int as count
+			from orientations where ${inPeriod(territoryId, period)}
+			group by 1, 2`
+	);
+	const counted = new Map(rows.map((r) => [`${r.month}|${r.outcome}`, r.count]));
+	const months = monthsOf(period);
+	return {
+		months,
+		items: months.flatMap((month) =>
+			OUTCOME_CODES.map((outcome: OutcomeCode) => ({
+				month,
+				outcome,
+				count: masked(counted.get(`${month}|${outcome}`) ?? 0)
+			}))
+		)
+	};
+}
+
+/**
+ * The shapes of the territory's communes, simplified, for the desk's map of orphan situations
+ * (a pilot of the territory, as every figure of the desk).
+ */
+export async function deskPlaceShapes(db: Db, caller: Caller, territoryId: string) {
+	await requireTerritory(db, caller, territoryId, 'pilot');
+	return territoryPlaceShapes(db, territoryId);
+}
+
 /*
  * The structures' answers (contract §7): what the structures said — refusal reasons, time to
  * answer, expiries, waiting lists — read from the orientations' events rather than guessed from
@@ -452,8 +532,9 @@ export interface AnswerTimes {
 /**
  * How long structures take to answer: from an orientation's `sent` event to its first answer
  * (accepted, refused or waitlisted), for the first answers given in the period — median and 90th
- * percentile in hours, overall and by structure (most answers first, at most `limit`, with
- * `more`), and who gave them. Delays are shown from SMALL_COUNT answers on.
+ * percentile in hours, overall, by month of the period (answers and median) and by structure
+ * (most answers first, at most `limit`, with `more`), and who gave them. Delays are shown from
+ * SMALL_COUNT answers on.
  */
 export async function answerTimes(
 	db: Db,
@@ -478,7 +559,7 @@ export async function answerTimes(
 				and o.structure_id is not null and (e.status = 'sent' or e.status in ${ANSWERS})
 			group by o.id, o.structure_id
 		), answers as (
-			select structure_id, by_structure,
+			select structure_id, by_structure, answered_at,
 				extract(epoch from (answered_at - sent_at))::float8 / 3600 as hours
 			from firsts
 			where sent_at is not null and answered_at >= ${from}::timestamptz and answered_at < ${to}::timestamptz
@@ -514,10 +595,26 @@ export async function answerTimes(
 		),
 		limit
 	);
+	const monthly = await queryRows<Figures & { month: string }>(
+		db,
+		sql`${first} select to_char(date_trunc('month', a.answered_at at time zone 'UTC'), 'YYYY-MM') as month,
+				${figures}
+			from answers a group by 1`
+	);
+	const byMonth = new Map(monthly.map((r) => [r.month, r]));
 	return {
 		overall: shown(
 			overall ?? { answered: 0, median: null, p90: null, by_structure: 0, by_agent: 0 }
 		),
+		/** Every month of the period (by the time the answer was given): answers and their median. */
+		byMonth: monthsOf(period).map((month): MonthlyAnswerTime => {
+			const r = byMonth.get(month);
+			return {
+				month,
+				answered: masked(r?.answered ?? 0),
+				medianHours: r ? hoursOf(r.median, r.answered) : null
+			};
+		}),
 		items: lines.items.map((r) => ({ structure_id: r.structure_id, name: r.name, ...shown(r) })),
 		/** Structures beyond the cap. */
 		more: lines.more

@@ -4,9 +4,11 @@ import { orErrorPage, serviceFail } from '$lib/server/forms';
 import {
 	answerTimes,
 	capacity,
+	deskPlaceShapes,
 	expiredOrientations,
 	flows,
 	markVerified,
+	monthlyOutcomes,
 	orphanSituations,
 	overlaps,
 	refusalReasons,
@@ -51,7 +53,9 @@ export const load: PageServerLoad = (event) =>
 			delays,
 			expired,
 			waiting,
-			campaigns
+			campaigns,
+			outcomes,
+			shapes
 		] = await Promise.all([
 			orphanSituations(locals.db, caller, params.id, period),
 			overlaps(locals.db, caller, params.id, period),
@@ -65,7 +69,9 @@ export const load: PageServerLoad = (event) =>
 			answerTimes(locals.db, caller, params.id, period),
 			expiredOrientations(locals.db, caller, params.id, period),
 			waitingLists(locals.db, caller, params.id),
-			freshnessCampaigns(locals.db, caller, params.id)
+			freshnessCampaigns(locals.db, caller, params.id),
+			monthlyOutcomes(locals.db, caller, params.id, period),
+			deskPlaceShapes(locals.db, caller, params.id)
 		]);
 		// The notice after a campaign is sent: read back from the campaign the URL names, so a
 		// reload or a shared link says the same (and a stale id says nothing).
@@ -79,6 +85,10 @@ export const load: PageServerLoad = (event) =>
 			orphans,
 			pairs,
 			flow,
+			outcomes,
+			shapes,
+			/** For the printed desk's header (the browser updates it when it prints). */
+			printedAt: new Date().toISOString(),
 			caseloads,
 			stale: {
 				items: stale.items.map((s) => ({

@@ -1,5 +1,7 @@
 import { error } from '@sveltejs/kit';
-import { levelLabel, problemLabel } from '$lib/domain/taxonomy';
+import { OUTCOMES, outcomeTable } from '$lib/domain/desk';
+import { kindLabel, levelLabel, problemLabel } from '$lib/domain/taxonomy';
+import { formatShortDate } from '$lib/format';
 import { requestCaller } from '$lib/server/auth/principal';
 import { peopleCsv } from '$lib/server/csv';
 import { orErrorPage } from '$lib/server/forms';
@@ -10,6 +12,7 @@ import {
 	capacity,
 	expiredOrientations,
 	flows,
+	monthlyOutcomes,
 	orphanSituations,
 	overlaps,
 	refusalReasons,
@@ -20,6 +23,12 @@ import { readPeriod } from '../period';
 import type { RequestHandler } from './$types';
 
 const shown = (n: number | null) => (n === null ? '< 5' : n);
+/**
+ * A rate or a number of hours as a French spreadsheet reads it: a decimal comma (« 0,4 »), no
+ * thousands separator; empty when not shown. A point would make it text, or a date.
+ */
+const decimal = (x: number | null) =>
+	x === null ? '' : x.toLocaleString('fr-FR', { maximumFractionDigits: 3, useGrouping: false });
 
 /**
  * Every dashboard of the desk as CSV, for concertation meetings (`?tableau=` and the period): each
@@ -49,6 +58,12 @@ async function exportTable({
 				r.commune,
 				shown(r.count)
 			]);
+			break;
+		}
+		case 'issues': {
+			const o = await monthlyOutcomes(locals.db, caller, params.id, period);
+			header = ['mois', ...OUTCOMES.map((x) => x.label)];
+			rows = outcomeTable(o.months, o.items).map((line) => [line.label, ...line.counts.map(shown)]);
 			break;
 		}
 		case 'trous': {
@@ -98,9 +113,9 @@ async function exportTable({
 			rows = f.outcomes.map((o) => [
 				o.name,
 				shown(o.sent),
-				o.acceptedRate ?? '',
-				o.refusedRate ?? '',
-				o.medianHours ?? ''
+				decimal(o.acceptedRate),
+				decimal(o.refusedRate),
+				decimal(o.medianHours)
 			]);
 			break;
 		}
@@ -111,7 +126,7 @@ async function exportTable({
 				s.name,
 				s.current,
 				s.max,
-				s.share ?? '',
+				decimal(s.share),
 				s.saturated ? 'oui' : 'non'
 			]);
 			break;
@@ -121,10 +136,8 @@ async function exportTable({
 			header = ['structure', 'type', 'derniere_verification'];
 			rows = stale.items.map((s) => [
 				s.name,
-				s.kind,
-				s.updated_at instanceof Date
-					? s.updated_at.toISOString().slice(0, 10)
-					: (s.updated_at ?? 'jamais')
+				kindLabel(s.kind),
+				s.updated_at === null ? 'jamais' : formatShortDate(s.updated_at)
 			]);
 			break;
 		}
@@ -136,7 +149,7 @@ async function exportTable({
 				x.reason_code ?? '',
 				reasonLabel('refused', x.reason_code) ?? 'sans motif codé',
 				shown(x.count),
-				x.share ?? ''
+				decimal(x.share)
 			]);
 			break;
 		}
@@ -154,8 +167,8 @@ async function exportTable({
 			rows = [{ name: 'Tout le territoire', ...d.overall }, ...d.items].map((x) => [
 				x.name,
 				shown(x.answered),
-				x.medianHours ?? '',
-				x.p90Hours ?? '',
+				decimal(x.medianHours),
+				decimal(x.p90Hours),
 				shown(x.byStructure),
 				shown(x.byAgent)
 			]);
@@ -176,7 +189,7 @@ async function exportTable({
 		default:
 			error(
 				400,
-				'tableau : orphelines, trous, chevauchements, flux, capacite, fraicheur, refus, delais, expirees ou attente'
+				'tableau : issues, orphelines, trous, chevauchements, flux, capacite, fraicheur, refus, delais, expirees ou attente'
 			);
 	}
 	return new Response(peopleCsv(rows, header), {
