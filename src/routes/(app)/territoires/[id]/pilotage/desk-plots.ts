@@ -9,6 +9,7 @@ import {
 	type Masked,
 	type OutcomeBar
 } from '$lib/domain/desk';
+import { SMALL_COUNT } from '$lib/domain/overlaps';
 import { LEVELS, PROBLEMS } from '$lib/domain/taxonomy';
 
 /**
@@ -193,9 +194,11 @@ export function orphanCellsPlot(width: number, cells: HeatCell[]) {
 		y: { label: null, domain: PROBLEMS.map((p) => p.label) },
 		color: {
 			type: 'linear',
-			domain: [0, max],
+			// Counts from 1 to 4 are never shown: the scale starts its colours at 5, in whole numbers.
+			domain: [0, Math.max(SMALL_COUNT, max)],
 			range: ['#fff3e0', '#e65100'],
 			legend: true,
+			tickFormat: frenchNumber,
 			label: 'Orientations orphelines'
 		},
 		marks: [
@@ -235,9 +238,11 @@ export function orphanCommunesPlot(width: number, shapes: Shapes) {
 		projection: { type: 'mercator', domain: shapes },
 		color: {
 			type: 'linear',
-			domain: [0, max],
+			// Counts from 1 to 4 are never shown: the scale starts its colours at 5, in whole numbers.
+			domain: [0, Math.max(SMALL_COUNT, max)],
 			range: ['#fff3e0', '#e65100'],
 			legend: true,
+			tickFormat: frenchNumber,
 			label: 'Orientations orphelines'
 		},
 		marks: [
