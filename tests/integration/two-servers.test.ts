@@ -6,6 +6,7 @@ import {
 	createApiToken,
 	revokeApiToken
 } from '$lib/server/services/api-tokens';
+import type { RecommendationRequestInput } from '$lib/schemas/orientation';
 import { importStructures } from '$lib/server/services/structure-import';
 import { putTerritory } from '$lib/server/services/territories';
 import { MIGRATIONS_DIR, useTestDatabase } from '../helpers/databases';
@@ -46,13 +47,13 @@ describe('deux serveurs sur un même PostgreSQL', () => {
 		try {
 			await putTerritory(t.db, TERRITORY, { name: 'Deux serveurs', communes: COMMUNES });
 			const agent = agentCaller([TERRITORY]);
-			const request = {
+			const request: RecommendationRequestInput = {
 				commune: COMMUNES[0] as string,
 				age: 80,
 				apa: false,
 				problems: ['logement'],
 				request_type: 'information'
-			} as const;
+			};
 			// Warm: the second server has answered (and cached what it caches) before the write.
 			expect((await ask(other.db, agent, request)).result.orphan).toBe(true);
 			const record = structureRecord({
