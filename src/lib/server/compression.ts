@@ -64,14 +64,15 @@ export async function encode(body: Uint8Array, encoding: Encoding): Promise<Buff
 /** The response, compressed when the client and its type allow; the same response otherwise. */
 export async function compressResponse(request: Request, response: Response): Promise<Response> {
 	const headers = new Headers(response.headers);
+	const allowed = compressible(request.method, response);
 	// Caches must keep one copy per encoding, whichever this one is.
-	if (compressible(request.method, response)) {
+	if (allowed) {
 		const vary = headers.get('vary');
 		if (!vary) headers.set('vary', 'Accept-Encoding');
 		else if (!/accept-encoding|\*/i.test(vary)) headers.set('vary', `${vary}, Accept-Encoding`);
 	}
 	const encoding = chooseEncoding(request.headers.get('accept-encoding'));
-	if (!encoding || !compressible(request.method, response)) {
+	if (!encoding || !allowed) {
 		if (headers.get('vary') === response.headers.get('vary')) return response;
 		return new Response(response.body, {
 			status: response.status,

@@ -179,6 +179,17 @@ interface HeatCell {
 
 const maxOf = (counts: Masked[]) => Math.max(1, ...counts.map((c) => c ?? 0));
 
+/** The orphans' colour scale, shared by the heat grid and the choropleth. */
+const orphanColour = (max: number) => ({
+	type: 'linear' as const,
+	// Counts from 1 to 4 are never shown: the scale starts its colours at 5, in whole numbers.
+	domain: [0, Math.max(SMALL_COUNT, max)],
+	range: ['#fff3e0', '#e65100'],
+	legend: true,
+	tickFormat: frenchNumber,
+	label: 'Orientations orphelines'
+});
+
 /** Orphans by problem × level: a heat grid, each cell written (« < 5 », 0 or the count). */
 export function orphanCellsPlot(width: number, cells: HeatCell[]) {
 	const max = maxOf(cells.map((c) => c.count));
@@ -192,15 +203,7 @@ export function orphanCellsPlot(width: number, cells: HeatCell[]) {
 		padding: 0.05,
 		x: { label: null, axis: 'top', domain: LEVELS.map((l) => l.label) },
 		y: { label: null, domain: PROBLEMS.map((p) => p.label) },
-		color: {
-			type: 'linear',
-			// Counts from 1 to 4 are never shown: the scale starts its colours at 5, in whole numbers.
-			domain: [0, Math.max(SMALL_COUNT, max)],
-			range: ['#fff3e0', '#e65100'],
-			legend: true,
-			tickFormat: frenchNumber,
-			label: 'Orientations orphelines'
-		},
+		color: orphanColour(max),
 		marks: [
 			Plot.cell(cells, {
 				x: 'level',
@@ -236,15 +239,7 @@ export function orphanCommunesPlot(width: number, shapes: Shapes) {
 		ariaLabel: 'Orientations orphelines par commune',
 		ariaDescription: DESCRIPTION,
 		projection: { type: 'mercator', domain: shapes },
-		color: {
-			type: 'linear',
-			// Counts from 1 to 4 are never shown: the scale starts its colours at 5, in whole numbers.
-			domain: [0, Math.max(SMALL_COUNT, max)],
-			range: ['#fff3e0', '#e65100'],
-			legend: true,
-			tickFormat: frenchNumber,
-			label: 'Orientations orphelines'
-		},
+		color: orphanColour(max),
 		marks: [
 			// Every commune outlined (a suppressed count has no fill), then the counts.
 			Plot.geo(shapes, { ...DECORATION, fill: '#f5f5f5', stroke: '#9e9e9e' }),
