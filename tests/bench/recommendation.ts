@@ -35,11 +35,14 @@ import {
 	answerRequest,
 	OrientationError,
 	parseRecommendationRequest,
+	type AnswerSource,
 	type Caller
 } from '$lib/server/services/orientations';
+import { getRemitIndex } from '$lib/server/services/remit-index';
 import { ensureGeography } from '$lib/server/services/setup';
 import { importStructures } from '$lib/server/services/structure-import';
 import type { RecommendationRequestData } from '$lib/schemas/orientation';
+import { withImportablePhones } from './national';
 import {
 	mulberry32,
 	percentile,
@@ -193,14 +196,15 @@ async function compareEpci(
 
 async function measure(
 	db: Db,
-	requests: readonly RecommendationRequestData[]
+	requests: readonly RecommendationRequestData[],
+	source: AnswerSource
 ): Promise<{ measures: Measure[]; failures: Map<string, number> }> {
 	const measures: Measure[] = [];
 	const failures = new Map<string, number>();
 	for (const request of requests) {
 		const start = process.hrtime.bigint();
 		try {
-			const answer = await answerRequest(db, CALLER, request);
+			const answer = await answerRequest(db, CALLER, request, undefined, [], source);
 			measures.push({
 				ms: Number(process.hrtime.bigint() - start) / 1e6,
 				place: answer.place.code,
@@ -288,8 +292,9 @@ export async function recommendation(): Promise<BenchResult> {
 					coverage?: string[];
 				}[]
 		);
-		const structures = read.value;
+		const { structures, dropped } = withImportablePhones(read.value as { phone?: unknown }[]);
 		const imported = await timed(() => importStructures(db, TERRITORY, structures, 'replace'));
+		const built = await timed(async () => (await getRemitIndex(db))?.pairs ?? 0);
 		const [pairs] = await queryRows<{ n: number }>(
 			db,
 			sql`select count(*)::int as n from structure_communes`
@@ -298,11 +303,12 @@ export async function recommendation(): Promise<BenchResult> {
 			`chargement : ensureGeography ${round(geography.ms / 1000, 1)} s ; limites nationales (lecture + import) ` +
 				`${round(boundaries.ms / 1000, 1)} s (${boundaries.value.features} communes, ${boundaries.value.added} codes 2018 ajoutés) ; ` +
 				`structures : lecture+JSON ${round(read.ms / 1000, 1)} s, importStructures en un appel ${round(imported.ms / 1000, 1)} s ` +
-				`(${imported.value.total} structures, ${pairs?.n} couples structure × lieu) ; RSS ${mb(process.memoryUsage().rss)} Mo.`
+				`(${imported.value.total} structures, ${pairs?.n} couples structure × lieu ; ${dropped} numéros de téléphone que l’import refuse laissés de côté) ; ` +
+				`index des missions construit en ${round(built.ms / 1000, 2)} s (${built.value} couples) ; RSS ${mb(process.memoryUsage().rss)} Mo.`
 		);
 		const epci = await compareEpci(
 			db,
-			structures,
+			structures as { coverage?: string[] }[],
 			path.join(path.dirname(structuresFile), 'epci-communes.json')
 		);
 		notes.push(epci.note);
@@ -333,16 +339,41 @@ export async function recommendation(): Promise<BenchResult> {
 		const n = Math.min(parsed.length, intFromEnv('BENCH_RECOMMENDATION_REQUESTS', parsed.length));
 		const order = shuffled(parsed, SAMPLE_SEED);
 		const pass1 = n === parsed.length ? parsed : order.slice(0, n);
-		console.log(`échauffement (${WARMUP} requêtes), puis ${pass1.length} requêtes…`);
-		await measure(db, shuffled(parsed, SAMPLE_SEED + 1).slice(0, WARMUP));
-		const first = await measure(db, pass1);
-		const rows = rowsFor('niveau donné', first.measures);
+		// Side by side in one run: the remit index (the product's path) and the database path
+		// (the same answers: tests/integration/remit-index.test.ts), each after its own warm-up.
+		const runs = new Map<AnswerSource, Awaited<ReturnType<typeof measure>>>();
+		const rows: BenchRow[] = [];
+		const SOURCES: [AnswerSource, string][] = [
+			['index', 'index'],
+			['database', 'base']
+		];
+		for (const [source, label] of SOURCES) {
+			console.log(`${label} : échauffement (${WARMUP} requêtes), puis ${pass1.length} requêtes…`);
+			await measure(db, shuffled(parsed, SAMPLE_SEED + 1).slice(0, WARMUP), source);
+			const result = await measure(db, pass1, source);
+			runs.set(source, result);
+			rows.push(...rowsFor(`${label}, niveau donné`, result.measures));
+		}
+		const first = runs.get('index') as Awaited<ReturnType<typeof measure>>;
 
 		const sampleSize = Math.min(parsed.length, intFromEnv('BENCH_RECOMMENDATION_SAMPLE', 2_000));
 		const sample = order.slice(0, sampleSize).map((r) => ({ ...r, level: null }));
-		console.log(`${sample.length} requêtes, niveau évalué par le produit…`);
-		const second = await measure(db, sample);
-		rows.push(row('niveau calculé', `échantillon de ${sample.length}`, second.measures));
+		let second = first;
+		for (const [source, label] of SOURCES) {
+			console.log(`${label} : ${sample.length} requêtes, niveau évalué par le produit…`);
+			const result = await measure(db, sample, source);
+			if (source === 'index') second = result;
+			rows.push(
+				row(`${label}, niveau calculé`, `échantillon de ${sample.length}`, result.measures)
+			);
+		}
+		const [fromIndex, fromDatabase] = [runs.get('index'), runs.get('database')].map((r) =>
+			Float64Array.from(r?.measures.map((m) => m.ms) ?? []).sort()
+		) as [Float64Array, Float64Array];
+		notes.push(
+			`index / base, niveau donné : p50 ${round(percentile(fromDatabase, 50) / percentile(fromIndex, 50), 1)} fois plus rapide, ` +
+				`p95 ${round(percentile(fromDatabase, 95) / percentile(fromIndex, 95), 1)} fois, p99 ${round(percentile(fromDatabase, 99) / percentile(fromIndex, 99), 1)} fois.`
+		);
 
 		const affected = first.measures.filter((m) => epci.missing.has(m.place));
 		notes.push(
@@ -362,7 +393,7 @@ export async function recommendation(): Promise<BenchResult> {
 			}
 		}
 		notes.push(
-			`answerRequest en processus (point → lieu si besoin, complexité, candidats lus en base, score), un await par requête, ` +
+			`answerRequest en processus (point → lieu si besoin, complexité, candidats de l’index des missions ou lus en base, score), un await par requête, ` +
 				`après ${WARMUP} requêtes d’échauffement ; requêtes validées (parseRecommendationRequest) avant la mesure. ` +
 				`Passe 1 : ${pass1.length === parsed.length ? 'les' : `${pass1.length} des`} ${parsed.length} requêtes avec leur niveau donné ; ` +
 				`passe 2 : ${sample.length} tirées (graine ${SAMPLE_SEED}), level = null. Base PGlite en mémoire, sans ANALYZE ; ` +

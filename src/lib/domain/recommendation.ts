@@ -13,7 +13,6 @@ import {
 	levelInRange,
 	levelLabel,
 	levelRank,
-	levelsBetween,
 	problemLabel,
 	type CriterionCode,
 	type KindCode,
@@ -184,10 +183,24 @@ const STATUS_RULES = [
 	}
 ] as const;
 
+// The texts an answer repeats for each of its structures (hundreds where a whole département's
+// establishments cover the place), written once: the same words, built once per process.
+const memo = new Map<string, string>();
+function remembered(key: string, text: () => string): string {
+	let found = memo.get(key);
+	if (found === undefined) {
+		found = text();
+		memo.set(key, found);
+	}
+	return found;
+}
+
 function levelRange(s: CandidateStructure): string {
-	return s.levelMin === s.levelMax
-		? levelLabel(s.levelMin).toLowerCase()
-		: `${levelLabel(s.levelMin).toLowerCase()} → ${levelLabel(s.levelMax).toLowerCase()}`;
+	return remembered(`range|${s.levelMin}|${s.levelMax}`, () =>
+		s.levelMin === s.levelMax
+			? levelLabel(s.levelMin).toLowerCase()
+			: `${levelLabel(s.levelMin).toLowerCase()} → ${levelLabel(s.levelMax).toLowerCase()}`
+	);
 }
 
 function caseload(s: CandidateStructure): { share: number; text: string } | null {
@@ -313,13 +326,21 @@ export function scoreStructure(
 
 	if (dominant && s.problems.includes(dominant)) {
 		score += SCORE_WEIGHTS.dominant;
-		reasons.push(`Prend le problème dominant : ${problemLabel(dominant).toLowerCase()}`);
+		reasons.push(
+			remembered(
+				`dominant|${dominant}`,
+				() => `Prend le problème dominant : ${problemLabel(dominant).toLowerCase()}`
+			)
+		);
 	}
 	const othersTaken = others.filter((p) => s.problems.includes(p));
 	if (others.length > 0 && othersTaken.length > 0) {
 		score += (SCORE_WEIGHTS.secondary * othersTaken.length) / others.length;
 		reasons.push(
-			`Prend aussi : ${othersTaken.map((p) => problemLabel(p).toLowerCase()).join(', ')}`
+			remembered(
+				`others|${othersTaken.join('|')}`,
+				() => `Prend aussi : ${othersTaken.map((p) => problemLabel(p).toLowerCase()).join(', ')}`
+			)
 		);
 	}
 
@@ -328,20 +349,33 @@ export function scoreStructure(
 		score += SCORE_WEIGHTS.mission;
 		reasons.push(
 			service
-				? `Prestation (${kindLabel(s.kind).toLowerCase()}) : la demande porte sur le service lui-même`
+				? remembered(
+						`service|${s.kind}`,
+						() =>
+							`Prestation (${kindLabel(s.kind).toLowerCase()}) : la demande porte sur le service lui-même`
+					)
 				: 'Structure de coordination : première porte pour l’information, l’évaluation et le suivi'
 		);
 	}
 
-	const span = levelsBetween(s.levelMin, s.levelMax).length;
+	// The number of levels of its range (levelsBetween's length), without building the list.
+	const span = Math.max(0, levelRank(s.levelMax) - levelRank(s.levelMin) + 1);
 	score += SCORE_WEIGHTS.problems / s.problems.length + SCORE_WEIGHTS.levels / span;
 	if (support) {
 		reasons.push(
-			`Appui à la coordination : situation complexe hors gestion de cas, suivie jusqu’au niveau ${levelLabel(s.levelMax).toLowerCase()} (${levelRange(s)})`
+			remembered(
+				`support|${s.levelMin}|${s.levelMax}`,
+				() =>
+					`Appui à la coordination : situation complexe hors gestion de cas, suivie jusqu’au niveau ${levelLabel(s.levelMax).toLowerCase()} (${levelRange(s)})`
+			)
 		);
 	} else {
 		reasons.push(
-			`Niveau ${levelLabel(request.level).toLowerCase()} dans son champ d’intervention (${levelRange(s)})`
+			remembered(
+				`level|${request.level}|${s.levelMin}|${s.levelMax}`,
+				() =>
+					`Niveau ${levelLabel(request.level).toLowerCase()} dans son champ d’intervention (${levelRange(s)})`
+			)
 		);
 	}
 	if (s.problems.length <= 3)
@@ -398,6 +432,10 @@ export function scoreStructure(
 		warnings
 	};
 }
+
+// One collator for every answer: `localeCompare(…, 'fr')` builds one per call, and sorting the
+// hundreds of structures covering a large city made it most of an answer's time.
+const byName = new Intl.Collator('fr').compare;
 
 export function recommend(
 	request: RecommendationRequest,
@@ -461,15 +499,17 @@ export function recommend(
 	);
 	const tier = (r: Recommendation) =>
 		!takesDominant.has(r.structure.id) ? 2 : supporting.has(r.structure.id) ? 1 : 0;
-	recommendations.sort(
+	// The keys computed once per structure, not at each of the n log n comparisons.
+	const keyed = recommendations.map((r) => ({
+		r,
+		rank: (1 - flag(preferred, r)) * 6 + flag(uncertain, r) * 3 + tier(r)
+	}));
+	keyed.sort(
 		(a, b) =>
-			flag(preferred, b) - flag(preferred, a) ||
-			flag(uncertain, a) - flag(uncertain, b) ||
-			tier(a) - tier(b) ||
-			b.score - a.score ||
-			a.structure.name.localeCompare(b.structure.name, 'fr')
+			a.rank - b.rank || b.r.score - a.r.score || byName(a.r.structure.name, b.r.structure.name)
 	);
-	excluded.sort((a, b) => a.structure.name.localeCompare(b.structure.name, 'fr'));
+	keyed.forEach((k, i) => (recommendations[i] = k.r));
+	excluded.sort((a, b) => byName(a.structure.name, b.structure.name));
 	const orphan = !recommendations.some((r) => takesDominant.has(r.structure.id));
 	return {
 		recommendations,

@@ -1,7 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
-import { DrizzleQueryError, type SQL } from 'drizzle-orm';
+import { DrizzleQueryError, sql, type SQL } from 'drizzle-orm';
 import { PgPreparedQuery, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
@@ -9,6 +9,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { acquireDataDirLock, explainDataDirError, type DataDirLock } from './lock';
+import { CACHE_CHANNEL, watchDatabase } from './notify';
 import * as schema from './schema';
 
 /** The one database type the services see, whichever driver is behind it. */
@@ -56,11 +57,16 @@ async function openPglite(
 		});
 		const db = withSanitizedTransactions(drizzlePglite(client, { schema }) as unknown as Db);
 		await migratePglite(drizzlePglite(client, { schema }), { migrationsFolder: migrationsDir });
+		// PGlite calls the listener before the committing query's promise resolves (one process,
+		// one connection), so its views are never stale.
+		const notify = watchDatabase(db);
+		const unlisten = await client.listen(CACHE_CHANNEL, (payload) => notify(payload));
 		return {
 			db,
 			driver: 'pglite',
 			location: inMemory ? 'PGlite en mémoire' : `PGlite ${dataDir}`,
 			async close() {
+				await unlisten();
 				await client.close();
 				lock?.release();
 			}
@@ -83,11 +89,22 @@ async function openPostgres(url: string, migrationsDir: string): Promise<Databas
 		reserved.release();
 	}
 	const parsed = new URL(url);
+	const wrapped = withSanitizedTransactions(db as unknown as Db);
+	// postgres.js listens on a connection of its own and listens again after a reconnection; each
+	// (re)connection drops every view (notifications sent while it was down are lost).
+	const notify = watchDatabase(wrapped);
+	droppingViewsAtCommit(wrapped, notify);
+	const listening = await client.listen(
+		CACHE_CHANNEL,
+		(payload) => notify(payload),
+		() => notify(null)
+	);
 	return {
-		db: withSanitizedTransactions(db as unknown as Db),
+		db: wrapped,
 		driver: 'postgres',
 		location: `PostgreSQL ${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`,
 		async close() {
+			await listening.unlisten().catch(() => {});
 			await client.end({ timeout: 5 });
 		}
 	};
@@ -242,6 +259,33 @@ function withSanitizedTransactions(db: Db): Db {
 		}
 	}) as Db['transaction'];
 	return db;
+}
+
+/**
+ * With PostgreSQL, a notification reaches this process on the listening connection, a moment
+ * after the writing transaction's COMMIT has returned on another: the next request could still
+ * read the views of before. So each transaction reads, just before it commits, which views its
+ * statements changed (the triggers of migration 0011 note them in a transaction-local setting),
+ * and drops them once the commit has returned. One more query per transaction; none for reads
+ * outside transactions. PGlite needs none of this (its listener runs before the commit returns).
+ */
+function droppingViewsAtCommit(db: Db, notify: (payload: string | null) => void): void {
+	const transaction = db.transaction.bind(db);
+	db.transaction = (async (...args: Parameters<Db['transaction']>) => {
+		const [work, config] = args;
+		let changed = '';
+		const result = await transaction(async (tx) => {
+			const value = await work(tx);
+			const rows = await queryRows<{ changed: string | null }>(
+				tx as unknown as Db,
+				sql`select current_setting('bon_tiers.changed', true) as changed`
+			);
+			changed = rows[0]?.changed ?? '';
+			return value;
+		}, config);
+		for (const name of new Set(changed.split(',').filter((n) => n !== ''))) notify(name);
+		return result;
+	}) as Db['transaction'];
 }
 
 /** Rows of a raw query, whichever driver ran it (PGlite returns {rows}, postgres.js an array). */

@@ -49,8 +49,11 @@ import { caseloadSql } from './caseload';
 import { queueNewOrientation } from './referral-mail';
 import { getPlaceCatalog, getPlaces, resolvePoint } from './places';
 import { pointCoverage } from './polygon-coverage';
+import { caseloadOfIndexed, dayOf, getCaseloads, getRemitIndex } from './remit-index';
 import { activeRules } from './rules';
 import { REMIT_COLUMNS, remitOf, type RemitRow } from './structures';
+import type { RemitIndex } from '$lib/domain/remit-index';
+import type { TerritoryRule } from '$lib/domain/recommendation';
 
 /** A request that cannot be answered: 422 (invalid) or 404 (unknown, or outside the scope). */
 export class OrientationError extends Error {
@@ -136,7 +139,8 @@ export async function loadCandidates(
 				and s.problems && array[${sql.join(
 					problems.map((p) => sql`${p}`),
 					sql`, `
-				)}]::text[]`
+				)}]::text[]
+			order by s.id`
 	);
 	// A polygon that takes only part of the commune: a point is matched against the polygon
 	// itself; a request given by the commune alone is recommended with a warning.
@@ -147,12 +151,62 @@ export async function loadCandidates(
 		...remitOf(r),
 		caseloadMax: r.caseload_max,
 		caseloadCurrent: r.caseload_current,
-		updatedAt:
-			r.updated_at instanceof Date ? r.updated_at.toISOString().slice(0, 10) : r.updated_at,
+		updatedAt: dayOf(r.updated_at),
 		coversPlace: r.partial !== null && (!r.partial || !inside || inside.has(r.id)),
 		coversPartly: r.partial === true && !inside
 	}));
 }
+
+/** {@link loadCandidates} from the remit index: the same structures, in the same order. */
+async function indexedCandidates(
+	db: Db,
+	index: RemitIndex,
+	place: string,
+	territory: string | null,
+	problems: readonly ProblemCode[],
+	point: { lon: number; lat: number } | null
+): Promise<CandidateStructure[]> {
+	const found = index.candidates(place, territory, problems);
+	const counted = await (getCaseloads(db) ?? Promise.resolve(new Map<string, number>()));
+	const partial = point
+		? found.filter((c) => c.partial === true).map((c) => c.structure.remit.id)
+		: [];
+	// A polygon is matched against the point in the database (rare: polygons taking part of a
+	// commune, and a request given by a point).
+	const inside =
+		point && partial.length > 0 ? await pointCoverage(db, partial, point.lon, point.lat) : null;
+	// Every field written out, in one order: one object shape for all candidates. A spread of
+	// the remit took most of this function's time on the structures covering Paris.
+	return found.map(({ structure: s, partial: part }) => {
+		const r = s.remit;
+		return {
+			id: r.id,
+			name: r.name,
+			kind: r.kind,
+			problems: r.problems,
+			levelMin: r.levelMin,
+			levelMax: r.levelMax,
+			coordination: r.coordination,
+			mode: r.mode,
+			ageMin: r.ageMin,
+			ageMax: r.ageMax,
+			apa: r.apa,
+			handicap: r.handicap,
+			toConfirm: r.toConfirm,
+			caseloadMax: s.caseloadMax,
+			caseloadCurrent: caseloadOfIndexed(s, counted),
+			updatedAt: s.updatedAt,
+			coversPlace: part !== null && (!part || !inside || inside.has(r.id)),
+			coversPartly: part === true && !inside
+		};
+	});
+}
+
+/**
+ * Where an answer reads the directory: the remit index (the default) or the database itself
+ * (`database`, for the comparison test and the benchmark side by side).
+ */
+export type AnswerSource = 'index' | 'database';
 
 function validationError(issues: Issue[]): OrientationError {
 	return new OrientationError(422, 'Valeurs invalides.', issues);
@@ -190,14 +244,21 @@ async function territoryOfRequest(
 	db: Db,
 	caller: Caller,
 	place: { code: string; name: string },
-	named: string | null
+	named: string | null,
+	index: RemitIndex | null
 ): Promise<string | null> {
 	const scope = caller.principal.territories;
 	const inScope = (t: string) => !scope || scope.includes(t);
+	const territoriesOf = async (code: string) =>
+		index ? [...index.territoriesOf(code)] : territoriesOfPlace(db, code);
 	if (named) {
-		const name = inScope(named) ? await territoryName(db, named) : null;
+		const name = inScope(named)
+			? index
+				? index.territoryName(named)
+				: await territoryName(db, named)
+			: null;
 		if (name === null) throw new OrientationError(404, `Territoire introuvable : ${named}`);
-		const containing = await territoriesOfPlace(db, place.code);
+		const containing = await territoriesOf(place.code);
 		if (scope && !containing.some(inScope)) throw outsideScope(place);
 		if (!containing.includes(named)) {
 			throw validationError([
@@ -209,7 +270,7 @@ async function territoryOfRequest(
 		}
 		return named;
 	}
-	const containing = (await territoriesOfPlace(db, place.code)).filter(inScope);
+	const containing = (await territoriesOf(place.code)).filter(inScope);
 	if (containing.length === 1) return containing[0] as string;
 	if (containing.length > 1) {
 		throw validationError([
@@ -240,8 +301,10 @@ export async function answerRequest(
 	caller: Caller,
 	request: RecommendationRequestData,
 	today = new Date(),
-	leftOut: RecommendationRequest['leftOut'] = []
+	leftOut: RecommendationRequest['leftOut'] = [],
+	source: AnswerSource = 'index'
 ): Promise<RecommendationAnswer> {
+	const index = source === 'index' ? await getRemitIndex(db) : null;
 	let placeCode = request.commune;
 	if (!placeCode && request.location) {
 		placeCode = (await resolvePoint(db, request.location.lon, request.location.lat)) ?? undefined;
@@ -256,9 +319,10 @@ export async function answerRequest(
 	}
 	// An old code of a commune merged since is answered for the commune that absorbed it.
 	const catalog = await getPlaceCatalog(db);
-	const [place] = await getPlaces(db, [
-		catalog.current(placeCode as string) ?? (placeCode as string)
-	]);
+	const code = catalog.current(placeCode as string) ?? (placeCode as string);
+	const [place] = index
+		? [catalog.get(code)].filter((p) => p !== undefined)
+		: await getPlaces(db, [code]);
 	if (!place)
 		throw validationError([{ path: 'commune', message: `commune inconnue : ${placeCode}` }]);
 	// Coverage is expanded to arrondissements (contract §2): no structure covers the city's own
@@ -273,7 +337,7 @@ export async function answerRequest(
 		]);
 	}
 
-	const territory = await territoryOfRequest(db, caller, place, request.territory ?? null);
+	const territory = await territoryOfRequest(db, caller, place, request.territory ?? null, index);
 	const complexity: ComplexityAssessment = assessComplexity({
 		problems: request.problems,
 		criteria: request.criteria,
@@ -282,10 +346,15 @@ export async function answerRequest(
 	const level = request.level ?? complexity.computed;
 	// A polygon coverage is matched against the point itself when the request gives one.
 	const point = request.location ?? null;
-	const [candidates, rules] = await Promise.all([
-		loadCandidates(db, place.code, territory, request.problems, point),
-		territory ? activeRules(db, territory) : Promise.resolve([])
-	]);
+	const [candidates, rules] = index
+		? [
+				await indexedCandidates(db, index, place.code, territory, request.problems, point),
+				territory ? index.rules(territory) : []
+			]
+		: await Promise.all([
+				loadCandidates(db, place.code, territory, request.problems, point),
+				territory ? activeRules(db, territory) : Promise.resolve<TerritoryRule[]>([])
+			]);
 	const result = recommend(
 		{
 			place: place.code,

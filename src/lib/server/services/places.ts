@@ -1,5 +1,6 @@
 import { and, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import { queryRows, type Db } from '$lib/server/db/client';
+import { onCacheChange } from '$lib/server/db/notify';
 import { communes, settings } from '$lib/server/db/schema';
 import { PlaceIndex, isAreal } from '$lib/geo/place-index';
 import { PlaceCatalog, type PlaceRecord } from '$lib/geo/places';
@@ -22,14 +23,24 @@ interface GeoCache {
 	index?: Promise<PlaceIndex>;
 }
 
-// Several servers can share one PostgreSQL: a boundary import by another process is noticed by
-// re-reading the version at most this often. An import in this process bumps `generation`.
+// Several servers can share one PostgreSQL: a boundary import by another process is notified
+// (db/notify.ts, `geography`); the version is also re-read at most this often, should a
+// notification be lost. An import in this process bumps `generation`.
 const VERSION_TTL_MS = 10_000;
 const caches = new WeakMap<Db, GeoCache>();
+const subscribed = new WeakSet<Db>();
 let generation = 0;
 
 export function invalidateGeography(): void {
 	generation++;
+}
+
+function subscribe(db: Db): void {
+	if (subscribed.has(db)) return;
+	subscribed.add(db);
+	onCacheChange(db, (name) => {
+		if (name === 'geography') invalidateGeography();
+	});
 }
 
 // The version check in flight, per database: the first burst of requests after a start (or after
@@ -38,6 +49,7 @@ export function invalidateGeography(): void {
 const checks = new WeakMap<Db, Promise<GeoCache>>();
 
 function cacheFor(db: Db): Promise<GeoCache> {
+	subscribe(db);
 	const now = Date.now();
 	const current = caches.get(db);
 	if (current?.version.endsWith(`#${generation}`) && now - current.checkedAt < VERSION_TTL_MS) {

@@ -1,6 +1,6 @@
 import { formatDate } from '$lib/format';
 import { randomUUID } from 'node:crypto';
-import { and, desc, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, isNull, sql } from 'drizzle-orm';
 import { queryRows, type Db } from '$lib/server/db/client';
 import { ruleEvents, structures, territoryRules } from '$lib/server/db/schema';
 import type { Caller } from '$lib/server/auth/principal';
@@ -36,7 +36,9 @@ export async function activeRules(db: Db, territoryId: string): Promise<Territor
 	const rows = await db
 		.select()
 		.from(territoryRules)
-		.where(and(eq(territoryRules.territoryId, territoryId), isNull(territoryRules.removedAt)));
+		.where(and(eq(territoryRules.territoryId, territoryId), isNull(territoryRules.removedAt)))
+		// The order the remit index keeps them in: the first rule that applies is the one said.
+		.orderBy(asc(territoryRules.createdAt), asc(territoryRules.id));
 	return rows.map((r) => ({
 		id: r.id,
 		effect: r.effect as TerritoryRule['effect'],
