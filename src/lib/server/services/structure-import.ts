@@ -119,6 +119,39 @@ async function upsertStructures(tx: Db, rows: readonly StructureRow[]): Promise<
 	);
 }
 
+/**
+ * The foreign keys of structure_communes, checked once for the whole import instead of once a
+ * row: PostgreSQL's checks are a trigger and a locking lookup per inserted row, 4.8 million of
+ * them for the national file, most of the time of its import. Every structure id was upserted by
+ * this transaction (it exists, and our row lock keeps it until we commit); the places are locked
+ * here FOR KEY SHARE — what each per-row check would take — and must all exist, so the pairs then
+ * go in with the triggers off (`session_replication_role = replica`, for that insert only: it
+ * turns every trigger off, cascades included). Only a superuser may set it (PGlite's user, a test
+ * server's); otherwise the import keeps the per-row checks. Returns whether they are off.
+ */
+async function checkPairReferencesOnce(
+	tx: Db,
+	placesById: ReadonlyMap<string, readonly string[]>
+): Promise<boolean> {
+	const [role] = await queryRows<{ superuser: string }>(
+		tx,
+		sql`select current_setting('is_superuser') as superuser`
+	);
+	if (role?.superuser !== 'on') return false;
+	const codes = new Set<string>();
+	for (const places of placesById.values()) for (const code of places) codes.add(code);
+	if (codes.size === 0) return false;
+	const found = await queryRows<{ n: number }>(
+		tx,
+		sql`select count(*)::int as n from (select code from communes
+			where code = any(${textArrayLiteral([...codes])}::text[]) for key share) locked`
+	);
+	// A place gone since the catalog was read: leave it to the per-row check to refuse, as before.
+	if (found[0]?.n !== codes.size) return false;
+	await tx.execute(sql`set local session_replication_role = replica`);
+	return true;
+}
+
 /** A validated record as the row the import writes. */
 export function toRow(territoryId: string, s: StructureImport): StructureRow {
 	return {
@@ -442,6 +475,7 @@ async function runImport(
 		// place codes (INSEE codes hold no comma) each, unnested by the server, in statements of about
 		// PAIR_BATCH pairs — a few dozen round trips for millions of pairs, and no row object each.
 		progress?.({ phase: 'communes', done: 0, total: pairTotal });
+		const checkedOnce = await checkPairReferencesOnce(tx as unknown as Db, placesById);
 		let written = 0;
 		let structureIds: string[] = [];
 		let placeLists: string[] = [];
@@ -474,6 +508,7 @@ async function runImport(
 			if (pending >= PAIR_BATCH) await flush();
 		}
 		await flush();
+		if (checkedOnce) await tx.execute(sql`set local session_replication_role = origin`);
 		// The capacity history: a row whenever an import brings a new caseload figure.
 		const changed = valid
 			.map((v) => v.data)
