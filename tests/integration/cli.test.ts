@@ -114,6 +114,10 @@ describe.each(DATABASES)('command line on %s', (kind) => {
 			env
 		);
 		expect(result.code, result.stderr).toBe(0);
+		// Its progress on stderr, a line per phase at least (issue 17).
+		expect(result.stderr).toMatch(/^vérification : 1 \/ 1$/m);
+		expect(result.stderr).toMatch(/^structures : 1 \/ 1$/m);
+		expect(result.stderr).toMatch(/^communes couvertes : 1 \/ 1$/m);
 		const exported = await runCli(['export', 'structures', '--territory', 'cli-cp1252'], env);
 		expect(exported.code, exported.stderr).toBe(0);
 		expect(JSON.parse(exported.stdout)).toEqual([

@@ -1,6 +1,8 @@
 import { booleanIntersects } from '@turf/turf';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
+import type { ImportProgress } from '$lib/domain/import-progress';
+import { queryRows } from '$lib/server/db/client';
 import { StructureImportSchema, type StructureInput } from '$lib/schemas/structure';
 import { structures } from '$lib/server/db/schema';
 import { referencePlaces } from '$lib/server/services/reference';
@@ -98,6 +100,35 @@ describe.each(DATABASES)('structure import on %s', (kind) => {
 			deleted: 1
 		});
 		expect(await exportStructures(t.db, DEMO_TERRITORY_ID)).toEqual(shipped);
+	});
+
+	it('reports its progress, phase by phase, each from 0 to its total', async () => {
+		const seen: ImportProgress[] = [];
+		await importStructures(
+			t.db,
+			DEMO_TERRITORY_ID,
+			demo,
+			'replace',
+			undefined,
+			undefined,
+			(progress) => seen.push(progress)
+		);
+		const pairs = await queryRows<{ n: number }>(
+			t.db,
+			sql`select count(*)::int as n from structure_communes sc
+				join structures s on s.id = sc.structure_id where s.territory_id = ${DEMO_TERRITORY_ID}`
+		);
+		const phases = [...new Set(seen.map((p) => p.phase))];
+		expect(phases).toEqual(['validation', 'structures', 'communes']);
+		for (const phase of phases) {
+			const reports = seen.filter((p) => p.phase === phase);
+			expect(reports[0]?.done, phase).toBe(0);
+			expect(reports.at(-1)?.done, phase).toBe(reports.at(-1)?.total);
+			const dones = reports.map((p) => p.done);
+			expect(dones, phase).toEqual([...dones].sort((a, b) => a - b));
+		}
+		expect(seen.at(-1)).toEqual({ phase: 'communes', done: pairs[0]?.n, total: pairs[0]?.n });
+		expect(seen.find((p) => p.phase === 'structures')?.total).toBe(demo.length);
 	});
 
 	it.each<[string, StructureOverrides, string, RegExp]>([

@@ -128,4 +128,61 @@ describe('importer un fichier de structures', () => {
 			.toMatch(/Import du fichier fait : 3 structure\(s\) ajoutée\(s\), 0 mise\(s\) à jour/);
 		expect(await imported()).toEqual(IDS);
 	});
+
+	test('un gros fichier : « Import en cours… », l’avancement par phase, puis le compte', async ({
+		page
+	}) => {
+		// Issue 17: 3 000 structures covering the Bouches-du-Rhône, some 400 000 (structure,
+		// commune) pairs: long enough for the progress to show.
+		const territory = { id: 'e2e-import-gros', name: 'Gros import (e2e)' };
+		const put = await request(`/api/v1/territories/${territory.id}`, {
+			method: 'PUT',
+			token: apiToken('pilot'),
+			json: { name: territory.name, communes: ['13056'] }
+		});
+		expect(put.status).toBeLessThan(300);
+		const lines = [HEADER];
+		for (let i = 0; i < 3_000; i++) {
+			lines.push(`e2e-gros:${i};Service ${i};saad;dep:13;aides_domicile;simple;coordonnee;`);
+		}
+		await hydrated(page, `/territoires/${territory.id}/import`);
+		await page.setInputFiles('#fichier', {
+			name: 'gros.csv',
+			mimeType: 'text/csv',
+			buffer: Buffer.from(lines.join('\n') + '\n', 'utf8')
+		});
+		await page.getByRole('button', { name: 'Voir l’aperçu' }).click();
+		await expect
+			.poll(() => page.locator('#apercu').textContent(), { timeout: 60_000 })
+			.toMatch(/3000 structures dans le fichier/);
+		// What the page shows while it imports, recorded as it changes (the client-side navigation
+		// at the end keeps this window).
+		await page.evaluate(() => {
+			const seen: string[] = [];
+			(window as unknown as { seen: string[] }).seen = seen;
+			new MutationObserver(() => {
+				const status = document.querySelector('.progress [role=status]')?.textContent?.trim();
+				const bar = document.querySelector('.progress progress');
+				const entry = `${status ?? ''} | ${bar ? `${bar.getAttribute('aria-label')} ${bar.getAttribute('value')}/${bar.getAttribute('max')}` : ''}`;
+				if (status && seen.at(-1) !== entry) seen.push(entry);
+			}).observe(document.body, {
+				subtree: true,
+				childList: true,
+				attributes: true,
+				characterData: true
+			});
+		});
+		await page.getByRole('button', { name: /Confirmer l’import de 3/ }).click();
+		await page.waitForURL(`**/territoires/${territory.id}?import=3000-0-0*`, { timeout: 120_000 });
+		await expect
+			.poll(() => page.locator('[role=status]').first().textContent())
+			.toMatch(/Import du fichier fait : 3000 structure\(s\) ajoutée\(s\)/);
+		const seen = await page.evaluate(() => (window as unknown as { seen: string[] }).seen);
+		expect(seen[0]).toMatch(/^Import en cours…/);
+		expect(
+			seen.some((s) =>
+				/\| Avancement : (vérification|structures|communes couvertes) \d+\/\d+$/.test(s)
+			)
+		).toBe(true);
+	});
 });

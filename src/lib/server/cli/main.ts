@@ -37,6 +37,7 @@ import {
 	type DataInclusionFiles
 } from '$lib/server/services/data-inclusion';
 import { ImportError, importStructures } from '$lib/server/services/structure-import';
+import { progressLine, throttledProgress } from '$lib/domain/import-progress';
 import { TerritoryError, putTerritory, territoryExists } from '$lib/server/services/territories';
 import { systemCaller } from '$lib/server/auth/principal';
 import { createApiToken } from '$lib/server/services/api-tokens';
@@ -280,10 +281,16 @@ export async function main(argv: string[]): Promise<number> {
 				if (!(await territoryExists(db, territory))) {
 					throw new CliError(`territoire inconnu : ${territory} (créez-le avec « territory put »)`);
 				}
-				const result = await importStructures(db, territory, parsed.records, mode, parsed.rows, {
-					caller: CLI,
-					format
-				});
+				// A national file takes a while: a progress line a second on stderr, as the other logs.
+				const result = await importStructures(
+					db,
+					territory,
+					parsed.records,
+					mode,
+					parsed.rows,
+					{ caller: CLI, format },
+					throttledProgress((progress) => log(progressLine(progress)))
+				);
 				log(
 					`Import dans ${territory} : ${result.total} structures (${result.created} créées, ${result.updated} mises à jour, ${result.deleted} retirées).`
 				);

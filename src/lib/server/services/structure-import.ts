@@ -1,9 +1,10 @@
-import { and, eq, getTableColumns, inArray, notInArray, sql } from 'drizzle-orm';
-import type { Db } from '$lib/server/db/client';
-import { caseloadHistory, structureCommunes, structures } from '$lib/server/db/schema';
+import { eq, getTableColumns, sql } from 'drizzle-orm';
+import { queryRows, type Db } from '$lib/server/db/client';
+import { caseloadHistory, structures } from '$lib/server/db/schema';
 import { defaultCoordination } from '$lib/domain/taxonomy';
 import { StructureImportSchema, type StructureImport } from '$lib/schemas/structure';
 import { issuesOf } from '$lib/schemas/zod';
+import type { ImportProgressListener } from '$lib/domain/import-progress';
 import { partialPlaces } from '$lib/geo/area-coverage';
 import { COVERAGE_CODE } from '$lib/geo/places';
 import { getPlaceCatalog, getPlaceIndex } from './places';
@@ -57,6 +58,22 @@ export interface ImportResult {
 export type StructureRow = typeof structures.$inferInsert;
 
 /**
+ * A text[] parameter as one array literal (`{"a","b"}`), cast with `::text[]` in the query: one
+ * bind parameter however many values, on PGlite and postgres.js alike, where drizzle would bind
+ * one parameter per value (PostgreSQL takes at most 65 535 in a statement).
+ */
+export function textArrayLiteral(values: readonly string[]): string {
+	return `{${values.map((v) => `"${v.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
+}
+
+/** Structures per insert (one JSON parameter each). */
+const STRUCTURE_BATCH = 2_000;
+/** (structure, place) pairs per insert of the coverage: two array parameters, whatever the size. */
+const PAIR_BATCH = 100_000;
+/** How often validation reports (records). */
+const VALIDATION_STEP = 2_000;
+
+/**
  * On re-import, every column from the file replaces the stored one; the id, derived columns and
  * provenance (who confirmed the remit, which register brought the row) stay.
  */
@@ -75,9 +92,65 @@ const REPLACED = Object.entries(getTableColumns(structures)).filter(
 );
 /** The columns a re-import replaces (what a preview compares). */
 export const REPLACED_ON_REIMPORT = REPLACED.map(([key]) => key) as (keyof StructureRow)[];
-const UPSERT_SET = Object.fromEntries(
-	REPLACED.map(([key, column]) => [key, sql.raw(`excluded."${column.name}"`)])
-);
+const COLUMNS = getTableColumns(structures);
+const quoted = (name: string) => `"${name.replace(/"/g, '""')}"`;
+const UPSERT_SET_SQL = REPLACED.map(
+	([, column]) => `${quoted(column.name)} = excluded.${quoted(column.name)}`
+).join(', ');
+
+/**
+ * Inserts or updates rows as the drizzle upsert would (the file's columns replace the stored ones,
+ * KEPT_ON_REIMPORT aside), sent as one JSON parameter that the server reads as records of the
+ * table's type: drizzle took most of a second to build each statement of 2 000 rows × 30
+ * parameters, a third of the national import.
+ */
+async function upsertStructures(tx: Db, rows: readonly StructureRow[]): Promise<void> {
+	const first = rows[0];
+	if (!first) return;
+	const keys = Object.keys(first) as (keyof StructureRow)[];
+	const names = keys.map((key) => quoted(COLUMNS[key].name)).join(', ');
+	const records = rows.map((row) =>
+		Object.fromEntries(keys.map((key) => [COLUMNS[key].name, row[key] ?? null]))
+	);
+	await tx.execute(
+		sql`insert into structures (${sql.raw(names)})
+			select ${sql.raw(names)} from json_populate_recordset(null::structures, ${JSON.stringify(records)}::json)
+			on conflict (id) do update set ${sql.raw(UPSERT_SET_SQL)}`
+	);
+}
+
+/**
+ * The foreign keys of structure_communes, checked once for the whole import instead of once a
+ * row: PostgreSQL's checks are a trigger and a locking lookup per inserted row, 4.8 million of
+ * them for the national file, most of the time of its import. Every structure id was upserted by
+ * this transaction (it exists, and our row lock keeps it until we commit); the places are locked
+ * here FOR KEY SHARE — what each per-row check would take — and must all exist, so the pairs then
+ * go in with the triggers off (`session_replication_role = replica`, for that insert only: it
+ * turns every trigger off, cascades included). Only a superuser may set it (PGlite's user, a test
+ * server's); otherwise the import keeps the per-row checks. Returns whether they are off.
+ */
+async function checkPairReferencesOnce(
+	tx: Db,
+	placesById: ReadonlyMap<string, readonly string[]>
+): Promise<boolean> {
+	const [role] = await queryRows<{ superuser: string }>(
+		tx,
+		sql`select current_setting('is_superuser') as superuser`
+	);
+	if (role?.superuser !== 'on') return false;
+	const codes = new Set<string>();
+	for (const places of placesById.values()) for (const code of places) codes.add(code);
+	if (codes.size === 0) return false;
+	const found = await queryRows<{ n: number }>(
+		tx,
+		sql`select count(*)::int as n from (select code from communes
+			where code = any(${textArrayLiteral([...codes])}::text[]) for key share) locked`
+	);
+	// A place gone since the catalog was read: leave it to the per-row check to refuse, as before.
+	if (found[0]?.n !== codes.size) return false;
+	await tx.execute(sql`set local session_replication_role = replica`);
+	return true;
+}
 
 /** A validated record as the row the import writes. */
 export function toRow(territoryId: string, s: StructureImport): StructureRow {
@@ -137,9 +210,11 @@ export async function importStructures(
 	 * itself, and audits the import — in its transaction when it succeeds, after it when it is
 	 * refused (nothing was written). The demo seed and tests load data without a caller.
 	 */
-	by?: { caller: Caller; format?: 'json' | 'csv' | 'data-inclusion' }
+	by?: { caller: Caller; format?: 'json' | 'csv' | 'data-inclusion' },
+	/** Told where the import stands (phase, done, total), for the CLI's lines and the page's bar. */
+	progress?: ImportProgressListener
 ): Promise<ImportResult> {
-	if (!by) return runImport(db, territoryId, records, mode, rows);
+	if (!by) return runImport(db, territoryId, records, mode, rows, undefined, progress);
 	const { caller, format } = by;
 	requireRole(caller, 'pilot');
 	if (!inScope(caller.principal, territoryId) || !(await territoryExists(db, territoryId))) {
@@ -153,13 +228,21 @@ export async function importStructures(
 		ip: caller.ip
 	} as const;
 	try {
-		return await runImport(db, territoryId, records, mode, rows, async (tx, result) => {
-			await audit(tx, {
-				...entry,
-				outcome: 'success',
-				details: { format: format ?? null, mode, ...result, territory: null }
-			});
-		});
+		return await runImport(
+			db,
+			territoryId,
+			records,
+			mode,
+			rows,
+			async (tx, result) => {
+				await audit(tx, {
+					...entry,
+					outcome: 'success',
+					details: { format: format ?? null, mode, ...result, territory: null }
+				});
+			},
+			progress
+		);
 	} catch (error) {
 		if (error instanceof ImportError) {
 			await audit(db, {
@@ -206,7 +289,8 @@ export async function validateStructureImport(
 	db: Db,
 	territoryId: string,
 	records: readonly unknown[],
-	rows?: readonly number[]
+	rows?: readonly number[],
+	progress?: ImportProgressListener
 ): Promise<ValidatedImport> {
 	const rowOf = (i: number) => rows?.[i] ?? i + 1;
 	if (!(await territoryExists(db, territoryId))) {
@@ -221,7 +305,11 @@ export async function validateStructureImport(
 	}
 	const issues: ImportIssue[] = [];
 	const valid: { row: number; data: StructureImport }[] = [];
+	progress?.({ phase: 'validation', done: 0, total: records.length });
 	records.forEach((record, i) => {
+		if (i > 0 && i % VALIDATION_STEP === 0) {
+			progress?.({ phase: 'validation', done: i, total: records.length });
+		}
 		const parsed = StructureImportSchema.safeParse(record);
 		if (parsed.success) valid.push({ row: rowOf(i), data: parsed.data });
 		else {
@@ -301,10 +389,11 @@ export async function validateStructureImport(
 
 	const ids = valid.map((v) => v.data.id);
 	if (ids.length > 0) {
-		const owned = await db
-			.select({ id: structures.id, territoryId: structures.territoryId })
-			.from(structures)
-			.where(inArray(structures.id, ids));
+		const owned = await queryRows<{ id: string; territoryId: string }>(
+			db,
+			sql`select id, territory_id as "territoryId" from structures
+				where id = any(${textArrayLiteral(ids)}::text[])`
+		);
 		for (const other of owned.filter((o) => o.territoryId !== territoryId)) {
 			issues.push({
 				row: firstRowOf.get(other.id) ?? 0,
@@ -317,6 +406,7 @@ export async function validateStructureImport(
 		issues.sort((a, b) => a.row - b.row);
 		throw new ImportError(issues);
 	}
+	progress?.({ phase: 'validation', done: records.length, total: records.length });
 
 	return { valid, ids, placesById, partialById };
 }
@@ -327,14 +417,18 @@ async function runImport(
 	records: readonly unknown[],
 	mode: ImportMode,
 	rows: readonly number[] | undefined,
-	inTransaction?: (tx: Db, result: ImportResult) => Promise<void>
+	inTransaction?: (tx: Db, result: ImportResult) => Promise<void>,
+	progress?: ImportProgressListener
 ): Promise<ImportResult> {
 	const { valid, ids, placesById, partialById } = await validateStructureImport(
 		db,
 		territoryId,
 		records,
-		rows
+		rows,
+		progress
 	);
+	let pairTotal = 0;
+	for (const places of placesById.values()) pairTotal += places.length;
 	const result = await db.transaction(async (tx) => {
 		const before = await tx
 			.select({
@@ -346,38 +440,75 @@ async function runImport(
 			.where(eq(structures.territoryId, territoryId));
 		const existing = new Set(before.map((r) => r.id));
 		const caseloadBefore = new Map(before.map((r) => [r.id, `${r.current}/${r.max}`]));
+		const idList = textArrayLiteral(ids);
 		let deleted = 0;
 		if (mode === 'replace') {
-			const gone = await tx
-				.delete(structures)
-				.where(and(eq(structures.territoryId, territoryId), notInArray(structures.id, ids)))
-				.returning({ id: structures.id });
+			// One array parameter, not one per id: a national file holds tens of thousands.
+			const gone = await queryRows<{ id: string }>(
+				tx,
+				sql`delete from structures where territory_id = ${territoryId}
+					and id <> all(${idList}::text[]) returning id`
+			);
 			deleted = gone.length;
 		}
-		const rows = valid.map((v) => toRow(territoryId, v.data));
-		for (let i = 0; i < rows.length; i += 500) {
-			const batch = rows.slice(i, i + 500);
-			await tx.insert(structures).values(batch).onConflictDoUpdate({
-				target: structures.id,
-				set: UPSERT_SET
-			});
-			await tx.delete(structureCommunes).where(
-				inArray(
-					structureCommunes.structureId,
-					batch.map((r) => r.id)
-				)
+		// The places of the structures already there are written again from the file.
+		const kept = ids.filter((id) => existing.has(id));
+		if (kept.length > 0) {
+			await tx.execute(
+				sql`delete from structure_communes
+					where structure_id = any(${textArrayLiteral(kept)}::text[])`
 			);
-			const pairs = batch.flatMap((r) =>
-				(placesById.get(r.id) ?? []).map((communeCode) => ({
-					structureId: r.id,
-					communeCode,
-					partial: partialById.get(r.id)?.has(communeCode) ?? false
-				}))
-			);
-			for (let j = 0; j < pairs.length; j += 5000) {
-				await tx.insert(structureCommunes).values(pairs.slice(j, j + 5000));
-			}
 		}
+		progress?.({ phase: 'structures', done: 0, total: valid.length });
+		for (let i = 0; i < valid.length; i += STRUCTURE_BATCH) {
+			await upsertStructures(
+				tx as unknown as Db,
+				valid.slice(i, i + STRUCTURE_BATCH).map((v) => toRow(territoryId, v.data))
+			);
+			progress?.({
+				phase: 'structures',
+				done: Math.min(valid.length, i + STRUCTURE_BATCH),
+				total: valid.length
+			});
+		}
+		// The coverage, as (structure, places) per structure: one id and one comma-separated list of
+		// place codes (INSEE codes hold no comma) each, unnested by the server, in statements of about
+		// PAIR_BATCH pairs — a few dozen round trips for millions of pairs, and no row object each.
+		progress?.({ phase: 'communes', done: 0, total: pairTotal });
+		const checkedOnce = await checkPairReferencesOnce(tx as unknown as Db, placesById);
+		let written = 0;
+		let structureIds: string[] = [];
+		let placeLists: string[] = [];
+		let partialLists: string[] = [];
+		let pending = 0;
+		const flush = async () => {
+			if (structureIds.length === 0) return;
+			await tx.execute(
+				sql`insert into structure_communes (structure_id, commune_code, partial)
+					select s.id, c.code, c.code = any(string_to_array(s.partial, ','))
+					from unnest(${textArrayLiteral(structureIds)}::text[],
+						${textArrayLiteral(placeLists)}::text[],
+						${textArrayLiteral(partialLists)}::text[]) as s(id, places, partial),
+						unnest(string_to_array(s.places, ',')) as c(code)`
+			);
+			written += pending;
+			progress?.({ phase: 'communes', done: written, total: pairTotal });
+			structureIds = [];
+			placeLists = [];
+			partialLists = [];
+			pending = 0;
+		};
+		for (const id of ids) {
+			const places = placesById.get(id) ?? [];
+			if (places.length === 0) continue;
+			structureIds.push(id);
+			placeLists.push(places.join(','));
+			partialLists.push([...(partialById.get(id) ?? [])].join(','));
+			pending += places.length;
+			if (pending >= PAIR_BATCH) await flush();
+		}
+		await flush();
+		if (checkedOnce) await tx.execute(sql`set local session_replication_role = origin`);
 		// The capacity history: a row whenever an import brings a new caseload figure.
 		const changed = valid
 			.map((v) => v.data)
@@ -386,9 +517,9 @@ async function runImport(
 					d.caseload_max !== undefined &&
 					caseloadBefore.get(d.id) !== `${d.caseload_current ?? null}/${d.caseload_max}`
 			);
-		if (changed.length > 0) {
+		for (let i = 0; i < changed.length; i += 10_000) {
 			await tx.insert(caseloadHistory).values(
-				changed.map((d) => ({
+				changed.slice(i, i + 10_000).map((d) => ({
 					structureId: d.id,
 					current: d.caseload_current ?? null,
 					max: d.caseload_max ?? null,

@@ -1,26 +1,22 @@
-import { fail, redirect } from '@sveltejs/kit';
+import { redirect } from '@sveltejs/kit';
 import { requestCaller } from '$lib/server/auth/principal';
-import { nulPaths } from '$lib/server/api';
 import { orErrorPage, serviceFail } from '$lib/server/forms';
 import { openTerritory } from '$lib/server/services/scope';
-import {
-	PAGE_FILE_LIMIT,
-	decodeCsv,
-	formatFromName,
-	parseStructureFile,
-	type FileFormat
-} from '$lib/server/services/structure-files';
-import {
-	ImportError,
-	importStructures,
-	type ImportIssue,
-	type ImportMode
-} from '$lib/server/services/structure-import';
+import { PAGE_FILE_LIMIT, decodeCsv, formatFromName } from '$lib/server/services/structure-files';
+import type { ImportMode } from '$lib/server/services/structure-import';
 import {
 	previewStructureImport,
 	refusedPreview,
 	type StructureImportPreview
 } from '$lib/server/services/structure-import-preview';
+import {
+	confirmImport,
+	fileFail,
+	modeOf,
+	readRecords,
+	wholeFile,
+	type Upload
+} from './import-form';
 import type { Actions, PageServerLoad, RequestEvent } from './$types';
 
 /**
@@ -41,44 +37,6 @@ export const load: PageServerLoad = (event) =>
 		);
 		return { territory: { id: territory.id, name: territory.name } };
 	});
-
-const modeOf = (value: FormDataEntryValue | null): ImportMode =>
-	value === 'replace' ? 'replace' : 'upsert';
-
-/** A file that cannot be previewed at all: a 400 naming the field, as every form does. */
-function fileFail(mode: ImportMode, message: string) {
-	return fail(400, { mode, message, issues: [{ path: 'fichier', message }] });
-}
-
-/** A refusal of the file as a whole (unreadable, empty), not of one of its lines. */
-const wholeFile = (issues: readonly ImportIssue[]) =>
-	issues.length > 0 && issues.every((i) => i.row === 0 && i.field === 'fichier');
-
-interface Upload {
-	name: string;
-	format: FileFormat;
-	text: string;
-}
-
-/** The records of the file and the rows that name them, or the problems that stop the reading. */
-function readRecords(upload: Upload): { records: unknown[]; rows: number[] } | ImportIssue[] {
-	let file;
-	try {
-		file = parseStructureFile(upload.text, upload.format);
-	} catch (error) {
-		if (error instanceof ImportError) return error.issues;
-		throw error;
-	}
-	// PostgreSQL refuses NUL in text: a problem of its row and field, as the API says it.
-	const nuls = file.records.flatMap((record, i) =>
-		nulPaths(record).map((field) => ({
-			row: file.rows[i] ?? i + 1,
-			field,
-			message: 'caractère nul (U+0000) : retirez-le'
-		}))
-	);
-	return nuls.length > 0 ? nuls : file;
-}
 
 async function preview(event: RequestEvent, upload: Upload, mode: ImportMode) {
 	const carried = {
@@ -139,46 +97,9 @@ export const actions: Actions = {
 	},
 
 	importer: async (event) => {
-		const form = await event.request.formData();
-		const mode = modeOf(form.get('mode'));
-		const name = String(form.get('name') ?? '');
-		const format = formatFromName(`.${String(form.get('format') ?? '')}`);
-		const content = String(form.get('content') ?? '');
-		if (!format || content === '') {
-			return fileFail(mode, 'Le fichier de l’aperçu manque : choisissez-le de nouveau.');
-		}
-		const upload = { name, format, text: Buffer.from(content, 'base64').toString('utf8') };
-		const read = readRecords(upload);
-		const refused = (total: number, issues: ImportIssue[]) =>
-			wholeFile(issues)
-				? fileFail(mode, `Fichier « ${name} » : ${issues[0]?.message}.`)
-				: fail(400, {
-						mode,
-						name,
-						format,
-						content,
-						preview: refusedPreview(event.params.id, mode, total, issues)
-					});
-		if (Array.isArray(read)) return refused(0, read);
-		let result;
-		try {
-			result = await importStructures(
-				event.locals.db,
-				event.params.id,
-				read.records,
-				mode,
-				read.rows,
-				{ caller: requestCaller(event), format }
-			);
-		} catch (e) {
-			if (!(e instanceof ImportError)) return serviceFail(e, { mode });
-			// The file became invalid since the preview (the territory changed): nothing was written.
-			return refused(read.records.length, e.issues);
-		}
-		const done = new URLSearchParams({
-			import: `${result.created}-${result.updated}-${result.deleted}`
-		});
-		redirect(303, `/territoires/${encodeURIComponent(event.params.id)}?${done}#structures`);
+		const outcome = await confirmImport(event, await event.request.formData());
+		if ('location' in outcome) redirect(303, outcome.location);
+		return outcome;
 	}
 };
 
