@@ -85,6 +85,8 @@ export const ROUTE_ACCESS: Record<string, RouteRule> = {
 		'action:importer': 'pilot'
 	},
 	'/(app)/territoires/[id]/carte/zone.json': { default: 'partner' },
+	'/(app)/territoires/[id]/carte/points.json': { default: 'partner' },
+	'/(app)/territoires/[id]/carte/structure.json': { default: 'partner' },
 	'/(app)/orienter': { default: 'agent', 'action:evaluer': 'agent', 'action:enregistrer': 'agent' },
 	'/(app)/orientations': { default: 'agent' },
 	'/(app)/orientations/[id]': {
