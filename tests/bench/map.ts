@@ -7,10 +7,12 @@
  *     from the database), 20 000 generated structures (tests/bench/map-data.ts, seeded) placed in
  *     the département's bounding box and covering a few of its communes, imported by the import
  *     service;
- *  2. territoryMap — the map page's data load — timed with and without a coverage cell;
- *  3. the size of what the page sends: its data as JSON (places, points, structures, cell), raw
- *     and gzip, part by part, and as SvelteKit serialises it for a client navigation (devalue,
- *     the body of __data.json).
+ *  2. territoryMap — the map page's data load — and mapPoints — its points.json, which the page
+ *     preloads — timed with and without a coverage cell;
+ *  3. the size of what the map receives: the page's data (places, counts and list, cell) and the
+ *     points, raw, gzip and brotli (the server's own compression), part by part, and the page's
+ *     data as SvelteKit serialises it for a client navigation (devalue, the body of __data.json).
+ *     A popup's details (structure.json) come when it opens, one structure at a time.
  *
  * The browser's part (time to first render, interaction with the clustered points) is measured
  * by tests/e2e/map/map-big.test.ts against the production build.
@@ -23,10 +25,11 @@ import { sql } from 'drizzle-orm';
 import * as devalue from 'devalue';
 import { openDatabase, queryRows } from '$lib/server/db/client';
 import { systemCaller } from '$lib/server/auth/principal';
-import { territoryMap } from '$lib/server/services/map';
+import { mapPoints, territoryMap } from '$lib/server/services/map';
 import { ensureGeography } from '$lib/server/services/setup';
 import { importStructures } from '$lib/server/services/structure-import';
 import { putTerritory } from '$lib/server/services/territories';
+import { BROTLI_QUALITY } from '$lib/server/compression';
 import type { MapQuery } from '$lib/schemas/map';
 import { MAP_COVERAGE_COMMUNES, MAP_STRUCTURES, bigMapStructures } from './map-data';
 import { percentile, repoRoot, round, timed, type BenchResult, type BenchRow } from './report';
@@ -38,11 +41,40 @@ const TERRITORY = 'bench-carte';
 const IMPORT_CHUNK = 5_000;
 
 const kB = (bytes: number) => round(bytes / 1024, 1);
-const gzip = (text: string) => zlib.gzipSync(text).length;
 
-function sizes(value: unknown): { raw: number; gzip: number } {
-	const text = JSON.stringify(value);
-	return { raw: Buffer.byteLength(text), gzip: gzip(text) };
+interface Sizes {
+	raw: number;
+	gzip: number;
+	brotli: number;
+}
+
+/** Raw, gzip (level 6) and brotli at the quality the server uses (src/lib/server/compression.ts). */
+function textSizes(text: string): Sizes {
+	const body = Buffer.from(text);
+	return {
+		raw: body.length,
+		gzip: zlib.gzipSync(body).length,
+		brotli: zlib.brotliCompressSync(body, {
+			params: { [zlib.constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY }
+		}).length
+	};
+}
+
+const sizes = (value: unknown) => textSizes(JSON.stringify(value));
+
+/** RUNS timed calls after WARMUP untimed ones: the times sorted, the last answer. */
+async function runs<T>(run: () => Promise<T>): Promise<{ times: number[]; value: T }> {
+	for (let i = 0; i < WARMUP; i++) await run();
+	const times: number[] = [];
+	let value: T | undefined;
+	for (let i = 0; i < RUNS; i++) {
+		const one = await timed(run);
+		times.push(one.ms);
+		value = one.value;
+	}
+	times.sort((a, b) => a - b);
+	if (value === undefined) throw new Error('aucune passe');
+	return { times, value };
 }
 
 export async function map(): Promise<BenchResult> {
@@ -86,77 +118,65 @@ export async function map(): Promise<BenchResult> {
 			['sans couche', { type: [] }],
 			['case medical × simple', { type: [], probleme: 'medical', niveau: 'simple' }]
 		];
+		const sizeRow = (stage: string, scope: string, size: Sizes): BenchRow => ({
+			stage,
+			scope,
+			'p50 ms': null,
+			'p95 ms': null,
+			'max ms': null,
+			places: null,
+			points: null,
+			structures: null,
+			'raw kB': kB(size.raw),
+			'gzip kB': kB(size.gzip),
+			'brotli kB': kB(size.brotli)
+		});
+		const caller = systemCaller('bench');
 		for (const [scope, query] of scenarios) {
-			for (let i = 0; i < WARMUP; i++)
-				await territoryMap(db, systemCaller('bench'), TERRITORY, query);
-			const times: number[] = [];
-			let answer: Awaited<ReturnType<typeof territoryMap>> | undefined;
-			for (let i = 0; i < RUNS; i++) {
-				const run = await timed(() => territoryMap(db, systemCaller('bench'), TERRITORY, query));
-				times.push(run.ms);
-				answer = run.value;
-			}
-			times.sort((a, b) => a - b);
-			if (!answer) throw new Error('aucune passe');
-			const { places, points, structures, cell } = answer;
-			rows.push({
-				stage: 'territoryMap (PGlite)',
-				scope,
-				'p50 ms': round(percentile(times, 50), 1),
-				'p95 ms': round(percentile(times, 95), 1),
-				'max ms': round(times.at(-1) as number, 1),
-				places: places.features.length,
-				points: points.features.length,
-				structures: structures.length,
-				'raw kB': null,
-				'gzip kB': null
-			});
-			const parts: [string, unknown][] = [
-				['places (GeoJSON simplifié)', places],
-				['points (GeoJSON)', points],
-				['structures (liste, popups)', structures],
-				['cell (par lieu)', cell]
-			];
-			for (const [part, value] of parts) {
-				if (value === null) continue;
-				const size = sizes(value);
-				rows.push({
-					stage: `charge utile : ${part}`,
-					scope,
-					'p50 ms': null,
-					'p95 ms': null,
-					'max ms': null,
-					places: null,
-					points: null,
-					structures: null,
-					'raw kB': kB(size.raw),
-					'gzip kB': kB(size.gzip)
-				});
-			}
-			const total = sizes({ places, points, structures, cell });
-			const geojson = sizes({ places, points });
-			const page = devalue.stringify({ ...answer, territory: { id: TERRITORY }, query });
-			for (const [stage, size] of [
-				['charge utile : GeoJSON (places + points)', geojson],
-				['charge utile : total JSON (places, points, structures, cell)', total],
-				[
-					'charge utile : données de la page (devalue, comme __data.json)',
-					{ raw: Buffer.byteLength(page), gzip: gzip(page) }
-				]
+			const page = await runs(() => territoryMap(db, caller, TERRITORY, query));
+			const points = await runs(() => mapPoints(db, caller, TERRITORY, query.type));
+			const { places, structures, cell } = page.value;
+			for (const [stage, run] of [
+				['territoryMap (PGlite)', page],
+				['mapPoints (PGlite)', points]
 			] as const) {
 				rows.push({
 					stage,
 					scope,
-					'p50 ms': null,
-					'p95 ms': null,
-					'max ms': null,
-					places: null,
-					points: null,
-					structures: null,
-					'raw kB': kB(size.raw),
-					'gzip kB': kB(size.gzip)
+					'p50 ms': round(percentile(run.times, 50), 1),
+					'p95 ms': round(percentile(run.times, 95), 1),
+					'max ms': round(run.times.at(-1) as number, 1),
+					places: run === page ? places.features.length : null,
+					points:
+						run === points
+							? (JSON.parse(points.value) as { features: unknown[] }).features.length
+							: null,
+					structures: run === page ? structures.total : null,
+					'raw kB': null,
+					'gzip kB': null,
+					'brotli kB': null
 				});
 			}
+			const parts: [string, unknown][] = [
+				['places (GeoJSON simplifié)', places],
+				['points (GeoJSON, points.json)', JSON.parse(points.value) as unknown],
+				[`structures (comptes, ${structures.list.length} premières)`, structures],
+				['cell (par lieu, noms)', cell]
+			];
+			for (const [part, value] of parts) {
+				if (value !== null) rows.push(sizeRow(`charge utile : ${part}`, scope, sizes(value)));
+			}
+			const data = devalue.stringify({ ...page.value, territory: { id: TERRITORY }, query });
+			const dataSize = textSizes(data);
+			const pointsSize = textSizes(points.value);
+			rows.push(
+				sizeRow('charge utile : données de la page (devalue, comme __data.json)', scope, dataSize),
+				sizeRow('charge utile : page + points (ce que la carte reçoit)', scope, {
+					raw: dataSize.raw + pointsSize.raw,
+					gzip: dataSize.gzip + pointsSize.gzip,
+					brotli: dataSize.brotli + pointsSize.brotli
+				})
+			);
 			if (cell) {
 				const covered = Object.values(cell.byPlace).filter((ids) => ids.length > 0);
 				notes.push(
@@ -172,7 +192,8 @@ export async function map(): Promise<BenchResult> {
 		`${STRUCTURES} structures générées (graine MAP_SEED), positions uniformes dans l’emprise du département, ` +
 			`couverture : 1 à 3 des communes ${Object.values(MAP_COVERAGE_COMMUNES).join(', ')}.`,
 		`${RUNS} passes chronométrées après ${WARMUP} d’échauffement, process.hrtime.bigint() autour de chaque appel.`,
-		'Tailles : JSON.stringify en UTF-8, gzip = zlib.gzipSync niveau par défaut (6) ; le serveur Node ne compresse pas lui-même (à confier au proxy frontal en production).',
+		`Tailles : JSON.stringify en UTF-8 ; gzip = zlib.gzipSync niveau par défaut (6) ; brotli qualité ${BROTLI_QUALITY}, ce que le serveur envoie (src/lib/server/compression.ts) à un navigateur qui l’accepte.`,
+		'La page porte les lieux, les comptes, les 200 premières structures par nom et la case ; les points viennent de points.json (préchargé par l’en-tête de la page, groupés par le worker de maplibre) ; le détail d’une structure (popup) de structure.json, à l’ouverture.',
 		'Le rendu dans un navigateur (premier rendu, interaction avec les groupes de points) est mesuré par tests/e2e/map/map-big.test.ts.'
 	);
 	return { rows, notes };

@@ -16,7 +16,7 @@ import { CELL_NAMES, territoryAxes } from '$lib/server/services/axes';
 import { PAGE_LIMIT } from '$lib/server/services/bounds';
 import { territoryGrid } from '$lib/server/services/coverage';
 import { browseDirectory, PAGE_SIZE } from '$lib/server/services/directory';
-import { territoryMap } from '$lib/server/services/map';
+import { MAP_LIST_LIMIT, mapPoints, territoryMap } from '$lib/server/services/map';
 import {
 	CASELOAD_HISTORY,
 	capacity,
@@ -266,8 +266,14 @@ describe.each(DATABASES)('5 000 structures on one commune, on %s', (kind) => {
 			})
 		);
 		expect(map.places.features.length).toBeLessThanOrEqual(2);
-		expect(map.structures).toHaveLength(all);
-		expect(map.points.features.length).toBeLessThanOrEqual(all);
+		expect(map.structures.total).toBe(all);
+		expect(map.structures.list.length).toBeLessThanOrEqual(MAP_LIST_LIMIT);
+		expect(map.structures.placed).toBeLessThanOrEqual(all);
+		expect(Object.keys(map.cell?.names ?? {}).length).toBeLessThanOrEqual(all);
+		const points = await timed('mapPoints', () => mapPoints(db, pilot, DEMO_TERRITORY_ID, []));
+		expect((JSON.parse(points) as { features: unknown[] }).features).toHaveLength(
+			map.structures.placed
+		);
 		expect(Object.keys(map.cell?.byPlace ?? {}).length).toBeLessThanOrEqual(2);
 		expect(Object.keys(map.orphans ?? {}).length).toBeLessThanOrEqual(2);
 

@@ -12,7 +12,7 @@ import type { Caller } from '$lib/server/auth/principal';
 import { territoryAxes } from '$lib/server/services/axes';
 import { territoryGrid } from '$lib/server/services/coverage';
 import { ServiceError } from '$lib/server/services/errors';
-import { territoryMap } from '$lib/server/services/map';
+import { mapPoints, mapStructure, territoryMap } from '$lib/server/services/map';
 import {
 	answerTimes,
 	capacity,
@@ -84,6 +84,8 @@ function services(
 				niveau: 'simple',
 				orphelines: 365
 			}),
+		mapPoints: () => mapPoints(t.db, caller, territory, []),
+		mapStructure: () => mapStructure(t.db, caller, territory, OTHER_STRUCTURE),
 		territoryGrid: () => territoryGrid(t.db, caller, territory),
 		addRule: () =>
 			addRule(t.db, caller, territory, {
@@ -212,6 +214,27 @@ describe.each(DATABASES)('the pilot’s pages keep to the caller’s territories
 		expect((await own.capacity()).items.map((c) => c.id)).toEqual([OTHER_STRUCTURE]);
 		expect((await own.monthlyOutcomes()).items.length).toBeGreaterThan(0);
 		expect((await own.deskPlaceShapes()).type).toBe('FeatureCollection');
+		// The map's points and popups: the territory's structure, and no other territory's.
+		const points = JSON.parse(await own.mapPoints()) as {
+			features: { properties: { id: string; k: string } }[];
+		};
+		expect(points.features.map((f) => f.properties)).toContainEqual({
+			id: OTHER_STRUCTURE,
+			k: 'saad'
+		});
+		expect(await own.mapStructure()).toMatchObject({ id: OTHER_STRUCTURE, kind: 'saad' });
+		const onOther = new Set(
+			(await territoryMap(t.db, otherPilot, OTHER, { type: [] })).structures.list.map((s) => s.id)
+		);
+		const demoStructure = (
+			await territoryMap(t.db, scopedPilot, DEMO_TERRITORY_ID, { type: [] })
+		).structures.list.find((s) => !onOther.has(s.id));
+		if (!demoStructure) throw new Error('aucune structure de démonstration');
+		const notOnThisMap = await mapStructure(t.db, otherPilot, OTHER, demoStructure.id).then(
+			() => null,
+			(e: unknown) => e
+		);
+		expect((notOnThisMap as ServiceError).kind).toBe('not_found');
 		expect((await own.staleStructures()).items.map((s) => s.id)).toEqual([OTHER_STRUCTURE]);
 		expect((await own.listRules()).items.map((r) => r.rule.id)).toEqual([ruleId]);
 		expect(await own.updateCaseload()).toBe(true);

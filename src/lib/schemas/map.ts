@@ -1,4 +1,11 @@
-import { KIND_CODES, LEVEL_CODES, PROBLEM_CODES } from '$lib/domain/taxonomy';
+import {
+	KIND_CODES,
+	LEVEL_CODES,
+	PROBLEM_CODES,
+	type KindCode,
+	type LevelCode,
+	type ProblemCode
+} from '$lib/domain/taxonomy';
 import { ouiNon, z } from './zod';
 
 const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
@@ -32,4 +39,38 @@ export function readMapQuery(params: URLSearchParams) {
 		...Object.fromEntries(params),
 		type: params.getAll('type').filter((t) => t !== '')
 	});
+}
+
+/**
+ * A structure point: only what the layers use (the id, and the kind for the colour), since a
+ * territory may have tens of thousands; a popup asks for the rest (mapStructure) when it opens.
+ */
+export interface PointProperties {
+	id: string;
+	/** kind */
+	k: KindCode;
+}
+
+/** A line of the page's list of structures (the keyboard's way to the map's points). */
+export interface MapListItem {
+	id: string;
+	name: string;
+	kind: KindCode;
+	/** Has a position, so a point on the map. */
+	placed: boolean;
+}
+
+/** What a popup shows: fetched when it opens, not sent with the map. */
+export interface MapStructure {
+	id: string;
+	name: string;
+	kind: KindCode;
+	coordination: boolean;
+	problems: ProblemCode[];
+	levelMin: LevelCode;
+	levelMax: LevelCode;
+	phone: string | null;
+	address: string | null;
+	lon: number | null;
+	lat: number | null;
 }

@@ -25,8 +25,10 @@ import { blend, blobsOf, distinctColours, hex } from './png';
  * (issue 6), in Chromium against the production build: a territory of every commune and
  * arrondissement of the Bouches-du-Rhône, 20 000 generated structures (tests/bench/map-data.ts,
  * seeded) imported through the API, then its map opened and timed with the browser's clock —
- * navigation, hydration, the first WebGL frame and the idle map (no draw call for a while) — and
- * used: a zoom and a click on a cluster, each timed until the view changes. The figures are
+ * navigation, hydration, the first WebGL frame and the idle map (no draw call for a while), and
+ * the bytes of every response on the wire (issue 17: at most 2 MB, the full map within 2 s) — and
+ * used: a zoom and a click on a cluster, each timed until the view changes, and a popup, whose
+ * details come from structure.json when it opens. The figures are
  * printed for the closing note; the server's part is in `npm run bench -- map`.
  *
  * The structures cover only communes no other test uses; at the end the territory is replaced by
@@ -200,6 +202,21 @@ describe('carte d’un territoire de 20 000 structures', () => {
 			await instrumentMap(page);
 			await watchLoad(page);
 			const dataResponses: { url: string; bytes: number }[] = [];
+			// Every response of the page (its document, scripts, styles, the points the page
+			// fetches): bytes on the wire (encoded body and headers) and decoded.
+			const wire: { url: string; encoded: number; decoded: number; encoding: string }[] = [];
+			page.on('requestfinished', (request) => {
+				void Promise.all([request.sizes(), request.response()])
+					.then(async ([sizes, response]) =>
+						wire.push({
+							url: request.url(),
+							encoded: sizes.responseBodySize + sizes.responseHeadersSize,
+							decoded: (await response?.body())?.length ?? 0,
+							encoding: (await response?.headerValue('content-encoding')) ?? ''
+						})
+					)
+					.catch(() => {});
+			});
 			page.on('response', (response) => {
 				if (!response.url().includes('__data.json')) return;
 				void response
@@ -214,6 +231,18 @@ describe('carte d’un territoire de 20 000 structures', () => {
 			const log = await mapIdle(page, { quietMs: 1000, timeout: 45_000 });
 			const load = await loadFigures(page, log);
 			const html = (await response?.body()) ?? Buffer.alloc(0);
+			const loaded = [...wire];
+			const points = loaded.find((r) => r.url.includes('/carte/points.json'));
+			if (!points) throw new Error('points.json non reçu');
+			expect(points.encoding, 'points.json compressé').toMatch(/^(br|gzip)$/);
+			const pointsTiming = await page.evaluate(() => {
+				const entry = performance
+					.getEntriesByType('resource')
+					.find((e) => e.name.includes('/carte/points.json')) as PerformanceResourceTiming;
+				return { start: entry.startTime, end: entry.responseEnd };
+			});
+			const onTheWire = loaded.reduce((n, r) => n + r.encoded, 0);
+			const decoded = loaded.reduce((n, r) => n + r.decoded, 0);
 
 			// What the page says it shows, and the list kept short.
 			// Every structure of the département (the other tests' too), all placed.
@@ -267,14 +296,38 @@ describe('carte d’un territoire de 20 000 structures', () => {
 				.allTextContents();
 			expect(covered.map(Number).reduce((a, b) => a + b, 0)).toBeGreaterThan(100);
 
+			// A popup's details come when it opens, from structure.json: the page had no address.
+			// A generated structure of the list (the département's other structures are listed too).
+			const listedNames = await page
+				.locator('section[aria-labelledby="liste"] li button')
+				.allTextContents();
+			const withAddress = new Map(records.filter((r) => r.address).map((r) => [r.name, r]));
+			const name = listedNames.map((n) => n.trim()).find((n) => withAddress.has(n));
+			const record = name ? withAddress.get(name) : undefined;
+			if (!record?.address) throw new Error('aucune structure générée avec adresse dans la liste');
+			const first = page
+				.getByRole('region', { name: 'Structures de la carte' })
+				.getByRole('button', { name: record.name, exact: true });
+			expect(html.toString('utf8')).not.toContain(record.address);
+			const details = page.waitForResponse((r) => r.url().includes('/carte/structure.json'));
+			await first.focus();
+			await page.keyboard.press('Enter');
+			const detail = await details;
+			expect(new URL(detail.url()).searchParams.get('structure')).toBe(record.id);
+			await page.locator('[data-testid="popup-structure"]').waitFor();
+			expect(await page.locator('.maplibregl-popup').textContent()).toContain(record.address);
+
 			console.log(
 				`\n[map-big] ${COUNT} structures (couverture : ${Object.keys(MAP_COVERAGE_COMMUNES).length} communes), ` +
 					`territoire de ${departmentCodes().length} codes ; navigateur ${context.browser()?.version() ?? '?'}, WebGL logiciel (SwiftShader)`
 			);
 			console.table({
 				'document HTML (données incluses)': `${kB(load.htmlBytes)} brut, ${kB(zlib.gzipSync(html).length)} gzip`,
+				'points.json (préchargé)': `${kB(points.decoded)} brut, ${kB(points.encoded)} sur le fil (${points.encoding})`,
+				'chargement jusqu’au repos (toutes les réponses)': `${kB(decoded)} décodés, ${kB(onTheWire)} sur le fil, ${loaded.length} réponses`,
 				'__data.json (navigation client, case medical × simple)': `${kB(data.bytes)}`,
 				'premier octet': ms(load.ttfb),
+				'points.json : demandé → reçu': `${ms(pointsTiming.start)} → ${ms(pointsTiming.end)}`,
 				'fin de la réponse': ms(load.responseEnd),
 				DOMContentLoaded: ms(load.domContentLoaded),
 				load: ms(load.load),
@@ -295,6 +348,10 @@ describe('carte d’un territoire de 20 000 structures', () => {
 			expect(zoom.firstFrame).toBeLessThan(1000);
 			expect(cluster.firstFrame).toBeLessThan(1000);
 			expect(zoom.viewChanged).toBeLessThan(5000);
+			// Issue 17: at most 2 MB on the wire.
+			expect(onTheWire, 'octets sur le fil').toBeLessThanOrEqual(2 * 1024 * 1024);
+			// The 2 s to the full map are not reached yet on a 2-core machine with software WebGL
+			// (3.2–4.3 s measured): printed above, not asserted.
 		}
 	);
 });

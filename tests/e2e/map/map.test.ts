@@ -201,8 +201,14 @@ describe('carte du territoire de démonstration', () => {
 				.getByRole('button', { name: chosen.name, exact: true });
 			await button.focus();
 			const zone = page.waitForResponse((r) => r.url().includes('/carte/zone.json'));
+			const details = page.waitForResponse((r) => r.url().includes('/carte/structure.json'));
 			await page.keyboard.press('Enter');
 			const zoneResponse = await zone;
+			// The popup's details are asked when it opens: the page's data has no address or remit.
+			const detailsResponse = await details;
+			expect(detailsResponse.status()).toBe(200);
+			expect(new URL(detailsResponse.url()).searchParams.get('structure')).toBe(chosen.id);
+			expect(await detailsResponse.json()).toMatchObject({ id: chosen.id, name: chosen.name });
 			expect(zoneResponse.status()).toBe(200);
 			expect(new URL(zoneResponse.url()).searchParams.get('structure')).toBe(chosen.id);
 			const area = (await zoneResponse.json()) as {
@@ -310,6 +316,34 @@ describe('carte du territoire de démonstration', () => {
 		await screenshot(page, 'carte-case-contrastee');
 	});
 
+	test('the points come apart from the page, with only an id and a kind each', async ({ page }) => {
+		await instrumentMap(page);
+		const points = page.waitForResponse((r) => r.url().includes('/carte/points.json'));
+		await openMap(page, PAGE);
+		const response = await points;
+		expect(response.status()).toBe(200);
+		expect(response.headers()['content-type']).toMatch(/^application\/geo\+json/);
+		const body = (await response.json()) as {
+			type: string;
+			features: {
+				type: string;
+				geometry: { type: string; coordinates: number[] };
+				properties: Record<string, unknown>;
+			}[];
+		};
+		expect(body.type).toBe('FeatureCollection');
+		const placed = everyStructure.filter((s) => s.lon !== undefined && s.lat !== undefined);
+		expect(body.features.map((f) => f.properties.id).sort()).toEqual(
+			placed.map((s) => s.id).sort()
+		);
+		for (const f of body.features) {
+			expect(Object.keys(f.properties).sort()).toEqual(['id', 'k']);
+			for (const c of f.geometry.coordinates) expect(Math.round(c * 1e5) / 1e5).toBe(c);
+		}
+		await mapIdle(page);
+		expect(distinctColours(await canvasImage(page))).toBeGreaterThan(20);
+	});
+
 	test('a click on a point of the canvas opens its popup', async ({ page }) => {
 		// A structure alone at its position, in the centre of a view past the clustering zoom.
 		const placed = everyStructure.filter((s) => s.lon !== undefined && s.lat !== undefined);
@@ -327,10 +361,19 @@ describe('carte du territoire de démonstration', () => {
 		await mapIdle(page);
 		const box = await page.locator(CANVAS).boundingBox();
 		if (!box) throw new Error('canevas invisible');
+		const details = page.waitForResponse((r) => r.url().includes('/carte/structure.json'));
 		await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
 		await expect.poll(() => paramOf(page, 'structure')).toBe(alone.id);
-		await page.locator('.maplibregl-popup').waitFor();
+		// Fetched on demand, when the popup opens: its name, kind and contact from structure.json.
+		const response = await details;
+		expect(new URL(response.url()).searchParams.get('structure')).toBe(alone.id);
+		const detail = (await response.json()) as { name: string; address: string | null };
+		expect(detail.name).toBe(alone.name);
+		await page.locator('[data-testid="popup-structure"]').waitFor();
 		expect(await page.locator('.maplibregl-popup strong').textContent()).toBe(alone.name);
+		if (detail.address) {
+			expect(await page.locator('.maplibregl-popup').textContent()).toContain(detail.address);
+		}
 	});
 
 	test('a click on a cluster zooms in', async ({ page }) => {

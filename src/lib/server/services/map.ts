@@ -1,15 +1,17 @@
-import { inArray, sql } from 'drizzle-orm';
-import type { Feature, FeatureCollection, MultiPolygon, Point, Polygon } from 'geojson';
+import { inArray, sql, type SQL } from 'drizzle-orm';
+import type { FeatureCollection, MultiPolygon, Polygon } from 'geojson';
 import { queryRows, type Db } from '$lib/server/db/client';
 import { communes } from '$lib/server/db/schema';
 import { placeCoverage, placeStatus, type CellStatus } from '$lib/domain/coverage';
 import type { KindCode, LevelCode, ProblemCode } from '$lib/domain/taxonomy';
 import { displayGeometry } from '$lib/geo/simplify';
 import { isAreal } from '$lib/geo/place-index';
-import type { MapQuery } from '$lib/schemas/map';
+import type { MapListItem, MapQuery, MapStructure } from '$lib/schemas/map';
 import { ouiNonValue } from '$lib/schemas/zod';
+import { firstByName } from '$lib/domain/first-by-name';
 import type { Caller } from '$lib/server/auth/principal';
 import { territoryStructures } from './coverage';
+import { structureNotFound } from './errors';
 import { requireTerritory } from './scope';
 
 /** Properties of a place on the map: what the layers and the text alternative need, no more. */
@@ -18,29 +20,8 @@ export interface PlaceProperties {
 	name: string;
 }
 
-/**
- * A structure point: only what the layers use (the id, and the kind for the colour), since a
- * territory may have tens of thousands; names and remits are in the page's structure list.
- */
-export interface PointProperties {
-	id: string;
-	/** kind */
-	k: KindCode;
-}
-
-export interface MapStructure {
-	id: string;
-	name: string;
-	kind: KindCode;
-	coordination: boolean;
-	problems: ProblemCode[];
-	levelMin: LevelCode;
-	levelMax: LevelCode;
-	phone: string | null;
-	address: string | null;
-	lon: number | null;
-	lat: number | null;
-}
+/** The page lists this many structures, the first by name (a filter narrows the rest). */
+export const MAP_LIST_LIMIT = 200;
 
 /** The territory's places, simplified for display. */
 export async function territoryPlaceShapes(
@@ -101,100 +82,94 @@ export async function placeShapes(
 	};
 }
 
-async function positions(db: Db, ids: readonly string[]) {
-	if (ids.length === 0)
-		return new Map<
-			string,
-			{ lon: number | null; lat: number | null; phone: string | null; address: string | null }
-		>();
-	const rows = await queryRows<{
-		id: string;
-		lon: number | null;
-		lat: number | null;
-		phone: string | null;
-		address: string | null;
-	}>(db, sql`select id, lon, lat, phone, address from structures where id in ${[...ids]}`);
-	return new Map(rows.map((r) => [r.id, r]));
+/**
+ * The structures on a territory's map: those covering at least one of its places (the chart's and
+ * the grid's definition, territoryStructures), optionally of some kinds only — the columns asked.
+ */
+function onTerritoryMap(territoryId: string, kinds: readonly KindCode[], columns: SQL) {
+	return sql`select ${columns} from structures s
+		where exists (
+			select 1 from structure_communes sc
+			join territory_communes tc on tc.commune_code = sc.commune_code and tc.territory_id = ${territoryId}
+			where sc.structure_id = s.id)
+		${kinds.length > 0 ? sql`and s.kind in ${[...kinds]}` : sql``}`;
 }
+
+const round5 = (value: number) => Math.round(value * 1e5) / 1e5;
 
 /**
  * The chosen cell on the map: per place, the structures taking it there, and its status there —
  * `overlap` only when two of them take it for a same person (publics intersecting: the grid's
- * definition), `single` when one or several with publics apart, `gap` when none.
+ * definition), `single` when one or several with publics apart, `gap` when none. `names`: the
+ * name of each structure listed, for the page's table (and of those only).
  */
 export interface MapCell {
 	problem: ProblemCode;
 	level: LevelCode;
 	byPlace: Record<string, string[]>;
 	status: Record<string, CellStatus>;
+	names: Record<string, string>;
 }
 
 /**
- * Everything the map page needs, for a caller of the territory (another territory, or an unknown
- * one, is `not_found`): the places, the structures (points), and, for the chosen cell and public,
- * which structures cover each place and whether they overlap there (the chart's coverage
- * function, per place), and the orphan orientations per place over the chosen period.
+ * Everything the map page needs but its points, for a caller of the territory (another territory,
+ * or an unknown one, is `not_found`): the places, how many structures the map shows and the first
+ * of them by name (the page's list), and, for the chosen cell and public, which structures cover
+ * each place and whether they overlap there (the chart's coverage function, per place), and the
+ * orphan orientations per place over the chosen period.
  *
- * Bounded by what the map draws: the territory's places; the structures covering it, each once
- * (a point carries only its id and kind; the page lists the first of them); per place, the ids
- * of the structures covering it for the chosen cell; one orphan count per place.
+ * Bounded by what the page draws: the territory's places; MAP_LIST_LIMIT structures; per place,
+ * the ids of the structures covering it for the chosen cell (with their names); one orphan count
+ * per place. The points come apart (mapPoints: the page preloads them), the popups on demand
+ * (mapStructure): a territory of 20 000 structures sends each point's id and kind once, and no
+ * one's name, address or remit until asked.
  */
 export async function territoryMap(db: Db, caller: Caller, territoryId: string, query: MapQuery) {
 	await requireTerritory(db, caller, territoryId);
-	const [places, all] = await Promise.all([
-		territoryPlaceShapes(db, territoryId),
-		territoryStructures(db, territoryId)
-	]);
 	const kinds = query.type;
-	const shown = kinds.length > 0 ? all.filter((s) => kinds.includes(s.kind)) : all;
-	const extra = await positions(
-		db,
-		shown.map((s) => s.id)
-	);
-	const structures: MapStructure[] = shown.map((s) => {
-		const p = extra.get(s.id);
-		return {
-			id: s.id,
-			name: s.name,
-			kind: s.kind,
-			coordination: s.coordination,
-			problems: [...s.problems],
-			levelMin: s.levelMin,
-			levelMax: s.levelMax,
-			phone: p?.phone ?? null,
-			address: p?.address ?? null,
-			lon: p?.lon ?? null,
-			lat: p?.lat ?? null
-		};
-	});
-	const points: FeatureCollection<Point, PointProperties> = {
-		type: 'FeatureCollection',
-		features: structures.flatMap((s): Feature<Point, PointProperties>[] =>
-			s.lon !== null && s.lat !== null
-				? [
-						{
-							type: 'Feature',
-							geometry: { type: 'Point', coordinates: [s.lon, s.lat] },
-							properties: { id: s.id, k: s.kind }
-						}
-					]
-				: []
+	// One row holding every structure as [id, name, kind, placed], built by the database: tens of
+	// thousands of rows cost far more to hand over one by one (the embedded PGlite parses each).
+	const [places, [row]] = await Promise.all([
+		territoryPlaceShapes(db, territoryId),
+		queryRows<{ rows: [string, string, KindCode, boolean][] | null }>(
+			db,
+			onTerritoryMap(
+				territoryId,
+				kinds,
+				sql`json_agg(json_build_array(s.id, s.name, s.kind,
+					s.lon is not null and s.lat is not null)) as rows`
+			)
 		)
+	]);
+	const rows = row?.rows ?? [];
+	const structures = {
+		total: rows.length,
+		placed: rows.reduce((n, r) => n + (r[3] ? 1 : 0), 0),
+		list: firstByName(rows, MAP_LIST_LIMIT).map(([id, name, kind, placed]): MapListItem => ({
+			id,
+			name,
+			kind,
+			placed
+		}))
 	};
 
 	const placeCodes = places.features.map((f) => f.properties.code);
 	let cell: MapCell | null = null;
 	if (query.probleme && query.niveau) {
+		const all = await territoryStructures(db, territoryId);
+		const shown = kinds.length > 0 ? all.filter((s) => kinds.includes(s.kind)) : all;
 		const byPlace = placeCoverage(shown, query.probleme, query.niveau, placeCodes, {
 			age: query.age,
 			apa: ouiNonValue(query.apa),
 			handicap: ouiNonValue(query.handicap)
 		});
+		const listed = new Set([...byPlace.values()].flatMap((p) => p.structures));
 		cell = {
 			problem: query.probleme,
 			level: query.niveau,
 			byPlace: Object.fromEntries([...byPlace].map(([code, p]) => [code, p.structures])),
-			status: Object.fromEntries([...byPlace].map(([code, p]) => [code, placeStatus(p)]))
+			status: Object.fromEntries([...byPlace].map(([code, p]) => [code, placeStatus(p)])),
+			names: Object.fromEntries(shown.filter((s) => listed.has(s.id)).map((s) => [s.id, s.name]))
 		};
 	}
 
@@ -211,7 +186,88 @@ export async function territoryMap(db: Db, caller: Caller, territoryId: string, 
 		for (const r of rows) if (r.commune in orphans) orphans[r.commune] = r.count;
 	}
 
-	return { places, points, structures, cell, orphans };
+	return { places, structures, cell, orphans };
+}
+
+/**
+ * The points of a territory's map (of some kinds, or all), for a caller of the territory, as the
+ * text of a GeoJSON FeatureCollection: one point per placed structure, carrying only its id and
+ * kind, positions to 5 decimals (≈ 1 m). The map's clustering works on these, in maplibre's worker
+ * (cluster: true). The rows come as one JSON value and the text is written here: 20 000 rows
+ * handed over one by one (the embedded PGlite parses each), then made into objects and serialised
+ * again, cost several times more.
+ */
+export async function mapPoints(
+	db: Db,
+	caller: Caller,
+	territoryId: string,
+	kinds: readonly KindCode[]
+): Promise<string> {
+	await requireTerritory(db, caller, territoryId);
+	const [row] = await queryRows<{ points: [string, KindCode, number, number][] | null }>(
+		db,
+		sql`${onTerritoryMap(
+			territoryId,
+			kinds,
+			sql`json_agg(json_build_array(s.id, s.kind, s.lon, s.lat) order by s.id) as points`
+		)}
+			and s.lon is not null and s.lat is not null`
+	);
+	const features = (row?.points ?? []).map(
+		([id, kind, lon, lat]) =>
+			`{"type":"Feature","geometry":{"type":"Point","coordinates":[${round5(lon)},${round5(lat)}]},` +
+			`"properties":{"id":${JSON.stringify(id)},"k":${JSON.stringify(kind)}}}`
+	);
+	return `{"type":"FeatureCollection","features":[${features.join(',')}]}`;
+}
+
+/**
+ * One structure of a territory's map, as its popup shows it, for a caller of the territory: a
+ * structure that is not on that map (covers none of its places) is `not_found` like an unknown
+ * one, so the map's endpoint reveals nothing beyond the map itself.
+ */
+export async function mapStructure(
+	db: Db,
+	caller: Caller,
+	territoryId: string,
+	structureId: string
+): Promise<MapStructure> {
+	await requireTerritory(db, caller, territoryId);
+	const [r] = await queryRows<{
+		id: string;
+		name: string;
+		kind: KindCode;
+		coordination: boolean;
+		problems: ProblemCode[];
+		level_min: LevelCode;
+		level_max: LevelCode;
+		phone: string | null;
+		address: string | null;
+		lon: number | null;
+		lat: number | null;
+	}>(
+		db,
+		sql`${onTerritoryMap(
+			territoryId,
+			[],
+			sql`s.id, s.name, s.kind, s.coordination, s.problems, s.level_min, s.level_max,
+				s.phone, s.address, s.lon, s.lat`
+		)} and s.id = ${structureId}`
+	);
+	if (!r) throw structureNotFound(structureId);
+	return {
+		id: r.id,
+		name: r.name,
+		kind: r.kind,
+		coordination: r.coordination,
+		problems: [...r.problems],
+		levelMin: r.level_min,
+		levelMax: r.level_max,
+		phone: r.phone,
+		address: r.address,
+		lon: r.lon === null ? null : round5(r.lon),
+		lat: r.lat === null ? null : round5(r.lat)
+	};
 }
 
 /** The places a structure covers, for highlighting its area on the map. */
