@@ -5,6 +5,7 @@
  */
 import { machineInfo, printMachine, repoRoot, report, type BenchResult } from './report';
 import { chart } from './chart';
+import { importBench } from './import';
 import { map } from './map';
 import { pilotage } from './pilotage';
 import { pointToCommune } from './point-to-commune';
@@ -15,6 +16,7 @@ import { whatIf } from './what-if';
 
 const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
 	chart,
+	import: importBench,
 	map,
 	pilotage,
 	'point-to-commune': pointToCommune,
