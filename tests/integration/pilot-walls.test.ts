@@ -139,6 +139,9 @@ describe.each(DATABASES)('the pilot’s pages keep to the caller’s territories
 				name: 'SAAD de l’autre territoire',
 				kind: 'saad',
 				coverage: ['13001'],
+				// Placed, so that it is one of the map's points.
+				lon: 5.3811,
+				lat: 43.2999,
 				problems: ['aides_domicile'],
 				level_min: 'simple',
 				level_max: 'coordonnee',
