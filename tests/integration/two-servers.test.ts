@@ -8,7 +8,9 @@ import {
 } from '$lib/server/services/api-tokens';
 import type { RecommendationRequestInput } from '$lib/schemas/orientation';
 import { importStructures } from '$lib/server/services/structure-import';
+import { signOut, startSession, validateSession } from '$lib/server/services/sessions';
 import { putTerritory } from '$lib/server/services/territories';
+import { createUser, setUserDisabled, updateUser } from '$lib/server/services/users';
 import { MIGRATIONS_DIR, useTestDatabase } from '../helpers/databases';
 import { agentCaller, ask } from '../factories/orientations';
 import { structureRecord } from '../factories/structures';
@@ -84,6 +86,47 @@ describe('deux serveurs sur un même PostgreSQL', () => {
 			expect(await authenticateApiToken(other.db, token)).not.toBeNull();
 			await revokeApiToken(t.db, SYSTEM, summary.id);
 			await within(async () => (await authenticateApiToken(other.db, token)) === null);
+			// Refused on the first server too, at once (it wrote the revocation).
+			expect(await authenticateApiToken(t.db, token)).toBeNull();
+		} finally {
+			await other.close();
+		}
+	});
+
+	it('a session ended, an account disabled or given another role on one is seen so by the other within a second', async () => {
+		const other = await second();
+		try {
+			const { user } = await createUser(t.db, SYSTEM, {
+				email: `deux-serveurs-${Date.now()}@example.org`,
+				role: 'pilot',
+				territories: [TERRITORY]
+			});
+			const first = await startSession(t.db, user.id);
+			const another = await startSession(t.db, user.id);
+			// Warm both servers with both sessions.
+			for (const db of [t.db, other.db]) {
+				for (const session of [first, another]) {
+					expect((await validateSession(db, session.token))?.principal.role).toBe('pilot');
+				}
+			}
+			// Signed out on the first: the other refuses that session, and keeps the other one.
+			const ended = await validateSession(t.db, first.token);
+			if (!ended) throw new Error('session absente');
+			await signOut(t.db, { principal: ended.principal, ip: '127.0.0.1' }, ended.tokenHash);
+			expect(await validateSession(t.db, first.token)).toBeNull();
+			await within(async () => (await validateSession(other.db, first.token)) === null);
+			expect((await validateSession(other.db, another.token))?.principal.role).toBe('pilot');
+			// A new role on the first: the other's principal follows.
+			await updateUser(t.db, SYSTEM, user.id, {
+				role: 'agent',
+				territories: [TERRITORY]
+			});
+			await within(
+				async () => (await validateSession(other.db, another.token))?.principal.role === 'agent'
+			);
+			// Disabled on the first: refused by the other.
+			await setUserDisabled(t.db, SYSTEM, user.id, true);
+			await within(async () => (await validateSession(other.db, another.token)) === null);
 		} finally {
 			await other.close();
 		}

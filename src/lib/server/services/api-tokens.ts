@@ -8,6 +8,7 @@ import { hasRole, isRole, type Role } from '$lib/domain/roles';
 import { TokenCreateSchema } from '$lib/schemas/account';
 import { issuesOf } from '$lib/schemas/zod';
 import { audit } from './audit';
+import { authGeneration, cachedToken, rememberToken } from './auth-cache';
 import { checkGrant, requireRole, withinScope } from './grants';
 import { structureGrant } from './structure-grants';
 import { AccountError } from './users';
@@ -148,20 +149,30 @@ export async function revokeApiToken(db: Db, caller: Caller, id: string): Promis
 /** The principal behind a bearer token, or null when unknown or revoked. */
 export async function authenticateApiToken(db: Db, token: string): Promise<Principal | null> {
 	if (!token.startsWith(PREFIX)) return null;
-	const [row] = await db
-		.select()
-		.from(apiTokens)
-		.where(eq(apiTokens.tokenHash, sha256(token)));
+	const tokenHash = sha256(token);
+	const now = Date.now();
+	// Known to this process (and not revoked since: a revocation drops the cache, auth-cache.ts).
+	const cached = cachedToken(db, tokenHash);
+	if (cached) {
+		if (cached.lastUsedAt === null || now - cached.lastUsedAt > LAST_USED_EVERY_MS) {
+			cached.lastUsedAt = now;
+			await touchToken(db, tokenHash, now);
+		}
+		return cached.principal;
+	}
+	const generation = authGeneration(db);
+	const [row] = await db.select().from(apiTokens).where(eq(apiTokens.tokenHash, tokenHash));
 	if (!row || row.revokedAt || !isRole(row.role)) return null;
 	const links = await db
 		.select({ territoryId: apiTokenTerritories.territoryId })
 		.from(apiTokenTerritories)
 		.where(eq(apiTokenTerritories.tokenId, row.id));
-	// Last use to the minute is enough to spot dormant tokens, without a write per request.
-	if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
-		await db.update(apiTokens).set({ lastUsedAt: new Date() }).where(eq(apiTokens.id, row.id));
+	let lastUsedAt = row.lastUsedAt?.getTime() ?? null;
+	if (lastUsedAt === null || now - lastUsedAt > LAST_USED_EVERY_MS) {
+		lastUsedAt = now;
+		await touchToken(db, tokenHash, now);
 	}
-	return {
+	const principal: Principal = {
 		type: 'token',
 		id: row.id,
 		label: row.name,
@@ -169,4 +180,17 @@ export async function authenticateApiToken(db: Db, token: string): Promise<Princ
 		territories: links.length > 0 ? links.map((l) => l.territoryId) : null,
 		structures: row.structureId ? [row.structureId] : []
 	};
+	rememberToken(db, generation, tokenHash, { principal, lastUsedAt });
+	return principal;
+}
+
+// Last use to the minute is enough to spot dormant tokens, without a write per request. The
+// column has no trigger (migration 0011): touching it drops no server's cache.
+const LAST_USED_EVERY_MS = 60_000;
+
+async function touchToken(db: Db, tokenHash: string, now: number): Promise<void> {
+	await db
+		.update(apiTokens)
+		.set({ lastUsedAt: new Date(now) })
+		.where(eq(apiTokens.tokenHash, tokenHash));
 }

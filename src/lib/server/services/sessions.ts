@@ -7,6 +7,7 @@ import type { Caller, Principal } from '$lib/server/auth/principal';
 import { z } from '$lib/schemas/zod';
 import { readConfig } from '$lib/server/config';
 import { audit } from './audit';
+import { authGeneration, cachedSession, forgetSession, rememberSession } from './auth-cache';
 import { claimAttempt, clearFailures, releaseAttempt, retryAfter, throttleKey } from './throttle';
 import { findUserByEmail, getUser, userPrincipal } from './users';
 
@@ -109,35 +110,65 @@ export async function validateSession(
 	token: string
 ): Promise<{ principal: Principal; tokenHash: string; expiresAt: Date } | null> {
 	const tokenHash = sha256(token);
+	const now = Date.now();
+	const idleLimit = sessionPolicy().idleMinutes * 60_000;
+	// Known to this process and, as far as it knows, still live: no query. A session that looks
+	// idle here may have been active on another server (its last_seen_at is not notified), so
+	// that one is read again from the database rather than ended on this process's word.
+	const cached = cachedSession(db, tokenHash);
+	if (cached && cached.expiresAt.getTime() > now && now - cached.lastSeenAt <= idleLimit) {
+		if (now - cached.lastSeenAt > TOUCH_EVERY_MS) {
+			cached.lastSeenAt = now;
+			await touchSession(db, tokenHash, now);
+		}
+		return { principal: cached.principal, tokenHash, expiresAt: cached.expiresAt };
+	}
+	const generation = authGeneration(db);
 	const [row] = await db
 		.select({ session: sessions, disabledAt: users.disabledAt })
 		.from(sessions)
 		.innerJoin(users, eq(users.id, sessions.userId))
 		.where(eq(sessions.tokenHash, tokenHash));
 	if (!row) return null;
-	const now = Date.now();
-	const idleLimit = sessionPolicy().idleMinutes * 60_000;
 	if (
 		row.disabledAt ||
 		row.session.expiresAt.getTime() <= now ||
 		now - row.session.lastSeenAt.getTime() > idleLimit
 	) {
-		await db.delete(sessions).where(eq(sessions.tokenHash, tokenHash));
+		await endSession(db, tokenHash);
 		return null;
 	}
-	if (now - row.session.lastSeenAt.getTime() > TOUCH_EVERY_MS) {
-		await db
-			.update(sessions)
-			.set({ lastSeenAt: new Date(now) })
-			.where(eq(sessions.tokenHash, tokenHash));
+	let lastSeenAt = row.session.lastSeenAt.getTime();
+	if (now - lastSeenAt > TOUCH_EVERY_MS) {
+		lastSeenAt = now;
+		await touchSession(db, tokenHash, now);
 	}
 	const user = await getUser(db, row.session.userId);
 	if (!user) return null;
-	return { principal: userPrincipal(user), tokenHash, expiresAt: row.session.expiresAt };
+	const principal = userPrincipal(user);
+	rememberSession(db, generation, tokenHash, {
+		principal,
+		expiresAt: row.session.expiresAt,
+		lastSeenAt
+	});
+	return { principal, tokenHash, expiresAt: row.session.expiresAt };
 }
 
+// last_seen_at has no trigger (migration 0011): touching it drops no server's cache.
+async function touchSession(db: Db, tokenHash: string, now: number): Promise<void> {
+	await db
+		.update(sessions)
+		.set({ lastSeenAt: new Date(now) })
+		.where(eq(sessions.tokenHash, tokenHash));
+}
+
+/**
+ * One session ends. Forgotten by this process at once: outside a transaction, PostgreSQL's
+ * notification of the delete may come a moment after it returns (other servers wait for it).
+ */
 export async function endSession(db: Db, tokenHash: string): Promise<void> {
 	await db.delete(sessions).where(eq(sessions.tokenHash, tokenHash));
+	forgetSession(db, tokenHash);
 }
 
 /** "Log out everywhere": every session of the account. */
