@@ -7,6 +7,7 @@ import {
 	type RecommendationRequest,
 	type TerritoryRule
 } from './recommendation';
+import { compareNames } from './names';
 import { KIND_CODES, LEVEL_CODES, PROBLEM_CODES, levelRank } from './taxonomy';
 
 const today = new Date('2026-11-27T00:00:00Z');
@@ -487,5 +488,40 @@ describe('recommend', () => {
 			today
 		).recommendations;
 		expect(first?.warnings[0]).toMatch(/^Ne couvre qu’une partie de Commune test/);
+	});
+});
+
+describe('nameOrder', () => {
+	it('orders the answer as comparing the names does, equal names included', () => {
+		const names = ['Éhpad b', 'ehpad a', 'EHPAD A', 'Ehpad c', 'CCAS', 'ccas', 'Œuvre', 'Oasis'];
+		const all = names.map((name, i) => structure({ id: `s${i}`, name }));
+		const sorted = [...all].sort((a, b) => compareNames(a.name, b.name));
+		const ranks = new Map<string, number>();
+		let rank = 0;
+		sorted.forEach((s, k) => {
+			const previous = sorted[k - 1];
+			if (previous && compareNames(previous.name, s.name) !== 0) rank++;
+			ranks.set(s.id, rank);
+		});
+		// A mix: some candidates carry their rank, some not.
+		const ranked = all.map((s, i) => (i % 3 === 0 ? s : { ...s, nameOrder: ranks.get(s.id) }));
+		const withRanks = recommend(request(), ranked, today);
+		const withoutRanks = recommend(request(), all, today);
+		expect(ids(withRanks.recommendations)).toEqual(ids(withoutRanks.recommendations));
+		expect(ids(withRanks.recommendations)).toEqual(
+			ids([...all].sort((a, b) => compareNames(a.name, b.name)).map((s) => ({ structure: s })))
+		);
+		const excludedWith = recommend(
+			request({ level: 'information' }),
+			ranked.map((s) => ({ ...s, levelMin: 'complexe' as const })),
+			today
+		);
+		const excludedWithout = recommend(
+			request({ level: 'information' }),
+			all.map((s) => ({ ...s, levelMin: 'complexe' as const })),
+			today
+		);
+		expect(ids(excludedWith.excluded)).toEqual(ids(excludedWithout.excluded));
+		expect(excludedWith.excluded).toHaveLength(names.length);
 	});
 });

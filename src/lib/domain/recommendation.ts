@@ -1,5 +1,6 @@
 import type { Remit } from './remit';
-import { isStale } from './freshness';
+import { staleOn } from './freshness';
+import { compareNames } from './names';
 import { ageSummary, ruleAccepts } from './public';
 import {
 	caseManagementGate,
@@ -67,6 +68,12 @@ export interface CandidateStructure extends Remit {
 	 * commune, not a point): recommended, with a warning to check the address.
 	 */
 	coversPartly?: boolean;
+	/**
+	 * The rank of its name among all the structures the caller knows, by compareNames (equal
+	 * names, equal ranks), when it has them (the remit index): an answer then orders names by
+	 * these numbers. Absent, the names are compared.
+	 */
+	nameOrder?: number;
 }
 
 export interface RecommendationRequest {
@@ -195,12 +202,21 @@ function remembered(key: string, text: () => string): string {
 	return found;
 }
 
+/** A level range as a small number (ranks from 0), to index the texts of ranges. */
+const rangeKey = (min: number, max: number) => (min + 1) * 8 + max + 1;
+const rangeTexts: (string | undefined)[] = [];
+
 function levelRange(s: CandidateStructure): string {
-	return remembered(`range|${s.levelMin}|${s.levelMax}`, () =>
-		s.levelMin === s.levelMax
-			? levelLabel(s.levelMin).toLowerCase()
-			: `${levelLabel(s.levelMin).toLowerCase()} → ${levelLabel(s.levelMax).toLowerCase()}`
-	);
+	const key = rangeKey(levelRank(s.levelMin), levelRank(s.levelMax));
+	let text = rangeTexts[key];
+	if (text === undefined) {
+		text =
+			s.levelMin === s.levelMax
+				? levelLabel(s.levelMin).toLowerCase()
+				: `${levelLabel(s.levelMin).toLowerCase()} → ${levelLabel(s.levelMax).toLowerCase()}`;
+		rangeTexts[key] = text;
+	}
+	return text;
 }
 
 function caseload(s: CandidateStructure): { share: number; text: string } | null {
@@ -227,53 +243,128 @@ export function isServiceRequest(request: RecommendationRequest): boolean {
 	);
 }
 
+/**
+ * What an answer computes once for all its structures: the request's own facts and the texts
+ * that name its place. An answer weighs up to a thousand structures (the establishments of a
+ * whole département cover each of its communes): per structure, only what depends on it.
+ */
+interface Context {
+	request: RecommendationRequest;
+	gate: ReturnType<typeof gateOf>;
+	dominant: ProblemCode | undefined;
+	others: readonly ProblemCode[];
+	service: boolean;
+	level: number;
+	needsCoordination: boolean;
+	covers: string;
+	outside: string;
+	partly: string;
+	stale: (isoDate: string | null) => boolean;
+	/** « Prend aussi : … » by the set of other problems taken (a bit per problem). */
+	othersTexts: Map<number, string>;
+	/** « Niveau : intervient en … » by range. */
+	outOfRange: Map<number, string>;
+}
+
+function contextOf(request: RecommendationRequest, today: Date): Context {
+	const [dominant, ...others] = request.problems;
+	const level = levelRank(request.level);
+	return {
+		request,
+		gate: gateOf(request),
+		dominant,
+		others,
+		service: isServiceRequest(request),
+		level,
+		needsCoordination: level >= levelRank('coordonnee'),
+		covers: `Couvre ${request.placeLabel}`,
+		outside: `Hors de sa zone : ne couvre pas ${request.placeLabel}`,
+		partly: `Ne couvre qu’une partie de ${request.placeLabel} : vérifier que l’adresse est dans sa zone`,
+		stale: staleOn(today),
+		othersTexts: new Map(),
+		outOfRange: new Map()
+	};
+}
+
+/** Which of the request's problems the structure takes: bit i for the request's i-th problem. */
+function takenMask(s: CandidateStructure, problems: readonly ProblemCode[]): number {
+	let mask = 0;
+	for (let i = 0; i < problems.length; i++) {
+		if (s.problems.includes(problems[i] as ProblemCode)) mask |= 1 << i;
+	}
+	return mask;
+}
+
 interface Eligibility {
-	codes: ExclusionReason[];
-	reasons: string[];
+	/** Null when it can take the request (so is `reasons`). */
+	codes: ExclusionReason[] | null;
+	reasons: string[] | null;
 	/** What could not be checked (« à vérifier »): the structure is kept, ranked after. */
-	toCheck: string[];
+	toCheck: string[] | null;
 	/** Taken as coordination support of a complex situation below the MAIA gate. */
 	support: boolean;
 }
 
-/** Why a structure cannot take this request (empty codes when it can), and what to check. */
+/**
+ * Why a structure cannot take this request (no codes when it can), and what to check: written
+ * into `out`, the lists created only when there is something to say (most structures of an
+ * answer have nothing).
+ */
 function eligibility(
 	s: CandidateStructure,
-	request: RecommendationRequest,
-	gate: ReturnType<typeof gateOf>
+	ctx: Context,
+	mask: number,
+	out: Eligibility
 ): Eligibility {
-	const codes: ExclusionReason[] = [];
-	const reasons: string[] = [];
-	const toCheck: string[] = [];
+	const { request, gate } = ctx;
+	let codes: ExclusionReason[] | null = null;
+	let reasons: string[] | null = null;
+	let toCheck: string[] | null = null;
 	let support = false;
 	if (!s.coversPlace) {
-		codes.push('area');
-		reasons.push(`Hors de sa zone : ne couvre pas ${request.placeLabel}`);
+		codes = ['area'];
+		reasons = [ctx.outside];
 	}
-	const age = ageCheck(s, request.age);
-	if (typeof age === 'string') {
-		codes.push('age');
-		reasons.push(`Âge : ${age}`);
-	} else if (age === null) {
-		toCheck.push(`Âge à vérifier : ${ageSummary(s)}, âge de la personne non renseigné`);
+	if (s.ageMin !== null || s.ageMax !== null) {
+		const age = ageCheck(s, request.age);
+		if (typeof age === 'string') {
+			(codes ??= []).push('age');
+			(reasons ??= []).push(`Âge : ${age}`);
+		} else if (age === null) {
+			(toCheck ??= []).push(`Âge à vérifier : ${ageSummary(s)}, âge de la personne non renseigné`);
+		}
 	}
-	for (const { code, label, rule, status, text } of STATUS_RULES) {
-		const accepted = ruleAccepts(rule(s), status(request));
-		const limit = rule(s);
-		if (accepted === true || limit === 'any') continue;
-		if (accepted === false) {
-			codes.push(code);
-			reasons.push(`${label} : ${text[limit]}`);
-		} else toCheck.push(`${label} à vérifier : ${text[limit]}, statut de la personne inconnu`);
+	if (s.apa !== 'any' || s.handicap !== 'any') {
+		for (const { code, label, rule, status, text } of STATUS_RULES) {
+			const limit = rule(s);
+			if (limit === 'any') continue;
+			const accepted = ruleAccepts(limit, status(request));
+			if (accepted === true) continue;
+			if (accepted === false) {
+				(codes ??= []).push(code);
+				(reasons ??= []).push(`${label} : ${text[limit]}`);
+			} else {
+				(toCheck ??= []).push(
+					`${label} à vérifier : ${text[limit]}, statut de la personne inconnu`
+				);
+			}
+		}
 	}
-	const inRange = levelInRange(request.level, s.levelMin, s.levelMax);
-	if (request.level === 'complexe' && !gate.open && s.kind === 'gestion_cas' && inRange) {
-		codes.push('gate');
-		reasons.push(`Gestion de cas : à proposer si ${missingConditions(gate).join(' ; ')}`);
+	const min = levelRank(s.levelMin);
+	const max = levelRank(s.levelMax);
+	const inRange = min <= ctx.level && ctx.level <= max;
+	const complexBelowGate = request.level === 'complexe' && !gate.open;
+	if (complexBelowGate && s.kind === 'gestion_cas' && inRange) {
+		(codes ??= []).push('gate');
+		(reasons ??= []).push(
+			remembered(
+				`gate|${gate.conditions.map((c) => c.met).join('|')}`,
+				() => `Gestion de cas : à proposer si ${missingConditions(gate).join(' ; ')}`
+			)
+		);
 	} else if (
 		!inRange &&
-		request.level === 'complexe' &&
-		!gate.open &&
+		complexBelowGate &&
 		s.coordination &&
 		// Case management is intensive follow-up, never a fallback: a gestion_cas service declared
 		// below « complexe » stays out of the way of a situation it cannot admit.
@@ -282,16 +373,24 @@ function eligibility(
 	) {
 		support = true;
 	} else if (!inRange) {
-		codes.push('level');
-		reasons.push(
-			`Niveau : intervient en ${levelRange(s)}, pas en ${levelLabel(request.level).toLowerCase()}`
-		);
+		const key = rangeKey(min, max);
+		let text = ctx.outOfRange.get(key);
+		if (text === undefined) {
+			text = `Niveau : intervient en ${levelRange(s)}, pas en ${levelLabel(request.level).toLowerCase()}`;
+			ctx.outOfRange.set(key, text);
+		}
+		(codes ??= []).push('level');
+		(reasons ??= []).push(text);
 	}
-	if (!request.problems.some((p) => s.problems.includes(p))) {
-		codes.push('problem');
-		reasons.push('Ne prend aucun des problèmes de la demande');
+	if (mask === 0) {
+		(codes ??= []).push('problem');
+		(reasons ??= []).push('Ne prend aucun des problèmes de la demande');
 	}
-	return { codes, reasons, toCheck, support };
+	out.codes = codes;
+	out.reasons = reasons;
+	out.toCheck = toCheck;
+	out.support = support;
+	return out;
 }
 
 /** Why a structure taking the dominant problem cannot take this request; empty when it can. */
@@ -299,18 +398,39 @@ export function exclusionReasons(
 	s: CandidateStructure,
 	request: RecommendationRequest
 ): { codes: ExclusionReason[]; reasons: string[] } {
-	const { codes, reasons } = eligibility(s, request, gateOf(request));
-	return { codes, reasons };
+	const { codes, reasons } = eligibility(
+		s,
+		contextOf(request, new Date()),
+		takenMask(s, request.problems),
+		{ codes: null, reasons: null, toCheck: null, support: false }
+	);
+	return { codes: codes ?? [], reasons: reasons ?? [] };
 }
 
 /** How many of the structure's public rules (age, APA, disability) the person surely meets. */
 function publicRulesMet(s: CandidateStructure, request: RecommendationRequest): number {
 	let met = 0;
 	if ((s.ageMin !== null || s.ageMax !== null) && ageCheck(s, request.age) === true) met++;
-	for (const { rule, status } of STATUS_RULES) {
-		if (rule(s) !== 'any' && ruleAccepts(rule(s), status(request)) === true) met++;
+	if (s.apa !== 'any' || s.handicap !== 'any') {
+		for (const { rule, status } of STATUS_RULES) {
+			if (rule(s) !== 'any' && ruleAccepts(rule(s), status(request)) === true) met++;
+		}
 	}
 	return met;
+}
+
+const SPECIALISED = [1, 2, 3].map(
+	(n) => `Spécialisé : ${n} problème${n > 1 ? 's' : ''} pris en charge`
+);
+const COORDINATION =
+	'Structure de coordination : première porte pour l’information, l’évaluation et le suivi';
+const supportTexts: (string | undefined)[] = [];
+const levelTexts: (string | undefined)[] = [];
+
+function bitCount(mask: number): number {
+	let n = 0;
+	for (let m = mask; m !== 0; m &= m - 1) n++;
+	return n;
 }
 
 export function scoreStructure(
@@ -319,12 +439,21 @@ export function scoreStructure(
 	today: Date,
 	support = false
 ): Recommendation {
-	const [dominant, ...others] = request.problems;
+	return scoreWith(s, contextOf(request, today), takenMask(s, request.problems), support);
+}
+
+function scoreWith(
+	s: CandidateStructure,
+	ctx: Context,
+	mask: number,
+	support: boolean
+): Recommendation {
+	const { request, dominant, others } = ctx;
 	const reasons: string[] = [];
 	const warnings: string[] = [];
 	let score = 0;
 
-	if (dominant && s.problems.includes(dominant)) {
+	if (dominant !== undefined && (mask & 1) !== 0) {
 		score += SCORE_WEIGHTS.dominant;
 		reasons.push(
 			remembered(
@@ -333,64 +462,67 @@ export function scoreStructure(
 			)
 		);
 	}
-	const othersTaken = others.filter((p) => s.problems.includes(p));
-	if (others.length > 0 && othersTaken.length > 0) {
-		score += (SCORE_WEIGHTS.secondary * othersTaken.length) / others.length;
-		reasons.push(
-			remembered(
-				`others|${othersTaken.join('|')}`,
-				() => `Prend aussi : ${othersTaken.map((p) => problemLabel(p).toLowerCase()).join(', ')}`
-			)
-		);
+	const othersMask = mask >> 1;
+	if (others.length > 0 && othersMask !== 0) {
+		score += (SCORE_WEIGHTS.secondary * bitCount(othersMask)) / others.length;
+		let text = ctx.othersTexts.get(othersMask);
+		if (text === undefined) {
+			const taken = others.filter((_, i) => (othersMask & (1 << i)) !== 0);
+			text = `Prend aussi : ${taken.map((p) => problemLabel(p).toLowerCase()).join(', ')}`;
+			ctx.othersTexts.set(othersMask, text);
+		}
+		reasons.push(text);
 	}
 
-	const service = isServiceRequest(request);
-	if (service !== s.coordination) {
+	if (ctx.service !== s.coordination) {
 		score += SCORE_WEIGHTS.mission;
 		reasons.push(
-			service
+			ctx.service
 				? remembered(
 						`service|${s.kind}`,
 						() =>
 							`Prestation (${kindLabel(s.kind).toLowerCase()}) : la demande porte sur le service lui-même`
 					)
-				: 'Structure de coordination : première porte pour l’information, l’évaluation et le suivi'
+				: COORDINATION
 		);
 	}
 
 	// The number of levels of its range (levelsBetween's length), without building the list.
-	const span = Math.max(0, levelRank(s.levelMax) - levelRank(s.levelMin) + 1);
+	const min = levelRank(s.levelMin);
+	const max = levelRank(s.levelMax);
+	const span = Math.max(0, max - min + 1);
 	score += SCORE_WEIGHTS.problems / s.problems.length + SCORE_WEIGHTS.levels / span;
+	const range = rangeKey(min, max);
 	if (support) {
-		reasons.push(
-			remembered(
-				`support|${s.levelMin}|${s.levelMax}`,
-				() =>
-					`Appui à la coordination : situation complexe hors gestion de cas, suivie jusqu’au niveau ${levelLabel(s.levelMax).toLowerCase()} (${levelRange(s)})`
-			)
-		);
+		let text = supportTexts[range];
+		if (text === undefined) {
+			text = `Appui à la coordination : situation complexe hors gestion de cas, suivie jusqu’au niveau ${levelLabel(s.levelMax).toLowerCase()} (${levelRange(s)})`;
+			supportTexts[range] = text;
+		}
+		reasons.push(text);
 	} else {
+		const key = (ctx.level + 1) * 128 + range;
+		let text = levelTexts[key];
+		if (text === undefined) {
+			text = `Niveau ${levelLabel(request.level).toLowerCase()} dans son champ d’intervention (${levelRange(s)})`;
+			levelTexts[key] = text;
+		}
+		reasons.push(text);
+	}
+	if (s.problems.length <= 3) {
 		reasons.push(
-			remembered(
-				`level|${request.level}|${s.levelMin}|${s.levelMax}`,
-				() =>
-					`Niveau ${levelLabel(request.level).toLowerCase()} dans son champ d’intervention (${levelRange(s)})`
-			)
+			SPECIALISED[s.problems.length - 1] ??
+				`Spécialisé : ${s.problems.length} problème${s.problems.length > 1 ? 's' : ''} pris en charge`
 		);
 	}
-	if (s.problems.length <= 3)
-		reasons.push(
-			`Spécialisé : ${s.problems.length} problème${s.problems.length > 1 ? 's' : ''} pris en charge`
-		);
 
-	const needsCoordination = levelRank(request.level) >= levelRank('coordonnee');
-	if (s.mode !== null && (s.mode === 'sur_mesure') === needsCoordination) {
+	if (s.mode !== null && (s.mode === 'sur_mesure') === ctx.needsCoordination) {
 		score += SCORE_WEIGHTS.treatment;
 		reasons.push(
 			s.mode === 'sur_mesure' ? 'Traitement sur mesure' : 'Traitement de masse, réponse rapide'
 		);
 	}
-	reasons.push(`Couvre ${request.placeLabel}`);
+	reasons.push(ctx.covers);
 	const rulesMet = publicRulesMet(s, request);
 	score += SCORE_WEIGHTS.public * rulesMet;
 	const rules =
@@ -400,11 +532,7 @@ export function scoreStructure(
 	if (rules > 0 && rulesMet === rules)
 		reasons.push('Public accueilli : la personne en fait partie');
 
-	if (s.coversPartly) {
-		warnings.push(
-			`Ne couvre qu’une partie de ${request.placeLabel} : vérifier que l’adresse est dans sa zone`
-		);
-	}
+	if (s.coversPartly) warnings.push(ctx.partly);
 	const load = caseload(s);
 	if (load && load.share >= 1) {
 		score -= SCORE_WEIGHTS.full;
@@ -418,7 +546,7 @@ export function scoreStructure(
 			'Mission proposée d’après FINESS, pas encore confirmée par la structure : vérifier avant d’orienter'
 		);
 	}
-	if (isStale(s.updatedAt, today)) {
+	if (ctx.stale(s.updatedAt)) {
 		warnings.push(
 			s.updatedAt
 				? 'Données non vérifiées depuis plus d’un an'
@@ -433,9 +561,22 @@ export function scoreStructure(
 	};
 }
 
-// One collator for every answer: `localeCompare(…, 'fr')` builds one per call, and sorting the
-// hundreds of structures covering a large city made it most of an answer's time.
-const byName = new Intl.Collator('fr').compare;
+interface Ranked {
+	r: Recommendation;
+	/** Preferred, then surely accepted, then the tier (see below): smaller first. */
+	rank: number;
+	/** The candidate's nameOrder, or -1: then its name is compared. */
+	order: number;
+}
+
+/**
+ * By name: by the candidates' nameOrder when both have one (equal names have equal numbers, so
+ * the order is the names' own), else by comparing the names — hundreds of collator comparisons
+ * were most of the time of an answer for a large city.
+ */
+function byName(aOrder: number, aName: string, bOrder: number, bName: string): number {
+	return aOrder >= 0 && bOrder >= 0 ? aOrder - bOrder : compareNames(aName, bName);
+}
 
 export function recommend(
 	request: RecommendationRequest,
@@ -443,77 +584,90 @@ export function recommend(
 	today: Date = new Date(),
 	rules: readonly TerritoryRule[] = []
 ): RecommendationResult {
-	const dominant = request.problems[0];
-	const gate = gateOf(request);
-	const applicable = rules.filter((r) => ruleApplies(r, request));
-	const recommendations: Recommendation[] = [];
-	const excluded: Exclusion[] = [];
-	const preferred = new Set<string>();
-	const uncertain = new Set<string>();
-	const supporting = new Set<string>();
+	const ctx = contextOf(request, today);
+	const { dominant, gate } = ctx;
+	// The first applicable rule of each effect for each structure, and the structures left out.
+	const never = new Map<string, TerritoryRule>();
+	const prefer = new Map<string, TerritoryRule>();
+	for (const rule of rules) {
+		if (!ruleApplies(rule, request)) continue;
+		const byStructure = rule.effect === 'never' ? never : prefer;
+		if (!byStructure.has(rule.structureId)) byStructure.set(rule.structureId, rule);
+	}
+	const leftOut = new Map<string, string>();
+	for (const l of request.leftOut ?? []) {
+		if (!leftOut.has(l.structureId)) leftOut.set(l.structureId, l.reason);
+	}
+	const overridden =
+		gate.override && request.level === 'complexe'
+			? `Gestion de cas proposée par l’agent (dérogation motivée), conditions MAIA manquantes : ${missingConditions(gate).join(' ; ')}`
+			: null;
+	const ranked: Ranked[] = [];
+	const excluded: { e: Exclusion; order: number }[] = [];
+	const seen: Eligibility = { codes: null, reasons: null, toCheck: null, support: false };
+	let orphan = true;
 	for (const s of candidates) {
-		const left = request.leftOut?.find((l) => l.structureId === s.id);
-		if (left) {
+		const left = leftOut.get(s.id);
+		if (left !== undefined) {
 			// Whatever it takes: the re-orientation names it among the exclusions, with its answer.
-			excluded.push({ structure: ref(s), codes: ['refused'], reasons: [left.reason] });
+			excluded.push({
+				e: { structure: ref(s), codes: ['refused'], reasons: [left] },
+				order: s.nameOrder ?? -1
+			});
 			continue;
 		}
-		const { codes, reasons, toCheck, support } = eligibility(s, request, gate);
-		const never = applicable.find((r) => r.effect === 'never' && r.structureId === s.id);
-		if (never && codes.length === 0) {
-			codes.push('rule');
-			reasons.push(`Règle du territoire : ne pas orienter ici — ${never.reason}`);
+		const mask = takenMask(s, request.problems);
+		const takesDominant = dominant !== undefined && (mask & 1) !== 0;
+		let { codes, reasons } = eligibility(s, ctx, mask, seen);
+		const { toCheck, support } = seen;
+		const ruledOut = never.get(s.id);
+		if (ruledOut && codes === null) {
+			codes = ['rule'];
+			reasons = [`Règle du territoire : ne pas orienter ici — ${ruledOut.reason}`];
 		}
-		if (codes.length === 0) {
-			const recommendation = scoreStructure(s, request, today, support);
-			if (toCheck.length > 0) {
-				uncertain.add(s.id);
-				recommendation.warnings.unshift(...toCheck);
+		if (codes === null) {
+			const recommendation = scoreWith(s, ctx, mask, support);
+			if (toCheck !== null) recommendation.warnings.unshift(...toCheck);
+			if (s.kind === 'gestion_cas' && overridden !== null) {
+				recommendation.reasons.unshift(overridden);
 			}
-			if (support) supporting.add(s.id);
-			if (s.kind === 'gestion_cas' && gate.override && request.level === 'complexe') {
-				recommendation.reasons.unshift(
-					`Gestion de cas proposée par l’agent (dérogation motivée), conditions MAIA manquantes : ${missingConditions(gate).join(' ; ')}`
-				);
-			}
-			const prefer = applicable.find((r) => r.effect === 'prefer' && r.structureId === s.id);
-			if (prefer) {
-				preferred.add(s.id);
+			const preferred = prefer.get(s.id);
+			if (preferred) {
 				recommendation.score = Math.min(
 					1,
 					Math.round((recommendation.score + RULE_BONUS) * 1000) / 1000
 				);
-				recommendation.reasons.unshift(`Règle du territoire : à privilégier — ${prefer.reason}`);
+				recommendation.reasons.unshift(`Règle du territoire : à privilégier — ${preferred.reason}`);
 			}
-			recommendations.push(recommendation);
-		} else if (dominant && s.problems.includes(dominant))
-			excluded.push({ structure: ref(s), codes, reasons });
+			// A structure the territory prefers comes first even when scores are capped at 1; one
+			// whose public rule cannot be checked comes after all that surely accept the person.
+			// Then those taking the dominant problem at the level, then the coordination supports
+			// that take it below their range, then those taking another problem.
+			const tier = !takesDominant ? 2 : support ? 1 : 0;
+			ranked.push({
+				r: recommendation,
+				rank: (preferred ? 0 : 6) + (toCheck !== null ? 3 : 0) + tier,
+				order: s.nameOrder ?? -1
+			});
+			if (takesDominant) orphan = false;
+		} else if (takesDominant) {
+			excluded.push({
+				e: { structure: ref(s), codes, reasons: reasons ?? [] },
+				order: s.nameOrder ?? -1
+			});
+		}
 	}
-	// A structure the territory prefers comes first even when scores are capped at 1; one whose
-	// public rule cannot be checked comes after all that surely accept the person. Then those
-	// taking the dominant problem at the level, then the coordination supports that take it below
-	// their range, then those taking another problem of the request.
-	const flag = (set: Set<string>, r: Recommendation) => (set.has(r.structure.id) ? 1 : 0);
-	const takesDominant = new Set(
-		candidates.filter((c) => !!dominant && c.problems.includes(dominant)).map((c) => c.id)
-	);
-	const tier = (r: Recommendation) =>
-		!takesDominant.has(r.structure.id) ? 2 : supporting.has(r.structure.id) ? 1 : 0;
-	// The keys computed once per structure, not at each of the n log n comparisons.
-	const keyed = recommendations.map((r) => ({
-		r,
-		rank: (1 - flag(preferred, r)) * 6 + flag(uncertain, r) * 3 + tier(r)
-	}));
-	keyed.sort(
+	ranked.sort(
 		(a, b) =>
-			a.rank - b.rank || b.r.score - a.r.score || byName(a.r.structure.name, b.r.structure.name)
+			a.rank - b.rank ||
+			b.r.score - a.r.score ||
+			byName(a.order, a.r.structure.name, b.order, b.r.structure.name)
 	);
-	keyed.forEach((k, i) => (recommendations[i] = k.r));
-	excluded.sort((a, b) => byName(a.structure.name, b.structure.name));
-	const orphan = !recommendations.some((r) => takesDominant.has(r.structure.id));
+	const recommendations = ranked.map((k) => k.r);
+	excluded.sort((a, b) => byName(a.order, a.e.structure.name, b.order, b.e.structure.name));
 	return {
 		recommendations,
-		excluded,
+		excluded: excluded.map((x) => x.e),
 		orphan,
 		gate: { conditions: gate.conditions, met: gate.met, override: gate.override }
 	};

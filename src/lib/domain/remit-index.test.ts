@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Remit } from './remit';
+import { compareNames } from './names';
 import { RemitIndex, type IndexedStructure } from './remit-index';
 import type { ProblemCode } from './taxonomy';
 
@@ -86,5 +87,33 @@ describe('RemitIndex', () => {
 		expect(index.territoryName('t3')).toBeNull();
 		expect(index.rules('t1').map((r) => r.structureId)).toEqual(['a']);
 		expect(index.rules('t2')).toEqual([]);
+	});
+});
+
+describe('RemitIndex name order', () => {
+	it('ranks names as compareNames orders them, equal names alike', () => {
+		const named = (id: string, name: string): IndexedStructure => ({
+			...structure(id, 't', ['medical']),
+			remit: { ...structure(id, 't', ['medical']).remit, name }
+		});
+		const list = [
+			named('a', 'Éhpad b'),
+			named('b', 'ehpad a'),
+			named('c', 'ehpad a'),
+			named('d', 'Ccas')
+		];
+		const byName = new RemitIndex({
+			structures: list,
+			coverage: list.map(() => ({ communes: ['00001'], partial: null })),
+			territories: [],
+			rules: []
+		});
+		const order = new Map(
+			byName.candidates('00001', null, ['medical']).map((c) => [c.structure.remit.id, c.nameOrder])
+		);
+		expect(order.get('d')).toBeLessThan(order.get('b') as number);
+		expect(order.get('b')).toBe(order.get('c'));
+		expect(order.get('c')).toBeLessThan(order.get('a') as number);
+		expect(compareNames('Éhpad b', 'ehpad a')).toBeGreaterThan(0);
 	});
 });

@@ -1,4 +1,5 @@
 import type { Remit } from './remit';
+import { compareNames } from './names';
 import type { TerritoryRule } from './recommendation';
 import { PROBLEM_CODES, type ProblemCode } from './taxonomy';
 
@@ -34,6 +35,8 @@ export interface IndexedCandidate {
 	structure: IndexedStructure;
 	/** Null when its coverage does not contain the place; else whether it takes only part. */
 	partial: boolean | null;
+	/** Its name's rank among all the structures' names (compareNames; equal names, equal ranks). */
+	nameOrder: number;
 }
 
 export interface RemitIndexInput {
@@ -64,6 +67,7 @@ export class RemitIndex {
 	readonly pairs: number;
 	private readonly structures: readonly IndexedStructure[];
 	private readonly masks: Uint32Array;
+	private readonly nameOrders: Int32Array;
 	private readonly communeSlot = new Map<string, number>();
 	private readonly offsets: Int32Array;
 	private readonly members: Int32Array;
@@ -80,6 +84,27 @@ export class RemitIndex {
 		this.masks = new Uint32Array(n);
 		input.structures.forEach((s, i) => {
 			this.masks[i] = maskOf(s.remit.problems);
+		});
+		// Once per build, so that no answer compares names (a collator comparison is slow).
+		this.nameOrders = new Int32Array(n);
+		const byName = Array.from({ length: n }, (_, i) => i).sort((a, b) =>
+			compareNames(
+				(input.structures[a] as IndexedStructure).remit.name,
+				(input.structures[b] as IndexedStructure).remit.name
+			)
+		);
+		let rank = 0;
+		byName.forEach((i, k) => {
+			const previous = byName[k - 1];
+			if (
+				previous !== undefined &&
+				compareNames(
+					(input.structures[previous] as IndexedStructure).remit.name,
+					(input.structures[i] as IndexedStructure).remit.name
+				) !== 0
+			)
+				rank++;
+			this.nameOrders[i] = rank;
 		});
 
 		// A counting sort: the communes' sizes first, then each structure's number written in each
@@ -186,7 +211,11 @@ export class RemitIndex {
 				j++;
 			}
 			if (((this.masks[i] as number) & mask) !== 0)
-				out.push({ structure: this.structures[i] as IndexedStructure, partial });
+				out.push({
+					structure: this.structures[i] as IndexedStructure,
+					partial,
+					nameOrder: this.nameOrders[i] as number
+				});
 		}
 		return out;
 	}

@@ -210,8 +210,11 @@ export function defaultCoordination(kind: KindCode): boolean {
 }
 
 /** Position of a level on the vertical axis, 0 = information … 3 = complexe. */
+// Looked up for every structure of every answer: a table, not a search of the list.
+const LEVEL_RANKS = new Map<string, number>(LEVEL_CODES.map((code, rank) => [code, rank]));
+
 export function levelRank(level: LevelCode): number {
-	return LEVEL_CODES.indexOf(level);
+	return LEVEL_RANKS.get(level) ?? -1;
 }
 
 /** Whether `level` lies in the inclusive range [min, max]. */

@@ -177,7 +177,7 @@ async function indexedCandidates(
 		point && partial.length > 0 ? await pointCoverage(db, partial, point.lon, point.lat) : null;
 	// Every field written out, in one order: one object shape for all candidates. A spread of
 	// the remit took most of this function's time on the structures covering Paris.
-	return found.map(({ structure: s, partial: part }) => {
+	return found.map(({ structure: s, partial: part, nameOrder }) => {
 		const r = s.remit;
 		return {
 			id: r.id,
@@ -197,7 +197,8 @@ async function indexedCandidates(
 			caseloadCurrent: caseloadOfIndexed(s, counted),
 			updatedAt: s.updatedAt,
 			coversPlace: part !== null && (!part || !inside || inside.has(r.id)),
-			coversPartly: part === true && !inside
+			coversPartly: part === true && !inside,
+			nameOrder
 		};
 	});
 }
