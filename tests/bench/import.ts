@@ -153,7 +153,7 @@ async function withPostgresDatabase(url: string, run: (database: Database) => Pr
 }
 
 /** DATABASE_URL, or a throw-away server as the integration tests start one; null if neither. */
-async function postgresServer(
+export async function postgresServer(
 	notes: string[]
 ): Promise<{ url: string; stop: () => Promise<void> } | null> {
 	if (process.env.DATABASE_URL) {

@@ -5,6 +5,7 @@
  */
 import { machineInfo, printMachine, repoRoot, report, type BenchResult } from './report';
 import { chart } from './chart';
+import { httpBench } from './http';
 import { importBench } from './import';
 import { map } from './map';
 import { pilotage } from './pilotage';
@@ -16,6 +17,7 @@ import { whatIf } from './what-if';
 
 const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
 	chart,
+	http: httpBench,
 	import: importBench,
 	map,
 	pilotage,
