@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT, buildIsCurrent, writeStamp } from './build-stamp.mjs';
+import { writeTemplate } from './pglite-template.mjs';
 
 if (!buildIsCurrent()) {
 	console.log('[bon-tiers] Construction de l’application (vite build)…');
@@ -14,5 +15,6 @@ if (!buildIsCurrent()) {
 		process.exit(result.status ?? 1);
 	}
 	writeStamp();
+	await writeTemplate();
 }
 await import(pathToFileURL(path.join(ROOT, 'build', 'index.js')).href);

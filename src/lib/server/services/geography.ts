@@ -30,24 +30,29 @@ async function inBatches<T>(
 /** Loads every place of France (names, codes, postal codes, population), without boundaries. */
 export async function seedPlaces(db: Db): Promise<number> {
 	const rows = referencePlaces();
+	// One JSON parameter read by the server, not drizzle inserts of 2 000 row objects: the
+	// 35 000 places took 4.5 s of a first start on the embedded database that way, 2 s this way.
+	const json = JSON.stringify(
+		rows.map((r) => ({
+			code: r.code,
+			name: r.name,
+			kind: r.kind,
+			department: r.department,
+			parent_code: r.parentCode,
+			epci: r.epci,
+			population: r.population,
+			postal_codes: r.postalCodes
+		}))
+	);
 	await db.transaction(async (tx) => {
-		await inBatches(rows, 2000, (batch) =>
-			tx
-				.insert(communes)
-				.values(batch)
-				.onConflictDoUpdate({
-					target: communes.code,
-					set: {
-						name: sql`excluded.name`,
-						kind: sql`excluded.kind`,
-						department: sql`excluded.department`,
-						parentCode: sql`excluded.parent_code`,
-						epci: sql`excluded.epci`,
-						population: sql`excluded.population`,
-						postalCodes: sql`excluded.postal_codes`
-					}
-				})
-		);
+		await tx.execute(sql`insert into communes
+				(code, name, kind, department, parent_code, epci, population, postal_codes)
+			select code, name, kind, department, parent_code, epci, population, postal_codes
+			from json_populate_recordset(null::communes, ${json}::json)
+			on conflict (code) do update set
+				name = excluded.name, kind = excluded.kind, department = excluded.department,
+				parent_code = excluded.parent_code, epci = excluded.epci,
+				population = excluded.population, postal_codes = excluded.postal_codes`);
 	});
 	invalidateGeography();
 	return rows.length;
