@@ -191,6 +191,14 @@ async function timedInteraction(
 	};
 }
 
+/** One response of the page: its bytes on the wire and decoded (null: not known). */
+interface WireEntry {
+	url: string;
+	encoded: number | null;
+	decoded: number | null;
+	encoding: string;
+}
+
 const ms = (value: number | null) => (value === null ? '—' : `${Math.round(value)} ms`);
 const kB = (bytes: number) => `${Math.round(bytes / 1024)} kB`;
 
@@ -201,28 +209,27 @@ describe('carte d’un territoire de 20 000 structures', () => {
 		async ({ page, context }) => {
 			await instrumentMap(page);
 			await watchLoad(page);
-			const dataResponses: { url: string; bytes: number }[] = [];
 			// Every response of the page (its document, scripts, styles, the points the page
-			// fetches): bytes on the wire (encoded body and headers) and decoded.
-			const wire: { url: string; encoded: number; decoded: number; encoding: string }[] = [];
+			// fetches): bytes on the wire (encoded body and headers) and decoded. Each finished
+			// request is counted at once and measured after: a body Chromium no longer has is
+			// counted as unknown, not dropped with its bytes.
+			const wire: WireEntry[] = [];
+			const measuring: Promise<unknown>[] = [];
 			page.on('requestfinished', (request) => {
-				void Promise.all([request.sizes(), request.response()])
-					.then(async ([sizes, response]) =>
-						wire.push({
-							url: request.url(),
-							encoded: sizes.responseBodySize + sizes.responseHeadersSize,
-							decoded: (await response?.body())?.length ?? 0,
-							encoding: (await response?.headerValue('content-encoding')) ?? ''
-						})
-					)
-					.catch(() => {});
-			});
-			page.on('response', (response) => {
-				if (!response.url().includes('__data.json')) return;
-				void response
-					.body()
-					.then((body) => dataResponses.push({ url: response.url(), bytes: body.length }))
-					.catch(() => {});
+				const entry: WireEntry = { url: request.url(), encoded: null, decoded: null, encoding: '' };
+				wire.push(entry);
+				const answer = request.response();
+				measuring.push(
+					request.sizes().then((sizes) => {
+						entry.encoded = sizes.responseBodySize + sizes.responseHeadersSize;
+					}),
+					answer.then(async (r) => {
+						entry.encoding = (await r?.headerValue('content-encoding')) ?? '';
+					}),
+					answer.then(async (r) => {
+						entry.decoded = (await r?.body())?.length ?? 0;
+					})
+				);
 			});
 
 			const response = await page.goto(PAGE, { waitUntil: 'load', timeout: 60_000 });
@@ -232,6 +239,11 @@ describe('carte d’un territoire de 20 000 structures', () => {
 			const load = await loadFigures(page, log);
 			const html = (await response?.body()) ?? Buffer.alloc(0);
 			const loaded = [...wire];
+			await Promise.allSettled(measuring);
+			expect(
+				loaded.filter((r) => r.encoded === null).map((r) => r.url),
+				'réponses sans taille'
+			).toEqual([]);
 			const points = loaded.find((r) => r.url.includes('/carte/points.json'));
 			if (!points) throw new Error('points.json non reçu');
 			expect(points.encoding, 'points.json compressé').toMatch(/^(br|gzip)$/);
@@ -241,8 +253,9 @@ describe('carte d’un territoire de 20 000 structures', () => {
 					.find((e) => e.name.includes('/carte/points.json')) as PerformanceResourceTiming;
 				return { start: entry.startTime, end: entry.responseEnd };
 			});
-			const onTheWire = loaded.reduce((n, r) => n + r.encoded, 0);
-			const decoded = loaded.reduce((n, r) => n + r.decoded, 0);
+			const onTheWire = loaded.reduce((n, r) => n + (r.encoded ?? 0), 0);
+			const decoded = loaded.reduce((n, r) => n + (r.decoded ?? 0), 0);
+			const noBody = loaded.filter((r) => r.decoded === null).length;
 
 			// What the page says it shows, and the list kept short.
 			// Every structure of the département (the other tests' too), all placed.
@@ -281,16 +294,42 @@ describe('carte d’un territoire de 20 000 structures', () => {
 			expect(viewOf(await addressOf(page))?.zoom).toBeGreaterThan(zoomed?.zoom ?? 0);
 
 			// A client-side navigation (a coverage cell): its __data.json is the payload of the data.
+			// Its response is awaited (a full reload would bring none, and fail here, saying so),
+			// not collected by a listener that dropped what it could not read.
+			await page.evaluate(
+				() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true)
+			);
 			const started = await page.evaluate(() => performance.now());
 			await page.selectOption('#probleme', 'medical');
 			await page.selectOption('#niveau', 'simple');
 			const before = (await drawLog(page)).count;
+			const cellData = page.waitForResponse(
+				(r) =>
+					r.url().includes('/carte/__data.json') &&
+					new URL(r.url()).searchParams.get('niveau') === 'simple',
+				{ timeout: 30_000 }
+			);
 			await page.getByRole('button', { name: 'Afficher' }).click();
+			const dataResponse = await cellData;
+			expect(dataResponse.status()).toBe(200);
 			await page.waitForSelector('[data-testid="legende-couverture"]', { timeout: 30_000 });
 			const cellLog = await mapIdle(page, { after: before, quietMs: 700 });
 			const cellMs = (cellLog.last as number) - started;
-			await expect.poll(() => dataResponses.length).toBeGreaterThan(0);
-			const data = dataResponses.at(-1) as { url: string; bytes: number };
+			expect(
+				await page.evaluate(
+					() => (window as unknown as { __sameDocument?: boolean }).__sameDocument
+				),
+				'navigation côté client, sans recharger la page'
+			).toBe(true);
+			// Its size as the page's resource timing has it: Chromium may already have dropped the
+			// body of a fetch the page has read, so that the test could not ask for it.
+			const dataUrl = dataResponse.url();
+			const data = await page.evaluate((url) => {
+				const entry = performance.getEntriesByType('resource').find((e) => e.name === url) as
+					PerformanceResourceTiming | undefined;
+				return entry && { bytes: entry.decodedBodySize, encoded: entry.encodedBodySize };
+			}, dataUrl);
+			if (!data) throw new Error(`pas de mesure de ${dataUrl}`);
 			const covered = await page
 				.locator('[data-testid="legende-couverture"] li strong')
 				.allTextContents();
@@ -323,9 +362,9 @@ describe('carte d’un territoire de 20 000 structures', () => {
 			);
 			console.table({
 				'document HTML (données incluses)': `${kB(load.htmlBytes)} brut, ${kB(zlib.gzipSync(html).length)} gzip`,
-				'points.json (préchargé)': `${kB(points.decoded)} brut, ${kB(points.encoded)} sur le fil (${points.encoding})`,
-				'chargement jusqu’au repos (toutes les réponses)': `${kB(decoded)} décodés, ${kB(onTheWire)} sur le fil, ${loaded.length} réponses`,
-				'__data.json (navigation client, case medical × simple)': `${kB(data.bytes)}`,
+				'points.json (préchargé)': `${points.decoded === null ? '?' : kB(points.decoded)} brut, ${kB(points.encoded ?? 0)} sur le fil (${points.encoding})`,
+				'chargement jusqu’au repos (toutes les réponses)': `${kB(decoded)} décodés${noBody > 0 ? ` (${noBody} corps indisponibles)` : ''}, ${kB(onTheWire)} sur le fil, ${loaded.length} réponses`,
+				'__data.json (navigation client, case medical × simple)': `${kB(data.bytes)} décodés, ${kB(data.encoded)} compressés`,
 				'premier octet': ms(load.ttfb),
 				'points.json : demandé → reçu': `${ms(pointsTiming.start)} → ${ms(pointsTiming.end)}`,
 				'fin de la réponse': ms(load.responseEnd),

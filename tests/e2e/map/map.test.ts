@@ -397,6 +397,60 @@ describe('carte du territoire de démonstration', () => {
 		expect(viewOf(await addressOf(page))?.zoom).toBeGreaterThan(10);
 	});
 
+	test('the filters shown, the points and the URL agree after going back and after a reset', async ({
+		page
+	}) => {
+		const placed = everyStructure.filter((s) => s.lon !== undefined && s.lat !== undefined);
+		const kinds = [...new Set(placed.map((s) => s.kind))];
+		const kind = kinds.find((k) => placed.some((s) => s.kind !== k)) as string;
+		const placedIds = (of: readonly ApiStructure[]) => of.map((s) => s.id).sort();
+		/** The next points.json whose `type` is `type` (null: none), and its ids. */
+		const nextPoints = async (type: string | null) => {
+			const response = await page.waitForResponse(
+				(r) =>
+					r.url().includes('/carte/points.json') &&
+					new URL(r.url()).searchParams.get('type') === type
+			);
+			const body = (await response.json()) as { features: { properties: { id: string } }[] };
+			return body.features.map((f) => f.properties.id).sort();
+		};
+
+		await instrumentMap(page);
+		const all = nextPoints(null);
+		await openMap(page, PAGE);
+		expect(await all).toEqual(placedIds(placed));
+		let log = await mapIdle(page);
+
+		// One kind: the points of that kind only.
+		await page.selectOption('#type', kind);
+		const ofKind = nextPoints(kind);
+		await page.getByRole('button', { name: 'Afficher' }).click();
+		expect(await ofKind).toEqual(placedIds(placed.filter((s) => s.kind === kind)));
+		log = await mapIdle(page, { after: log.count });
+
+		// Back: every point again, and the form says so (a select the user changed keeps its
+		// choice unless the page sets it again).
+		const again = nextPoints(null);
+		await page.goBack();
+		expect(await again).toEqual(placedIds(placed));
+		await page.waitForURL((url) => !url.searchParams.has('type'));
+		expect(await page.locator('#type').inputValue()).toBe('');
+		await mapIdle(page, { after: log.count });
+
+		// A cell, then « Réinitialiser »: no cell in the URL, on the map or in the form.
+		await page.selectOption('#probleme', CELL.problem);
+		await page.selectOption('#niveau', CELL.level);
+		await page.getByRole('button', { name: 'Afficher' }).click();
+		await page.waitForSelector('[data-testid="legende-couverture"]');
+		expect(await paramOf(page, 'type')).toBe('');
+		await page.getByRole('link', { name: 'Réinitialiser' }).click();
+		await page.waitForURL((url) => url.search === '');
+		await page.locator('[data-testid="legende-couverture"]').waitFor({ state: 'detached' });
+		expect(await page.locator('#probleme').inputValue()).toBe('');
+		expect(await page.locator('#niveau').inputValue()).toBe('');
+		expect(await page.locator('#type').inputValue()).toBe('');
+	});
+
 	test('the page has no accessibility violation with a cell and a selection', async ({ page }) => {
 		await instrumentMap(page);
 		const chosen = everyStructure.find((s) => s.lon !== undefined) as ApiStructure;
