@@ -219,16 +219,26 @@ describe('carte d’un territoire de 20 000 structures', () => {
 				const entry: WireEntry = { url: request.url(), encoded: null, decoded: null, encoding: '' };
 				wire.push(entry);
 				const answer = request.response();
+				// Each failure is kept as a missing figure (checked below for the responses of the
+				// load), never left unhandled: a request finishing as the page closes at the end of
+				// the test cannot read its answer any more.
+				const settle = (work: Promise<unknown>) => work.catch(() => undefined);
 				measuring.push(
-					request.sizes().then((sizes) => {
-						entry.encoded = sizes.responseBodySize + sizes.responseHeadersSize;
-					}),
-					answer.then(async (r) => {
-						entry.encoding = (await r?.headerValue('content-encoding')) ?? '';
-					}),
-					answer.then(async (r) => {
-						entry.decoded = (await r?.body())?.length ?? 0;
-					})
+					settle(
+						request.sizes().then((sizes) => {
+							entry.encoded = sizes.responseBodySize + sizes.responseHeadersSize;
+						})
+					),
+					settle(
+						answer.then(async (r) => {
+							entry.encoding = (await r?.headerValue('content-encoding')) ?? '';
+						})
+					),
+					settle(
+						answer.then(async (r) => {
+							entry.decoded = (await r?.body())?.length ?? 0;
+						})
+					)
 				);
 			});
 
