@@ -233,6 +233,14 @@ describe('carte du territoire de démonstration', () => {
 
 			// 4. Zooming keeps the view in the URL; a link with the view and selection restores them.
 			// The fitted view is not in the URL until the user moves; each zoom step is.
+			// A resize is not a move: the window narrowed then widened again (as a scroll bar does
+			// when the list fills) redraws the map and leaves the URL without a view.
+			const size = page.viewportSize();
+			if (!size) throw new Error('pas de taille de fenêtre');
+			await page.setViewportSize({ width: Math.round(size.width * 0.7), height: size.height });
+			log = await mapIdle(page, { after: log.count });
+			await page.setViewportSize(size);
+			log = await mapIdle(page, { after: log.count });
 			expect(viewOf(await addressOf(page))).toBeNull();
 			await page.locator('.maplibregl-ctrl-zoom-in').click();
 			const first = await viewChange(page, null);
