@@ -119,6 +119,33 @@ describe('page de connexion', () => {
 		}
 	});
 
+	test('ce qui est tapé avant que la page soit prête est gardé', async ({ page, pageErrors }) => {
+		// On a slow line the form is there before the app's script: a quick typist starts early.
+		// The script is held back until both fields are typed, then the page hydrates.
+		pageErrors.allow(/status of 400/);
+		let release: () => void = () => {};
+		const held = new Promise<void>((resolve) => (release = resolve));
+		await page.route('**/_app/immutable/**/*.js', async (route) => {
+			await held;
+			await route.continue();
+		});
+		await page.goto('/connexion', { waitUntil: 'domcontentloaded' });
+		const who = account('partner');
+		await page.getByLabel('Adresse électronique').fill(who.email);
+		await page.getByLabel('Mot de passe').fill('pas-le-bon-mot-de-passe-du-tout');
+		release();
+		await page.waitForSelector('html[data-hydrated="true"]');
+		expect(await page.getByLabel('Adresse électronique').inputValue()).toBe(who.email);
+		expect(await page.getByLabel('Mot de passe').inputValue()).toBe(
+			'pas-le-bon-mot-de-passe-du-tout'
+		);
+		await page.unrouteAll({ behavior: 'wait' });
+		await page.getByRole('button', { name: 'Se connecter' }).click();
+		await expect
+			.poll(async () => (await page.getByRole('alert').textContent())?.trim())
+			.toBe('Adresse électronique ou mot de passe incorrect.');
+	});
+
 	test('un mauvais mot de passe affiche le message d’erreur en français', async ({
 		page,
 		pageErrors
