@@ -1,4 +1,4 @@
-import { json } from '@sveltejs/kit';
+import { jsonResponse as json } from './compression';
 import { hasRole, type Role } from '$lib/domain/roles';
 import {
 	CoverageQuerySchema,

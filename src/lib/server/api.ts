@@ -1,4 +1,4 @@
-import { json } from '@sveltejs/kit';
+import { jsonResponse as json } from './compression';
 import type { z } from 'zod';
 import { issuesOf, type Issue } from '$lib/schemas/zod';
 import type { ServiceError, ServiceErrorKind } from './services/errors';

@@ -1,6 +1,6 @@
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { chooseEncoding, compressResponse, MIN_BYTES } from './compression';
+import { chooseEncoding, compressResponse, jsonResponse as answer, MIN_BYTES } from './compression';
 
 const big = JSON.stringify({
 	items: Array.from({ length: 400 }, (_, i) => ({ id: i, name: `Structure ${i}` }))
@@ -73,5 +73,30 @@ describe('compressResponse', () => {
 		expect(out.status).toBe(404);
 		expect(out.headers.get('x-request-id')).toBe('r1');
 		expect(out.headers.get('vary')).toBe('Cookie, Accept-Encoding');
+	});
+
+	it('takes the text of an answer made by jsonResponse, lengths in bytes', async () => {
+		const value = {
+			items: Array.from({ length: 300 }, (_, i) => ({ id: i, name: `Établissement n° ${i}` }))
+		};
+		const text = JSON.stringify(value);
+		const made = answer(value, { status: 201, headers: { 'x-request-id': 'r2' } });
+		expect(made.headers.get('content-length')).toBe(String(Buffer.byteLength(text)));
+		const out = await compressResponse(get('br'), made);
+		expect(out.status).toBe(201);
+		expect(out.headers.get('x-request-id')).toBe('r2');
+		expect(out.headers.get('content-type')).toBe('application/json');
+		const bytes = Buffer.from(await out.arrayBuffer());
+		expect(out.headers.get('content-length')).toBe(String(bytes.length));
+		expect(brotliDecompressSync(bytes).toString('utf8')).toBe(text);
+		// Without an encoding, or small, the answer goes as made, its text whole.
+		const plain = answer(value);
+		expect(await compressResponse(get(null), plain)).toBe(plain);
+		expect(await plain.text()).toBe(text);
+		const small = answer({ ok: 'é' });
+		const same = await compressResponse(get('br'), small);
+		expect(same).toBe(small);
+		expect(same.headers.get('content-length')).toBe(String(Buffer.byteLength('{"ok":"é"}')));
+		expect(await same.json()).toEqual({ ok: 'é' });
 	});
 });
