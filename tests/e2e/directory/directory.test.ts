@@ -118,8 +118,11 @@ describe('annuaire', () => {
 			expect(decodeURIComponent(card.path.slice('/structures/'.length))).toBe(s.id);
 		}
 		if (cards.length < demoStructures.length) {
-			// One page of results: the next ones are a link away.
+			// One page of results: the next ones are a link away, and the count line says which page.
 			expect(await page.locator('a[rel="next"]').count()).toBeGreaterThan(0);
+			expect((await directory.count.textContent())?.replace(/\s+/g, ' ').trim()).toMatch(
+				/^\d+ structures — page 1 sur \d+$/
+			);
 		} else {
 			expect(sorted(cards.map((c) => c.name))).toEqual(names(demoStructures));
 		}
