@@ -75,7 +75,7 @@ describe('compressResponse', () => {
 		expect(out.headers.get('vary')).toBe('Cookie, Accept-Encoding');
 	});
 
-	it('takes the text of an answer made by jsonResponse, lengths in bytes', async () => {
+	it('takes the bytes of an answer made by jsonResponse, lengths in bytes', async () => {
 		const value = {
 			items: Array.from({ length: 300 }, (_, i) => ({ id: i, name: `Établissement n° ${i}` }))
 		};

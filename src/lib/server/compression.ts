@@ -77,21 +77,22 @@ export async function encode(body: Uint8Array, encoding: Encoding): Promise<Buff
 }
 
 /*
- * The text of the JSON answers made by `jsonResponse`, so that compressing one does not read back
+ * The bytes of the JSON answers made by `jsonResponse`, so that compressing one does not read back
  * through the body's web stream what the route had in hand: Kit's `json()` encodes the text once
  * for its length, the stream hands it over in chunks, and the compressed copy was copied again —
- * for an API answer of a few kilobytes, more CPU than the compression itself.
+ * for an API answer of a few kilobytes, more CPU than the compression itself. Encoded once here,
+ * they serve as the body, its length and the compression's input.
  */
-const knownText = new WeakMap<Response, string>();
+const knownBodies = new WeakMap<Response, Uint8Array<ArrayBuffer>>();
 
-/** A JSON response (as Kit's `json()`), whose text the compression below takes directly. */
+/** A JSON response (as Kit's `json()`), whose bytes the compression below takes directly. */
 export function jsonResponse(value: unknown, init: ResponseInit = {}): Response {
-	const text = JSON.stringify(value);
+	const body = Buffer.from(JSON.stringify(value));
 	const headers = new Headers(init.headers);
 	headers.set('content-type', 'application/json');
-	headers.set('content-length', String(Buffer.byteLength(text)));
-	const response = new Response(text, { ...init, headers });
-	knownText.set(response, text);
+	headers.set('content-length', String(body.byteLength));
+	const response = new Response(body, { ...init, headers });
+	knownBodies.set(response, body);
 	return response;
 }
 
@@ -110,12 +111,11 @@ export async function compressResponse(request: Request, response: Response): Pr
 	}
 	const encoding = chooseEncoding(request.headers.get('accept-encoding'));
 	if (!encoding || !allowed) return response;
-	const text = knownText.get(response);
-	if (text !== undefined && Buffer.byteLength(text) < MIN_BYTES) return response;
-	const body =
-		text !== undefined ? Buffer.from(text) : new Uint8Array(await response.arrayBuffer());
+	const known = knownBodies.get(response);
+	const body = known ?? new Uint8Array(await response.arrayBuffer());
 	const init = { status: response.status, statusText: response.statusText, headers };
-	if (body.byteLength < MIN_BYTES) return text !== undefined ? response : new Response(body, init);
+	// A body read from its stream is used up: the answer goes out with the bytes read.
+	if (body.byteLength < MIN_BYTES) return known ? response : new Response(body, init);
 	const encoded = await encode(body, encoding);
 	headers.set('content-encoding', encoding);
 	headers.set('content-length', String(encoded.byteLength));
