@@ -39,13 +39,20 @@ export function printMachine(machine: MachineInfo): void {
 /** Root of the repository (tests/bench/ is two levels below it). */
 export const repoRoot = path.resolve(import.meta.dirname, '../..');
 
-/** A row's identity across runs: its first column's value (the case it measures). */
-const rowKey = (row: BenchRow) => String(Object.values(row)[0] ?? '');
+/**
+ * A row's identity across runs: its leading text columns (the case it measures: a stage, and its
+ * scope when the same stage is measured in several).
+ */
+export function rowKey(row: BenchRow): string {
+	const values = Object.values(row);
+	const end = values.findIndex((v) => typeof v !== 'string');
+	return values.slice(0, end === -1 ? values.length : end).join(' | ');
+}
 
 /**
  * The rows with, beside each figure, the same figure of the previous results (the committed
  * bench-results/<name>.json), so that a regression shows in the table itself. Rows are matched by
- * their first column; a figure the previous run had not is left alone.
+ * their leading text columns ({@link rowKey}); a figure the previous run had not is left alone.
  */
 export function besidePrevious(
 	rows: readonly BenchRow[],
