@@ -17,7 +17,7 @@ import { compressResponse } from '$lib/server/compression';
 import { apiAccess, findOperation, roleRefusal, unmatched } from '$lib/server/api-endpoints';
 import { API_BASE, IMPORT_BODY_LIMIT } from '$lib/server/api-operation';
 import { DataDirBusyError, DataDirUnwritableError } from '$lib/server/db/lock';
-import { closeDatabase, getDatabase, startHousekeeping } from '$lib/server/runtime';
+import { closeDatabase, getDatabase, scheduleWarmUp, startHousekeeping } from '$lib/server/runtime';
 import { authenticateApiToken } from '$lib/server/services/api-tokens';
 import { audit } from '$lib/server/services/audit';
 import { validateSession } from '$lib/server/services/sessions';
@@ -35,6 +35,7 @@ export const init: ServerInit = async () => {
 		throw error;
 	}
 	startHousekeeping();
+	scheduleWarmUp();
 	// adapter-node emits this once in-flight requests are done (SIGTERM/SIGINT): closing the
 	// database then flushes PGlite to disk, so no write is lost on a restart.
 	process.once('sveltekit:shutdown', () => {

@@ -9,6 +9,7 @@ import {
 import type { RecommendationRequestInput } from '$lib/schemas/orientation';
 import { importStructures } from '$lib/server/services/structure-import';
 import { signOut, startSession, validateSession } from '$lib/server/services/sessions';
+import { mapPoints, territoryMap } from '$lib/server/services/map';
 import { putTerritory } from '$lib/server/services/territories';
 import { createUser, setUserDisabled, updateUser } from '$lib/server/services/users';
 import { MIGRATIONS_DIR, useTestDatabase } from '../helpers/databases';
@@ -71,6 +72,58 @@ describe('deux serveurs sur un même PostgreSQL', () => {
 					(r) => r.structure.id === record.id
 				)
 			);
+		} finally {
+			await other.close();
+		}
+	});
+
+	it('a structure moved, added or its places changed through one is on the other’s map within a second', async () => {
+		const other = await second();
+		try {
+			const territory = 'deux-serveurs-carte';
+			await putTerritory(t.db, territory, { name: 'Deux serveurs : carte', communes: COMMUNES });
+			const placed = structureRecord({
+				kind: 'ccas',
+				coverage: [COMMUNES[0] as string],
+				lon: 4.8,
+				lat: 43.9
+			});
+			await importStructures(t.db, territory, [placed]);
+			const pointsOf = async (db: Database['db']) =>
+				(
+					JSON.parse(await mapPoints(db, SYSTEM, territory, [])) as {
+						features: { geometry: { coordinates: number[] }; properties: { id: string } }[];
+					}
+				).features;
+			// Warm: the other server has built and kept the map's points and places.
+			expect((await pointsOf(other.db)).map((f) => f.properties.id)).toEqual([placed.id]);
+			const places = async (db: Database['db']) =>
+				(await territoryMap(db, SYSTEM, territory, { type: [] })).places.features.map(
+					(f) => f.properties.code
+				);
+			expect(await places(other.db)).toEqual([...COMMUNES].sort());
+
+			// Moved, and a second structure: the other's points follow.
+			const added = structureRecord({
+				kind: 'clic',
+				coverage: [COMMUNES[1] as string],
+				lon: 4.9,
+				lat: 44
+			});
+			await importStructures(t.db, territory, [{ ...placed, lon: 4.85 }, added]);
+			await within(async () => {
+				const features = await pointsOf(other.db);
+				return (
+					features.length === 2 &&
+					features.some((f) => f.properties.id === placed.id && f.geometry.coordinates[0] === 4.85)
+				);
+			});
+			// One place less: the other's map shows the territory's places as they are now.
+			await putTerritory(t.db, territory, {
+				name: 'Deux serveurs : carte',
+				communes: [COMMUNES[0] as string]
+			});
+			await within(async () => (await places(other.db)).join() === COMMUNES[0]);
 		} finally {
 			await other.close();
 		}

@@ -1,6 +1,12 @@
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { chooseEncoding, compressResponse, jsonResponse as answer, MIN_BYTES } from './compression';
+import {
+	chooseEncoding,
+	compressResponse,
+	jsonResponse as answer,
+	MIN_BYTES,
+	PreparedBody
+} from './compression';
 
 const big = JSON.stringify({
 	items: Array.from({ length: 400 }, (_, i) => ({ id: i, name: `Structure ${i}` }))
@@ -98,5 +104,31 @@ describe('compressResponse', () => {
 		expect(same).toBe(small);
 		expect(same.headers.get('content-length')).toBe(String(Buffer.byteLength('{"ok":"é"}')));
 		expect(await same.json()).toEqual({ ok: 'é' });
+	});
+
+	it('sends a prepared body many times, each encoding compressed once', async () => {
+		const text = JSON.stringify({
+			type: 'FeatureCollection',
+			features: [{ name: 'Aïoli' }]
+		}).repeat(60);
+		const body = new PreparedBody(text);
+		expect(body.text()).toBe(text);
+		expect(body.encoded('br')).toBe(body.encoded('br'));
+		for (let i = 0; i < 2; i++) {
+			const made = body.response('application/geo+json');
+			expect(made.headers.get('content-length')).toBe(String(Buffer.byteLength(text)));
+			const out = await compressResponse(get('br'), made);
+			expect(out.headers.get('content-encoding')).toBe('br');
+			const bytes = Buffer.from(await out.arrayBuffer());
+			expect(out.headers.get('content-length')).toBe(String(bytes.length));
+			expect(brotliDecompressSync(bytes).toString('utf8')).toBe(text);
+		}
+		const zipped = await compressResponse(get('gzip'), body.response('application/geo+json'));
+		expect(gunzipSync(Buffer.from(await zipped.arrayBuffer())).toString('utf8')).toBe(text);
+		// Sent as it is to a client without encodings, whole each time.
+		expect(await body.response('application/geo+json').text()).toBe(text);
+		expect(await (await compressResponse(get(null), body.response('text/plain'))).text()).toBe(
+			text
+		);
 	});
 });

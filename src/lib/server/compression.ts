@@ -76,14 +76,52 @@ export async function encode(body: Uint8Array, encoding: Encoding): Promise<Buff
 	return inPlace ? gzipSync(body, { level: 6 }) : gzipAsync(body, { level: 6 });
 }
 
-/*
- * The bytes of the JSON answers made by `jsonResponse`, so that compressing one does not read back
- * through the body's web stream what the route had in hand: Kit's `json()` encodes the text once
- * for its length, the stream hands it over in chunks, and the compressed copy was copied again —
- * for an API answer of a few kilobytes, more CPU than the compression itself. Encoded once here,
- * they serve as the body, its length and the compression's input.
+/**
+ * A body made once and sent many times (a large territory's map points): its bytes, and each
+ * encoding compressed once, on first demand, then kept with it.
  */
-const knownBodies = new WeakMap<Response, Uint8Array<ArrayBuffer>>();
+export class PreparedBody {
+	readonly bytes: Uint8Array<ArrayBuffer>;
+	private readonly encodings = new Map<Encoding, Promise<Buffer>>();
+
+	constructor(text: string) {
+		this.bytes = Buffer.from(text);
+	}
+
+	text(): string {
+		return Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength).toString(
+			'utf8'
+		);
+	}
+
+	encoded(encoding: Encoding): Promise<Buffer> {
+		let found = this.encodings.get(encoding);
+		if (!found) {
+			found = encode(this.bytes, encoding);
+			this.encodings.set(encoding, found);
+			found.catch(() => this.encodings.delete(encoding));
+		}
+		return found;
+	}
+
+	response(contentType: string, init: ResponseInit = {}): Response {
+		const headers = new Headers(init.headers);
+		headers.set('content-type', contentType);
+		headers.set('content-length', String(this.bytes.byteLength));
+		const response = new Response(this.bytes, { ...init, headers });
+		knownBodies.set(response, this);
+		return response;
+	}
+}
+
+/*
+ * The bytes of the answers made by `jsonResponse` or a PreparedBody, so that compressing one does
+ * not read back through the body's web stream what the route had in hand: Kit's `json()` encodes
+ * the text once for its length, the stream hands it over in chunks, and the compressed copy was
+ * copied again — for an API answer of a few kilobytes, more CPU than the compression itself.
+ * Encoded once here, they serve as the body, its length and the compression's input.
+ */
+const knownBodies = new WeakMap<Response, Uint8Array<ArrayBuffer> | PreparedBody>();
 
 /** A JSON response (as Kit's `json()`), whose bytes the compression below takes directly. */
 export function jsonResponse(value: unknown, init: ResponseInit = {}): Response {
@@ -112,11 +150,14 @@ export async function compressResponse(request: Request, response: Response): Pr
 	const encoding = chooseEncoding(request.headers.get('accept-encoding'));
 	if (!encoding || !allowed) return response;
 	const known = knownBodies.get(response);
-	const body = known ?? new Uint8Array(await response.arrayBuffer());
+	const prepared = known instanceof PreparedBody ? known : null;
+	const body =
+		prepared?.bytes ??
+		(known instanceof Uint8Array ? known : new Uint8Array(await response.arrayBuffer()));
 	const init = { status: response.status, statusText: response.statusText, headers };
 	// A body read from its stream is used up: the answer goes out with the bytes read.
 	if (body.byteLength < MIN_BYTES) return known ? response : new Response(body, init);
-	const encoded = await encode(body, encoding);
+	const encoded = await (prepared ? prepared.encoded(encoding) : encode(body, encoding));
 	headers.set('content-encoding', encoding);
 	headers.set('content-length', String(encoded.byteLength));
 	// A strong validator names the bytes: the compressed ones are other bytes.

@@ -138,3 +138,14 @@ export function startHousekeeping(): void {
 	setTimeout(() => void referrals(), 60_000).unref();
 	setInterval(() => void referrals(), 3_600_000).unref();
 }
+
+/**
+ * A few seconds after the start, in the background, the module a first map would wait for: the
+ * map pages render maplibre's component on the server too, which loads maplibre-gl — 800 kB of
+ * CommonJS, a fifth of a second to compile and run (measured in the server's profile of a first
+ * map) — when the first map is asked for. A warm-up that fails changes nothing: the page loads it.
+ */
+export function scheduleWarmUp(): void {
+	const warm = () => import('maplibre-gl').catch(() => undefined);
+	setTimeout(() => void warm(), 3_000).unref();
+}

@@ -13,6 +13,8 @@ import type { Caller } from '$lib/server/auth/principal';
 import { territoryStructures } from './coverage';
 import { structureNotFound } from './errors';
 import { requireTerritory } from './scope';
+import { DerivedCache } from './derived-cache';
+import { MIN_BYTES, PreparedBody } from '$lib/server/compression';
 
 /** Properties of a place on the map: what the layers and the text alternative need, no more. */
 export interface PlaceProperties {
@@ -23,11 +25,23 @@ export interface PlaceProperties {
 /** The page lists this many structures, the first by name (a filter narrows the rest). */
 export const MAP_LIST_LIMIT = 200;
 
-/** The territory's places, simplified for display. */
-export async function territoryPlaceShapes(
-	db: Db,
-	territoryId: string
-): Promise<FeatureCollection<Polygon | MultiPolygon, PlaceProperties>> {
+type PlaceShapes = FeatureCollection<Polygon | MultiPolygon, PlaceProperties>;
+
+/**
+ * Built from the territory's places (the remit view) and their boundaries (the geography one);
+ * shared by every request until one of them changes. Read only: the pages copy what they shade.
+ */
+const placeShapesCache = new DerivedCache<PlaceShapes>(['remit', 'geography'], 32);
+
+/**
+ * The territory's places, simplified for display: simplifying a département's boundaries takes
+ * a tenth of a second, for a result that changes only with the territory or the boundaries.
+ */
+export function territoryPlaceShapes(db: Db, territoryId: string): Promise<PlaceShapes> {
+	return placeShapesCache.get(db, territoryId, () => buildPlaceShapes(db, territoryId));
+}
+
+async function buildPlaceShapes(db: Db, territoryId: string): Promise<PlaceShapes> {
 	const rows = await queryRows<{
 		code: string;
 		name: string;
@@ -127,29 +141,41 @@ export interface MapCell {
 export async function territoryMap(db: Db, caller: Caller, territoryId: string, query: MapQuery) {
 	await requireTerritory(db, caller, territoryId);
 	const kinds = query.type;
-	// One row holding every structure as [id, name, kind, placed], built by the database: tens of
-	// thousands of rows cost far more to hand over one by one (the embedded PGlite parses each).
+	const pointsVersion = pointsCache.version(db);
+	// One row holding every structure as [id, name, kind, lon, lat], built by the database: tens
+	// of thousands of rows cost far more to hand over one by one (the embedded PGlite parses each).
 	const [places, [row]] = await Promise.all([
 		territoryPlaceShapes(db, territoryId),
-		queryRows<{ rows: [string, string, KindCode, boolean][] | null }>(
+		queryRows<{ rows: [string, string, KindCode, number | null, number | null][] | null }>(
 			db,
 			onTerritoryMap(
 				territoryId,
 				kinds,
-				sql`json_agg(json_build_array(s.id, s.name, s.kind,
-					s.lon is not null and s.lat is not null)) as rows`
+				sql`json_agg(json_build_array(s.id, s.name, s.kind, s.lon, s.lat)) as rows`
 			)
 		)
 	]);
 	const rows = row?.rows ?? [];
+	const isPlaced = (r: (typeof rows)[number]) => r[3] !== null && r[4] !== null;
+	// The same rows make the points the page's head preloads (points.json): kept for it, so that
+	// the database is not asked twice for every structure of the map. Their text is written
+	// once this answer is on its way: the page's first byte does not wait for it.
+	pointsCache.offer(db, pointsKey(territoryId, kinds), pointsVersion, async () => {
+		await new Promise((resolve) => setImmediate(resolve));
+		return pointsBody(
+			rows
+				.filter(isPlaced)
+				.map(([id, , kind, lon, lat]): PointRow => [id, kind, lon as number, lat as number])
+		);
+	});
 	const structures = {
 		total: rows.length,
-		placed: rows.reduce((n, r) => n + (r[3] ? 1 : 0), 0),
-		list: firstByName(rows, MAP_LIST_LIMIT).map(([id, name, kind, placed]): MapListItem => ({
-			id,
-			name,
-			kind,
-			placed
+		placed: rows.reduce((n, r) => n + (isPlaced(r) ? 1 : 0), 0),
+		list: firstByName(rows, MAP_LIST_LIMIT).map((r): MapListItem => ({
+			id: r[0],
+			name: r[1],
+			kind: r[2],
+			placed: isPlaced(r)
 		}))
 	};
 
@@ -191,34 +217,85 @@ export async function territoryMap(db: Db, caller: Caller, territoryId: string, 
 
 /**
  * The points of a territory's map (of some kinds, or all), for a caller of the territory, as the
- * text of a GeoJSON FeatureCollection: one point per placed structure, carrying only its id and
+ * body of a GeoJSON FeatureCollection: one point per placed structure, carrying only its id and
  * kind, positions to 5 decimals (≈ 1 m). The map's clustering works on these, in maplibre's worker
- * (cluster: true). The rows come as one JSON value and the text is written here: 20 000 rows
- * handed over one by one (the embedded PGlite parses each), then made into objects and serialised
- * again, cost several times more.
+ * (cluster: true).
+ *
+ * Built once per territory and kinds, then kept — compressed too, on first demand — until a
+ * structure, a coverage or the territory's places change (here or on another server): a map of
+ * 20 000 structures costs the database a few hundred milliseconds to gather and is the same for
+ * everyone of the territory. The caller's right to the territory is checked on every request.
  */
+export async function mapPointsBody(
+	db: Db,
+	caller: Caller,
+	territoryId: string,
+	kinds: readonly KindCode[]
+): Promise<PreparedBody> {
+	await requireTerritory(db, caller, territoryId);
+	return cachedPoints(db, territoryId, kinds);
+}
+
+/** The same points as text. */
 export async function mapPoints(
 	db: Db,
 	caller: Caller,
 	territoryId: string,
 	kinds: readonly KindCode[]
 ): Promise<string> {
-	await requireTerritory(db, caller, territoryId);
-	const [row] = await queryRows<{ points: [string, KindCode, number, number][] | null }>(
+	return (await mapPointsBody(db, caller, territoryId, kinds)).text();
+}
+
+/** Built from the structures and their coverage, the territories' places (the remit view). */
+const pointsCache = new DerivedCache<PreparedBody>(['remit'], 16);
+
+const pointsKey = (territoryId: string, kinds: readonly KindCode[]) =>
+	`${territoryId}|${[...kinds].sort().join(',')}`;
+
+function cachedPoints(db: Db, territoryId: string, kinds: readonly KindCode[]) {
+	return pointsCache.get(db, pointsKey(territoryId, kinds), () =>
+		buildPoints(db, territoryId, kinds)
+	);
+}
+
+type PointRow = [id: string, kind: KindCode, lon: number, lat: number];
+
+/**
+ * The rows come as one JSON value and the text is written here: 20 000 rows handed over one by
+ * one (the embedded PGlite parses each), then made into objects and serialised again, cost
+ * several times more.
+ */
+async function buildPoints(
+	db: Db,
+	territoryId: string,
+	kinds: readonly KindCode[]
+): Promise<PreparedBody> {
+	const [row] = await queryRows<{ points: PointRow[] | null }>(
 		db,
 		sql`${onTerritoryMap(
 			territoryId,
 			kinds,
-			sql`json_agg(json_build_array(s.id, s.kind, s.lon, s.lat) order by s.id) as points`
+			sql`json_agg(json_build_array(s.id, s.kind, s.lon, s.lat)) as points`
 		)}
 			and s.lon is not null and s.lat is not null`
 	);
-	const features = (row?.points ?? []).map(
+	return pointsBody(row?.points ?? []);
+}
+
+/** The points' GeoJSON text, written here (no object per point), compressed ahead for brotli. */
+function pointsBody(points: PointRow[]): PreparedBody {
+	// By id, compared as code units: the same text whichever query read them, whatever the
+	// database's collation.
+	points.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+	const features = points.map(
 		([id, kind, lon, lat]) =>
 			`{"type":"Feature","geometry":{"type":"Point","coordinates":[${round5(lon)},${round5(lat)}]},` +
 			`"properties":{"id":${JSON.stringify(id)},"k":${JSON.stringify(kind)}}}`
 	);
-	return `{"type":"FeatureCollection","features":[${features.join(',')}]}`;
+	const body = new PreparedBody(`{"type":"FeatureCollection","features":[${features.join(',')}]}`);
+	// Nearly every browser takes brotli: compressed now, off the main thread, before it is asked.
+	if (body.bytes.byteLength > MIN_BYTES) void body.encoded('br').catch(() => undefined);
+	return body;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { readMapQuery } from '$lib/schemas/map';
 import { requestCaller } from '$lib/server/auth/principal';
 import { orErrorPage } from '$lib/server/forms';
-import { mapPoints } from '$lib/server/services/map';
+import { mapPointsBody } from '$lib/server/services/map';
 import type { RequestHandler } from './$types';
 
 /**
@@ -13,7 +13,7 @@ export const GET: RequestHandler = async (event) => {
 	const parsed = readMapQuery(event.url.searchParams);
 	const kinds = parsed.success ? parsed.data.type : [];
 	const points = await orErrorPage(() =>
-		mapPoints(event.locals.db, requestCaller(event), event.params.id, kinds)
+		mapPointsBody(event.locals.db, requestCaller(event), event.params.id, kinds)
 	);
-	return new Response(points, { headers: { 'content-type': 'application/geo+json' } });
+	return points.response('application/geo+json');
 };
