@@ -9,8 +9,8 @@
  * Measured in-process: wall time of importStructures alone (validation, writes, ANALYZE), the
  * time of each phase as its progress reports say, and the process's RSS after the import and at
  * its highest (sampled every 100 ms). PostgreSQL runs first, so that its figures do not carry the
- * embedded database's memory: on PGlite the database itself (tables, indexes) lives in the
- * process.
+ * embedded database's memory; then PGlite with its files in a data dir, as `npm start` runs it;
+ * then PGlite wholly in memory, where the database itself (tables, indexes) lives in the process.
  *
  * PostgreSQL: DATABASE_URL's server (a throw-away database on it, dropped after; the user must be
  * allowed to create databases), else a throw-away server started as the integration tests do
@@ -23,6 +23,7 @@
  * root), DATABASE_URL (optional).
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
@@ -217,6 +218,23 @@ export async function importBench(): Promise<BenchResult> {
 			await server.stop();
 		}
 	}
+	// The embedded database as `npm start` runs it (its files in DATA_DIR), before the one held
+	// wholly in memory, whose files are the process's memory (the RSS of the first carries less
+	// of what ran before it).
+	const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bon-tiers-bench-import-'));
+	try {
+		const onDisk = await openDatabase({
+			dataDir,
+			migrationsDir: path.join(repoRoot, 'drizzle')
+		});
+		try {
+			await measure('PGlite (DATA_DIR sur disque)', onDisk, readRecords, communesFile, rows);
+		} finally {
+			await onDisk.close();
+		}
+	} finally {
+		fs.rmSync(dataDir, { recursive: true, force: true });
+	}
 	const pglite = await openDatabase({
 		dataDir: 'memory://',
 		migrationsDir: path.join(repoRoot, 'drizzle')
@@ -234,7 +252,7 @@ export async function importBench(): Promise<BenchResult> {
 		'CPU processus : temps CPU du processus Node (sur PGlite, la base comprise ; sur PostgreSQL, le client seul), ' +
 			'moins sensible que les secondes à une machine chargée',
 		'RSS du processus après l’import et au plus haut pendant (échantillonné toutes les 100 ms) ; PostgreSQL d’abord, ' +
-			'PGlite ensuite : la base embarquée (tables, index) vit dans le processus'
+			'PGlite ensuite, ses fichiers dans un DATA_DIR (comme npm start) puis tout en mémoire (memory://) : la base embarquée (tables, index) vit alors dans le processus'
 	);
 	return { rows, notes };
 }
