@@ -4,7 +4,8 @@ import { isWatched, onCacheChange, type CacheName } from '$lib/server/db/notify'
 /**
  * Answers derived from the database and kept per key (a territory's map points, say), dropped
  * whenever one of the views they are built from changes — a write of this server or, through
- * the database's notifications, of another one (db/notify.ts), as the remit index is.
+ * the database’s notifications, of another one (db/notify.ts): the remit index, the caseloads, a
+ * territory’s map.
  *
  * Single flight: the requests asking for a key while it is built wait for that one build. A
  * build overtaken by a drop is answered to those who waited for it and not kept. A failed build

@@ -294,7 +294,7 @@ function pointsBody(points: PointRow[]): PreparedBody {
 	);
 	const body = new PreparedBody(`{"type":"FeatureCollection","features":[${features.join(',')}]}`);
 	// Nearly every browser takes brotli: compressed now, off the main thread, before it is asked.
-	if (body.bytes.byteLength > MIN_BYTES) void body.encoded('br').catch(() => undefined);
+	if (body.bytes.byteLength >= MIN_BYTES) void body.encoded('br').catch(() => undefined);
 	return body;
 }
 

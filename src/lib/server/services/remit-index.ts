@@ -2,60 +2,20 @@ import { sql } from 'drizzle-orm';
 import type { TerritoryRule } from '$lib/domain/recommendation';
 import { RemitIndex, type IndexedStructure } from '$lib/domain/remit-index';
 import { queryRows, type Db } from '$lib/server/db/client';
-import { isWatched, onCacheChange } from '$lib/server/db/notify';
+import { isWatched } from '$lib/server/db/notify';
+import { DerivedCache } from './derived-cache';
 import { REMIT_COLUMNS, remitOf, type RemitRow } from './structures';
 
 /**
  * The remit index and the caseloads of this process, per database (issue 17): built from the
  * database once, shared by every request, dropped when a write commits (here or on another
- * server: db/notify.ts) and built again by the next request that needs it.
- *
- * Versioned: each drop bumps the view's generation; a build started before a drop is not kept
- * for the requests after it, and a request reads one whole index, never a half-updated one.
- * Single flight: the requests arriving while the index builds wait for that one build.
+ * server: db/notify.ts) and built again by the next request that needs it (DerivedCache: a build
+ * overtaken by a drop is not kept for the requests after it, and a request reads one whole
+ * index, never a half-updated one; the requests arriving while the index builds wait for that
+ * one build).
  */
-
-interface View<T> {
-	generation: number;
-	/** The build of the current generation, in flight or done. */
-	value?: Promise<T>;
-}
-
-interface Views {
-	remit: View<RemitIndex>;
-	caseload: View<Map<string, number>>;
-}
-
-const views = new WeakMap<Db, Views>();
-
-function viewsOf(db: Db): Views {
-	let found = views.get(db);
-	if (!found) {
-		const created: Views = { remit: { generation: 0 }, caseload: { generation: 0 } };
-		found = created;
-		views.set(db, created);
-		onCacheChange(db, (name) => {
-			if (name === 'remit' || name === 'caseload') {
-				created[name].generation++;
-				created[name].value = undefined;
-			}
-		});
-	}
-	return found;
-}
-
-function current<T>(view: View<T>, build: () => Promise<T>): Promise<T> {
-	if (view.value) return view.value;
-	const generation = view.generation;
-	const value = build();
-	view.value = value;
-	// A failed build is not kept (the next request tries again); a build overtaken by a drop is
-	// answered to those who waited for it, and not kept either.
-	value.catch(() => {
-		if (view.value === value && view.generation === generation) view.value = undefined;
-	});
-	return value;
-}
+const remitIndexes = new DerivedCache<RemitIndex>(['remit'], 1);
+const caseloads = new DerivedCache<Map<string, number>>(['caseload'], 1);
 
 type StructureRow = RemitRow & {
 	territory_id: string;
@@ -168,12 +128,12 @@ async function buildCaseloads(db: Db): Promise<Map<string, number>> {
  */
 export function getRemitIndex(db: Db): Promise<RemitIndex> | null {
 	if (!isWatched(db)) return null;
-	return current(viewsOf(db).remit, () => buildIndex(db));
+	return remitIndexes.get(db, 'index', () => buildIndex(db));
 }
 
 export function getCaseloads(db: Db): Promise<Map<string, number>> | null {
 	if (!isWatched(db)) return null;
-	return current(viewsOf(db).caseload, () => buildCaseloads(db));
+	return caseloads.get(db, 'caseloads', () => buildCaseloads(db));
 }
 
 /** The caseload the engine reads (caseload.ts `caseloadSql`). */
