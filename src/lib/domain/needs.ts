@@ -166,7 +166,9 @@ export function editDistance(a: string, b: string, max = Infinity): number {
 		before = previous;
 		previous = current;
 	}
-	return previous[b.length] as number;
+	// Every row's best can stay within the bound while the last cell passes it (" r" against
+	// "r! ": 3): past the bound is max + 1 however it is found.
+	return Math.min(previous[b.length] as number, max + 1);
 }
 
 interface Keyword {
