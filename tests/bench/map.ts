@@ -7,11 +7,14 @@
  *     from the database), 20 000 generated structures (tests/bench/map-data.ts, seeded) placed in
  *     the département's bounding box and covering a few of its communes, imported by the import
  *     service;
- *  2. territoryMap — the map page's data load — and mapPoints — its points.json, which the page
- *     preloads — timed with and without a coverage cell;
+ *  2. territoryMap — the map page's data load — and mapTiles — the structures gathered and
+ *     grouped for the map's tiles — timed with and without a coverage cell, then the tiles of the
+ *     first view (zoom 8 over the territory) and of a view zoomed in (zoom 10), made from the kept
+ *     groups;
  *  3. the size of what the map receives: the page's data (places, counts and list, cell) and the
- *     points, raw, gzip and brotli (the server's own compression), part by part, and the page's
- *     data as SvelteKit serialises it for a client navigation (devalue, the body of __data.json).
+ *     first view's tiles, raw, gzip and brotli (the server's own compression), part by part, and
+ *     the page's data as SvelteKit serialises it for a client navigation (devalue, the body of
+ *     __data.json).
  *     A popup's details (structure.json) come when it opens, one structure at a time.
  *
  * The browser's part (time to first render, interaction with the clustered points) is measured
@@ -25,7 +28,8 @@ import { sql } from 'drizzle-orm';
 import * as devalue from 'devalue';
 import { openDatabase, queryRows } from '$lib/server/db/client';
 import { systemCaller } from '$lib/server/auth/principal';
-import { mapPoints, mapPointsBody, territoryMap } from '$lib/server/services/map';
+import { bbox } from '@turf/turf';
+import { mapTiles, territoryMap } from '$lib/server/services/map';
 import { cacheChanged } from '$lib/server/db/notify';
 import { ensureGeography } from '$lib/server/services/setup';
 import { importStructures } from '$lib/server/services/structure-import';
@@ -50,8 +54,8 @@ interface Sizes {
 }
 
 /** Raw, gzip (level 6) and brotli at the quality the server uses (src/lib/server/compression.ts). */
-function textSizes(text: string): Sizes {
-	const body = Buffer.from(text);
+function textSizes(text: string | Uint8Array): Sizes {
+	const body = typeof text === 'string' ? Buffer.from(text) : text;
 	return {
 		raw: body.length,
 		gzip: zlib.gzipSync(body).length,
@@ -62,6 +66,36 @@ function textSizes(text: string): Sizes {
 }
 
 const sizes = (value: unknown) => textSizes(JSON.stringify(value));
+
+const sum = (parts: readonly Sizes[]): Sizes => ({
+	raw: parts.reduce((n, p) => n + p.raw, 0),
+	gzip: parts.reduce((n, p) => n + p.gzip, 0),
+	brotli: parts.reduce((n, p) => n + p.brotli, 0)
+});
+
+/** The tiles of zoom z over a box [west, south, east, north] (Web Mercator, as maplibre asks). */
+/** The part of a box around its centre, 1/`ratio` of its width and height. */
+function centreBox(box: number[], ratio: number): number[] {
+	const [west = 0, south = 0, east = 0, north = 0] = box;
+	const [x, y] = [(west + east) / 2, (south + north) / 2];
+	const [w, h] = [(east - west) / ratio / 2, (north - south) / ratio / 2];
+	return [x - w, y - h, x + w, y + h];
+}
+
+function tilesOver(box: number[], z: number): [number, number, number][] {
+	const n = 2 ** z;
+	const column = (lon: number) => Math.floor(((lon + 180) / 360) * n);
+	const row = (lat: number) => {
+		const rad = (lat * Math.PI) / 180;
+		return Math.floor(((1 - Math.log(Math.tan(rad) + 1 / Math.cos(rad)) / Math.PI) / 2) * n);
+	};
+	const [west = 0, south = 0, east = 0, north = 0] = box;
+	const tiles: [number, number, number][] = [];
+	for (let x = column(west); x <= column(east); x++) {
+		for (let y = row(north); y <= row(south); y++) tiles.push([z, x, y]);
+	}
+	return tiles;
+}
 
 /**
  * RUNS timed calls after WARMUP untimed ones: the times sorted, the last answer. `before`, untimed,
@@ -150,15 +184,33 @@ export async function map(): Promise<BenchResult> {
 		const dropped = () => cacheChanged(db, 'remit');
 		for (const [scope, query] of scenarios) {
 			const page = await runs(() => territoryMap(db, caller, TERRITORY, query), dropped);
-			const points = await runs(() => mapPoints(db, caller, TERRITORY, query.type), dropped);
+			// Gathered and grouped: the groups are made on the first tile asked (the world's here).
+			const grouped = await runs(async () => {
+				const tiles = await mapTiles(db, caller, TERRITORY, query.type);
+				tiles.tile(0, 0, 0);
+				return tiles;
+			}, dropped);
 			const keptPage = await runs(() => territoryMap(db, caller, TERRITORY, query));
-			const kept = await runs(() => mapPointsBody(db, caller, TERRITORY, query.type));
 			const { places, structures, cell } = page.value;
-			for (const [stage, run] of [
-				['territoryMap (PGlite)', page],
-				['mapPoints (PGlite)', points],
-				['territoryMap (PGlite), lieux gardés', keptPage],
-				['points.json (PGlite), points gardés', kept]
+			const box = bbox(places);
+			// What the first view and a zoom asks: each tile as a request makes it (access, kept
+			// groups, the tile), one after the other.
+			const views = [
+				['tuiles de la première vue (zoom 8)', tilesOver(box, 8)],
+				['tuiles d’une vue zoomée (zoom 10, centre)', tilesOver(centreBox(box, 4), 10)]
+			] as const;
+			const tileRuns = [];
+			for (const [stage, tiles] of views) {
+				const run = await runs(async () => {
+					const kept = await mapTiles(db, caller, TERRITORY, query.type);
+					return tiles.map(([z, x, y]) => kept.tile(z, x, y));
+				});
+				tileRuns.push({ stage, tiles, run });
+			}
+			for (const [stage, run, counts] of [
+				['territoryMap (PGlite)', page, true],
+				['mapTiles (PGlite), structures groupées', grouped, false],
+				['territoryMap (PGlite), lieux gardés', keptPage, true]
 			] as const) {
 				rows.push({
 					stage,
@@ -166,12 +218,24 @@ export async function map(): Promise<BenchResult> {
 					'p50 ms': round(percentile(run.times, 50), 1),
 					'p95 ms': round(percentile(run.times, 95), 1),
 					'max ms': round(run.times.at(-1) as number, 1),
-					places: run === page || run === keptPage ? places.features.length : null,
-					points:
-						run === points
-							? (JSON.parse(points.value) as { features: unknown[] }).features.length
-							: null,
-					structures: run === page || run === keptPage ? structures.total : null,
+					places: counts ? places.features.length : null,
+					points: run === grouped ? grouped.value.points.length : null,
+					structures: counts ? structures.total : null,
+					'raw kB': null,
+					'gzip kB': null,
+					'brotli kB': null
+				});
+			}
+			for (const { stage, tiles, run } of tileRuns) {
+				rows.push({
+					stage: `${stage} : ${tiles.length} tuiles, groupes gardés`,
+					scope,
+					'p50 ms': round(percentile(run.times, 50), 1),
+					'p95 ms': round(percentile(run.times, 95), 1),
+					'max ms': round(run.times.at(-1) as number, 1),
+					places: null,
+					points: null,
+					structures: null,
 					'raw kB': null,
 					'gzip kB': null,
 					'brotli kB': null
@@ -179,23 +243,24 @@ export async function map(): Promise<BenchResult> {
 			}
 			const parts: [string, unknown][] = [
 				['places (GeoJSON simplifié)', places],
-				['points (GeoJSON, points.json)', JSON.parse(points.value) as unknown],
 				[`structures (comptes, ${structures.list.length} premières)`, structures],
 				['cell (par lieu, noms)', cell]
 			];
 			for (const [part, value] of parts) {
 				if (value !== null) rows.push(sizeRow(`charge utile : ${part}`, scope, sizes(value)));
 			}
+			const [first] = tileRuns;
+			const tilesSize = sum((first?.run.value ?? []).map((bytes) => textSizes(bytes)));
+			rows.push(sizeRow('charge utile : tuiles de la première vue (MVT)', scope, tilesSize));
 			const data = devalue.stringify({ ...page.value, territory: { id: TERRITORY }, query });
 			const dataSize = textSizes(data);
-			const pointsSize = textSizes(points.value);
 			rows.push(
 				sizeRow('charge utile : données de la page (devalue, comme __data.json)', scope, dataSize),
-				sizeRow('charge utile : page + points (ce que la carte reçoit)', scope, {
-					raw: dataSize.raw + pointsSize.raw,
-					gzip: dataSize.gzip + pointsSize.gzip,
-					brotli: dataSize.brotli + pointsSize.brotli
-				})
+				sizeRow(
+					'charge utile : page + tuiles de la première vue (ce que la carte reçoit)',
+					scope,
+					sum([dataSize, tilesSize])
+				)
 			);
 			if (cell) {
 				const covered = Object.values(cell.byPlace).filter((ids) => ids.length > 0);
@@ -211,9 +276,9 @@ export async function map(): Promise<BenchResult> {
 	notes.push(
 		`${STRUCTURES} structures générées (graine MAP_SEED), positions uniformes dans l’emprise du département, ` +
 			`couverture : 1 à 3 des communes ${Object.values(MAP_COVERAGE_COMMUNES).join(', ')}.`,
-		`${RUNS} passes chronométrées après ${WARMUP} d’échauffement, process.hrtime.bigint() autour de chaque appel ; territoryMap et mapPoints : le cache du serveur vidé avant chaque appel, comme après une écriture (lieux simplifiés et points recalculés) ; « gardés » : ce que servent les demandes suivantes, jusqu’à la prochaine écriture.`,
+		`${RUNS} passes chronométrées après ${WARMUP} d’échauffement, process.hrtime.bigint() autour de chaque appel ; territoryMap et mapTiles : le cache du serveur vidé avant chaque appel, comme après une écriture (lieux simplifiés et groupes recalculés) ; « gardés » : ce que servent les demandes suivantes, jusqu’à la prochaine écriture.`,
 		`Tailles : JSON.stringify en UTF-8 ; gzip = zlib.gzipSync niveau par défaut (6) ; brotli qualité ${BROTLI_QUALITY}, ce que le serveur envoie (src/lib/server/compression.ts) à un navigateur qui l’accepte.`,
-		'La page porte les lieux, les comptes, les 200 premières structures par nom et la case ; les points viennent de points.json (préchargé par l’en-tête de la page, groupés par le worker de maplibre) ; le détail d’une structure (popup) de structure.json, à l’ouverture.',
+		'La page porte les lieux, les comptes, les 200 premières structures par nom et la case ; les structures viennent en tuiles vectorielles (MVT) groupées par le serveur, que la carte demande pour ce qu’elle dessine ; le détail d’une structure (popup) de structure.json, à l’ouverture.',
 		'Le rendu dans un navigateur (premier rendu, interaction avec les groupes de points) est mesuré par tests/e2e/map/map-big.test.ts.'
 	);
 	return { rows, notes };

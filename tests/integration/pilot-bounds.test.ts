@@ -16,7 +16,7 @@ import { CELL_NAMES, territoryAxes } from '$lib/server/services/axes';
 import { PAGE_LIMIT } from '$lib/server/services/bounds';
 import { territoryGrid } from '$lib/server/services/coverage';
 import { browseDirectory, PAGE_SIZE } from '$lib/server/services/directory';
-import { MAP_LIST_LIMIT, mapPoints, territoryMap } from '$lib/server/services/map';
+import { MAP_LIST_LIMIT, mapTiles, territoryMap } from '$lib/server/services/map';
 import {
 	CASELOAD_HISTORY,
 	capacity,
@@ -270,10 +270,8 @@ describe.each(DATABASES)('5 000 structures on one commune, on %s', (kind) => {
 		expect(map.structures.list.length).toBeLessThanOrEqual(MAP_LIST_LIMIT);
 		expect(map.structures.placed).toBeLessThanOrEqual(all);
 		expect(Object.keys(map.cell?.names ?? {}).length).toBeLessThanOrEqual(all);
-		const points = await timed('mapPoints', () => mapPoints(db, pilot, DEMO_TERRITORY_ID, []));
-		expect((JSON.parse(points) as { features: unknown[] }).features).toHaveLength(
-			map.structures.placed
-		);
+		const tiles = await timed('mapTiles', () => mapTiles(db, pilot, DEMO_TERRITORY_ID, []));
+		expect(tiles.points).toHaveLength(map.structures.placed);
 		expect(Object.keys(map.cell?.byPlace ?? {}).length).toBeLessThanOrEqual(2);
 		expect(Object.keys(map.orphans ?? {}).length).toBeLessThanOrEqual(2);
 

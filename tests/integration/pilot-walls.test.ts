@@ -12,7 +12,7 @@ import type { Caller } from '$lib/server/auth/principal';
 import { territoryAxes } from '$lib/server/services/axes';
 import { territoryGrid } from '$lib/server/services/coverage';
 import { ServiceError } from '$lib/server/services/errors';
-import { mapPoints, mapStructure, territoryMap } from '$lib/server/services/map';
+import { mapStructure, mapTiles, territoryMap } from '$lib/server/services/map';
 import {
 	answerTimes,
 	capacity,
@@ -84,7 +84,7 @@ function services(
 				niveau: 'simple',
 				orphelines: 365
 			}),
-		mapPoints: () => mapPoints(t.db, caller, territory, []),
+		mapTiles: () => mapTiles(t.db, caller, territory, []),
 		mapStructure: () => mapStructure(t.db, caller, territory, OTHER_STRUCTURE),
 		territoryGrid: () => territoryGrid(t.db, caller, territory),
 		addRule: () =>
@@ -218,12 +218,10 @@ describe.each(DATABASES)('the pilot’s pages keep to the caller’s territories
 		expect((await own.monthlyOutcomes()).items.length).toBeGreaterThan(0);
 		expect((await own.deskPlaceShapes()).type).toBe('FeatureCollection');
 		// The map's points and popups: the territory's structure, and no other territory's.
-		const points = JSON.parse(await own.mapPoints()) as {
-			features: { properties: { id: string; k: string } }[];
-		};
-		expect(points.features.map((f) => f.properties)).toContainEqual({
+		const tiles = await own.mapTiles();
+		expect(tiles.points.map(({ id, kind }) => ({ id, kind }))).toContainEqual({
 			id: OTHER_STRUCTURE,
-			k: 'saad'
+			kind: 'saad'
 		});
 		expect(await own.mapStructure()).toMatchObject({ id: OTHER_STRUCTURE, kind: 'saad' });
 		const onOther = new Set(

@@ -9,7 +9,7 @@ import {
 import type { RecommendationRequestInput } from '$lib/schemas/orientation';
 import { importStructures } from '$lib/server/services/structure-import';
 import { signOut, startSession, validateSession } from '$lib/server/services/sessions';
-import { mapPoints, territoryMap } from '$lib/server/services/map';
+import { mapTiles, territoryMap } from '$lib/server/services/map';
 import { putTerritory } from '$lib/server/services/territories';
 import { createUser, setUserDisabled, updateUser } from '$lib/server/services/users';
 import { MIGRATIONS_DIR, useTestDatabase } from '../helpers/databases';
@@ -90,13 +90,9 @@ describe('deux serveurs sur un même PostgreSQL', () => {
 			});
 			await importStructures(t.db, territory, [placed]);
 			const pointsOf = async (db: Database['db']) =>
-				(
-					JSON.parse(await mapPoints(db, SYSTEM, territory, [])) as {
-						features: { geometry: { coordinates: number[] }; properties: { id: string } }[];
-					}
-				).features;
+				(await mapTiles(db, SYSTEM, territory, [])).points;
 			// Warm: the other server has built and kept the map's points and places.
-			expect((await pointsOf(other.db)).map((f) => f.properties.id)).toEqual([placed.id]);
+			expect((await pointsOf(other.db)).map((p) => p.id)).toEqual([placed.id]);
 			const places = async (db: Database['db']) =>
 				(await territoryMap(db, SYSTEM, territory, { type: [] })).places.features.map(
 					(f) => f.properties.code
@@ -112,11 +108,8 @@ describe('deux serveurs sur un même PostgreSQL', () => {
 			});
 			await importStructures(t.db, territory, [{ ...placed, lon: 4.85 }, added]);
 			await within(async () => {
-				const features = await pointsOf(other.db);
-				return (
-					features.length === 2 &&
-					features.some((f) => f.properties.id === placed.id && f.geometry.coordinates[0] === 4.85)
-				);
+				const points = await pointsOf(other.db);
+				return points.length === 2 && points.some((p) => p.id === placed.id && p.lon === 4.85);
 			});
 			// One place less: the other's map shows the territory's places as they are now.
 			await putTerritory(t.db, territory, {

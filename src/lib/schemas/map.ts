@@ -6,6 +6,7 @@ import {
 	type LevelCode,
 	type ProblemCode
 } from '$lib/domain/taxonomy';
+import { TILE_MAX_ZOOM } from '$lib/geo/clusters';
 import { ouiNon, z } from './zod';
 
 const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
@@ -41,16 +42,6 @@ export function readMapQuery(params: URLSearchParams) {
 	});
 }
 
-/**
- * A structure point: only what the layers use (the id, and the kind for the colour), since a
- * territory may have tens of thousands; a popup asks for the rest (mapStructure) when it opens.
- */
-export interface PointProperties {
-	id: string;
-	/** kind */
-	k: KindCode;
-}
-
 /** A line of the page's list of structures (the keyboard's way to the map's points). */
 export interface MapListItem {
 	id: string;
@@ -74,3 +65,15 @@ export interface MapStructure {
 	lon: number | null;
 	lat: number | null;
 }
+
+/** A tile of the map's structures, z/x/y as maplibre asks (geo/cluster-tiles.ts). */
+export const TileAddressSchema = z
+	.object({
+		z: z.coerce.number().int().min(0).max(TILE_MAX_ZOOM),
+		x: z.coerce.number().int().min(0),
+		y: z.coerce.number().int().min(0)
+	})
+	.refine((t) => t.x < 2 ** t.z && t.y < 2 ** t.z, {
+		message: 'x et y doivent être inférieurs à 2 puissance z',
+		path: ['x']
+	});

@@ -18,7 +18,7 @@ export const MIN_BYTES = 1024;
 export const BROTLI_QUALITY = 5;
 
 const COMPRESSIBLE =
-	/^(text\/|application\/(json|geo\+json|problem\+json|javascript|xml|manifest\+json)|image\/svg\+xml)/i;
+	/^(text\/|application\/(json|geo\+json|problem\+json|javascript|xml|manifest\+json|vnd\.mapbox-vector-tile)|image\/svg\+xml)/i;
 
 const brotli = promisify(brotliCompress);
 const gzipAsync = promisify(gzip);
@@ -57,7 +57,7 @@ export function compressible(method: string, response: Response): boolean {
  * Under this size a body is compressed on the main thread. Node's asynchronous zlib hands each
  * body to the thread pool and back: for the API's answers of a few kilobytes that handover cost
  * more than the compression (measured: 194 µs of CPU per 3.7 kB answer against 80 µs in place;
- * under load, a sixth of the server's CPU). Larger bodies — a map's points, an export — go to the
+ * under load, a sixth of the server's CPU). Larger bodies — a large territory's places, an export — go to the
  * pool, so that one of them never holds every other request back for milliseconds.
  */
 export const SYNC_MAX_BYTES = 64 * 1024;
@@ -76,52 +76,14 @@ export async function encode(body: Uint8Array, encoding: Encoding): Promise<Buff
 	return inPlace ? gzipSync(body, { level: 6 }) : gzipAsync(body, { level: 6 });
 }
 
-/**
- * A body made once and sent many times (a large territory's map points): its bytes, and each
- * encoding compressed once, on first demand, then kept with it.
- */
-export class PreparedBody {
-	readonly bytes: Uint8Array<ArrayBuffer>;
-	private readonly encodings = new Map<Encoding, Promise<Buffer>>();
-
-	constructor(text: string) {
-		this.bytes = Buffer.from(text);
-	}
-
-	text(): string {
-		return Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength).toString(
-			'utf8'
-		);
-	}
-
-	encoded(encoding: Encoding): Promise<Buffer> {
-		let found = this.encodings.get(encoding);
-		if (!found) {
-			found = encode(this.bytes, encoding);
-			this.encodings.set(encoding, found);
-			found.catch(() => this.encodings.delete(encoding));
-		}
-		return found;
-	}
-
-	response(contentType: string, init: ResponseInit = {}): Response {
-		const headers = new Headers(init.headers);
-		headers.set('content-type', contentType);
-		headers.set('content-length', String(this.bytes.byteLength));
-		const response = new Response(this.bytes, { ...init, headers });
-		knownBodies.set(response, this);
-		return response;
-	}
-}
-
 /*
- * The bytes of the answers made by `jsonResponse` or a PreparedBody, so that compressing one does
+ * The bytes of the answers made by `jsonResponse`, so that compressing one does
  * not read back through the body's web stream what the route had in hand: Kit's `json()` encodes
  * the text once for its length, the stream hands it over in chunks, and the compressed copy was
  * copied again — for an API answer of a few kilobytes, more CPU than the compression itself.
  * Encoded once here, they serve as the body, its length and the compression's input.
  */
-const knownBodies = new WeakMap<Response, Uint8Array<ArrayBuffer> | PreparedBody>();
+const knownBodies = new WeakMap<Response, Uint8Array<ArrayBuffer>>();
 
 /** A JSON response (as Kit's `json()`), whose bytes the compression below takes directly. */
 export function jsonResponse(value: unknown, init: ResponseInit = {}): Response {
@@ -150,14 +112,11 @@ export async function compressResponse(request: Request, response: Response): Pr
 	const encoding = chooseEncoding(request.headers.get('accept-encoding'));
 	if (!encoding || !allowed) return response;
 	const known = knownBodies.get(response);
-	const prepared = known instanceof PreparedBody ? known : null;
-	const body =
-		prepared?.bytes ??
-		(known instanceof Uint8Array ? known : new Uint8Array(await response.arrayBuffer()));
+	const body = known ?? new Uint8Array(await response.arrayBuffer());
 	const init = { status: response.status, statusText: response.statusText, headers };
 	// A body read from its stream is used up: the answer goes out with the bytes read.
 	if (body.byteLength < MIN_BYTES) return known ? response : new Response(body, init);
-	const encoded = await (prepared ? prepared.encoded(encoding) : encode(body, encoding));
+	const encoded = await encode(body, encoding);
 	headers.set('content-encoding', encoding);
 	headers.set('content-length', String(encoded.byteLength));
 	// A strong validator names the bytes: the compressed ones are other bytes.

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe } from 'vitest';
 import { MAP_COVERAGE_COMMUNES, bigMapStructures } from '../../bench/map-data';
 import { expect, testAs } from '../fixtures';
 import { apiToken, request } from '../http';
+import { MIN_BYTES } from '$lib/server/compression';
 import {
 	CANVAS,
 	addressOf,
@@ -14,6 +15,7 @@ import {
 	mapIdle,
 	mapScreenshot,
 	paramOf,
+	tileAddress,
 	viewChange,
 	viewOf,
 	type DrawLog
@@ -197,6 +199,9 @@ interface WireEntry {
 	encoded: number | null;
 	decoded: number | null;
 	encoding: string;
+	/** When it was asked and when its last byte came, in ms since the epoch (Playwright's timing). */
+	asked: number;
+	received: number;
 }
 
 const ms = (value: number | null) => (value === null ? '—' : `${Math.round(value)} ms`);
@@ -209,14 +214,24 @@ describe('carte d’un territoire de 20 000 structures', () => {
 		async ({ page, context }) => {
 			await instrumentMap(page);
 			await watchLoad(page);
-			// Every response of the page (its document, scripts, styles, the points the page
+			// Every response of the page (its document, scripts, styles, the tiles the map
 			// fetches): bytes on the wire (encoded body and headers) and decoded. Each finished
 			// request is counted at once and measured after: a body Chromium no longer has is
 			// counted as unknown, not dropped with its bytes.
 			const wire: WireEntry[] = [];
 			const measuring: Promise<unknown>[] = [];
 			page.on('requestfinished', (request) => {
-				const entry: WireEntry = { url: request.url(), encoded: null, decoded: null, encoding: '' };
+				// Playwright's timing, not the page's: maplibre's worker fetches the tiles, and its
+				// requests are not in the page's resource timing.
+				const timing = request.timing();
+				const entry: WireEntry = {
+					url: request.url(),
+					encoded: null,
+					decoded: null,
+					encoding: '',
+					asked: timing.startTime,
+					received: timing.startTime + timing.responseEnd
+				};
 				wire.push(entry);
 				const answer = request.response();
 				// Each failure is kept as a missing figure (checked below for the responses of the
@@ -254,18 +269,40 @@ describe('carte d’un territoire de 20 000 structures', () => {
 				loaded.filter((r) => r.encoded === null).map((r) => r.url),
 				'réponses sans taille'
 			).toEqual([]);
-			const points = loaded.find((r) => r.url.includes('/carte/points.json'));
-			if (!points) throw new Error('points.json non reçu');
-			expect(points.encoding, 'points.json compressé').toMatch(/^(br|gzip)$/);
-			const pointsTiming = await page.evaluate(() => {
-				const entry = performance
-					.getEntriesByType('resource')
-					.find((e) => e.name.includes('/carte/points.json')) as PerformanceResourceTiming;
-				return { start: entry.startTime, end: entry.responseEnd };
-			});
+			// The structures: the tiles the first view asked, grouped by the server, each compressed
+			// when it is worth it (as every answer of the app from MIN_BYTES).
+			const tiles = loaded.filter((r) => tileAddress(r.url) !== null);
+			expect(tiles.length, 'tuiles des structures reçues').toBeGreaterThan(0);
+			for (const tile of tiles) {
+				if ((tile.decoded ?? 0) >= MIN_BYTES) {
+					expect(tile.encoding, `${tile.url} compressée`).toMatch(/^(br|gzip)$/);
+				}
+			}
+			// From the navigation's start, as the page's figures.
+			const origin = await page.evaluate(
+				() =>
+					performance.timeOrigin +
+					(performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).startTime
+			);
+			const tilesTiming = {
+				start: Math.min(...tiles.map((t) => t.asked)) - origin,
+				end: Math.max(...tiles.map((t) => t.received)) - origin
+			};
+			const tileBytes = (key: 'encoded' | 'decoded') =>
+				tiles.reduce((n, r) => n + (r[key] ?? 0), 0);
 			const onTheWire = loaded.reduce((n, r) => n + (r.encoded ?? 0), 0);
 			const decoded = loaded.reduce((n, r) => n + (r.decoded ?? 0), 0);
 			const noBody = loaded.filter((r) => r.decoded === null).length;
+
+			// A later visit (the same page again, as a user coming back): what the server keeps is
+			// served from memory, the browser's caches are warm.
+			const again = await page.reload({ waitUntil: 'load', timeout: 60_000 });
+			expect(again?.status()).toBe(200);
+			await page.waitForSelector('html[data-hydrated="true"]', { timeout: 30_000 });
+			const againLoad = await loadFigures(
+				page,
+				await mapIdle(page, { quietMs: 1000, timeout: 45_000 })
+			);
 
 			// What the page says it shows, and the list kept short.
 			// Every structure of the département (the other tests' too), all placed.
@@ -372,11 +409,11 @@ describe('carte d’un territoire de 20 000 structures', () => {
 			);
 			console.table({
 				'document HTML (données incluses)': `${kB(load.htmlBytes)} brut, ${kB(zlib.gzipSync(html).length)} gzip`,
-				'points.json (préchargé)': `${points.decoded === null ? '?' : kB(points.decoded)} brut, ${kB(points.encoded ?? 0)} sur le fil (${points.encoding})`,
+				'tuiles des structures (première vue)': `${tiles.length} tuiles, ${kB(tileBytes('decoded'))} brut, ${kB(tileBytes('encoded'))} sur le fil`,
 				'chargement jusqu’au repos (toutes les réponses)': `${kB(decoded)} décodés${noBody > 0 ? ` (${noBody} corps indisponibles)` : ''}, ${kB(onTheWire)} sur le fil, ${loaded.length} réponses`,
 				'__data.json (navigation client, case medical × simple)': `${kB(data.bytes)} décodés, ${kB(data.encoded)} compressés`,
 				'premier octet': ms(load.ttfb),
-				'points.json : demandé → reçu': `${ms(pointsTiming.start)} → ${ms(pointsTiming.end)}`,
+				'tuiles : première demandée → dernière reçue': `${ms(tilesTiming.start)} → ${ms(tilesTiming.end)}`,
 				'fin de la réponse': ms(load.responseEnd),
 				DOMContentLoaded: ms(load.domContentLoaded),
 				load: ms(load.load),
@@ -384,6 +421,10 @@ describe('carte d’un territoire de 20 000 structures', () => {
 				'premier dessin WebGL': ms(load.firstDraw),
 				'première image complète (premier rendu)': ms(load.fullFrame),
 				'carte au repos (dernier dessin)': ms(load.idle),
+				'visite suivante : premier octet': ms(againLoad.ttfb),
+				'visite suivante : hydratée': ms(againLoad.hydrated),
+				'visite suivante : première image complète': ms(againLoad.fullFrame),
+				'visite suivante : carte au repos': ms(againLoad.idle),
 				'tâche la plus longue (jusqu’au repos)': ms(load.longestTask),
 				'temps bloquant total (jusqu’au repos)': ms(load.blocking),
 				'zoom (+) → image suivante': ms(zoom.firstFrame),
@@ -399,8 +440,8 @@ describe('carte d’un territoire de 20 000 structures', () => {
 			expect(zoom.viewChanged).toBeLessThan(5000);
 			// Issue 17: at most 2 MB on the wire.
 			expect(onTheWire, 'octets sur le fil').toBeLessThanOrEqual(2 * 1024 * 1024);
-			// The 2 s to the full map are not reached yet on a 2-core machine with software WebGL
-			// (3.2–4.3 s measured): printed above, not asserted.
+			// The 2 s to the full map: printed above, not asserted — a timed test on a shared 2-core
+			// machine with software WebGL would fail on the load of the other browser files.
 		}
 	);
 });

@@ -4,6 +4,9 @@ import { fileURLToPath } from 'node:url';
 import type { Page, Response } from 'playwright-core';
 import { expect } from '../fixtures';
 import { request } from '../http';
+import { VectorTile } from '@mapbox/vector-tile';
+import Pbf from 'pbf';
+import { STRUCTURES_LAYER } from '$lib/geo/clusters';
 import { decodePng, type Image } from './png';
 
 /**
@@ -257,4 +260,49 @@ export interface Box {
 
 export function overlap(a: Box, b: Box): boolean {
 	return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+}
+
+/** A feature of a map tile, as maplibre reads it: a group or one structure. */
+export type TileFeature =
+	| { cluster: true; cluster_id: number; point_count: number; expansion_zoom: number }
+	| { id: string; k: string };
+
+/** The features of a tile of the map's structures (Mapbox Vector Tile bytes). */
+export function tileFeatures(bytes: Uint8Array): TileFeature[] {
+	const layer = new VectorTile(new Pbf(bytes)).layers[STRUCTURES_LAYER];
+	if (!layer) return [];
+	return Array.from(
+		{ length: layer.length },
+		(_, i) => layer.feature(i).properties as unknown as TileFeature
+	);
+}
+
+/** A tile's z/x/y and query, from its URL (null: not a tile of the structures). */
+export function tileAddress(
+	url: string
+): { z: number; x: number; y: number; query: string } | null {
+	const parsed = new URL(url);
+	const match = /\/carte\/tuiles\/(\d+)\/(\d+)\/(\d+)$/.exec(parsed.pathname);
+	if (!match) return null;
+	const [z, x, y] = match.slice(1).map(Number) as [number, number, number];
+	return { z, x, y, query: parsed.search };
+}
+
+/**
+ * The structures of the map page's tiles, asked with the page's session as the map asks them:
+ * the world's tile (zoom 0) holds every structure of the map once, grouped or alone.
+ */
+export async function worldTile(
+	page: Page,
+	territory: string,
+	query = ''
+): Promise<{ count: number; features: TileFeature[]; contentType: string }> {
+	const response = await page.request.get(`/territoires/${territory}/carte/tuiles/0/0/0${query}`);
+	expect(response.status()).toBe(200);
+	const features = tileFeatures(await response.body());
+	return {
+		count: features.reduce((n, f) => n + ('cluster' in f ? f.point_count : 1), 0),
+		features,
+		contentType: response.headers()['content-type'] ?? ''
+	};
 }

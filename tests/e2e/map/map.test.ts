@@ -19,11 +19,16 @@ import {
 	canvasImage,
 	instrumentMap,
 	mapIdle,
+	numberIn,
 	openMap,
 	paramOf,
+	tileAddress,
+	tileFeatures,
 	viewChange,
 	viewOf,
-	workersAndViolations
+	workersAndViolations,
+	worldTile,
+	type TileFeature
 } from './map-page';
 import { blend, blobsOf, distinctColours, hex, shareOf, type Rgb } from './png';
 
@@ -324,32 +329,69 @@ describe('carte du territoire de démonstration', () => {
 		await screenshot(page, 'carte-case-contrastee');
 	});
 
-	test('the points come apart from the page, with only an id and a kind each', async ({ page }) => {
+	test('the structures come apart from the page, as tiles grouped by the server, an id and a kind each', async ({
+		page
+	}) => {
 		await instrumentMap(page);
-		const points = page.waitForResponse((r) => r.url().includes('/carte/points.json'));
+		const tiles: { z: number; status: number; type: string; features: TileFeature[] }[] = [];
+		const reading: Promise<unknown>[] = [];
+		page.on('response', (response) => {
+			const address = tileAddress(response.url());
+			if (!address) return;
+			reading.push(
+				response.body().then((body) =>
+					tiles.push({
+						z: address.z,
+						status: response.status(),
+						type: response.headers()['content-type'] ?? '',
+						features: tileFeatures(body)
+					})
+				)
+			);
+		});
 		await openMap(page, PAGE);
-		const response = await points;
-		expect(response.status()).toBe(200);
-		expect(response.headers()['content-type']).toMatch(/^application\/geo\+json/);
-		const body = (await response.json()) as {
-			type: string;
-			features: {
-				type: string;
-				geometry: { type: string; coordinates: number[] };
-				properties: Record<string, unknown>;
-			}[];
-		};
-		expect(body.type).toBe('FeatureCollection');
-		const placed = everyStructure.filter((s) => s.lon !== undefined && s.lat !== undefined);
-		expect(body.features.map((f) => f.properties.id).sort()).toEqual(
-			placed.map((s) => s.id).sort()
-		);
-		for (const f of body.features) {
-			expect(Object.keys(f.properties).sort()).toEqual(['id', 'k']);
-			for (const c of f.geometry.coordinates) expect(Math.round(c * 1e5) / 1e5).toBe(c);
-		}
 		await mapIdle(page);
+		await Promise.all(reading);
+		expect(tiles.length, 'tuiles demandées par la carte').toBeGreaterThan(0);
+		const placed = everyStructure.filter((s) => s.lon !== undefined && s.lat !== undefined);
+		const placedIds = new Set(placed.map((s) => s.id));
+		for (const tile of tiles) {
+			expect(tile.status).toBe(200);
+			expect(tile.type).toBe('application/vnd.mapbox-vector-tile');
+			for (const f of tile.features) {
+				if ('cluster' in f) {
+					expect(Object.keys(f).sort()).toEqual([
+						'cluster',
+						'cluster_id',
+						'expansion_zoom',
+						'point_count'
+					]);
+					expect(f.expansion_zoom).toBeGreaterThan(tile.z);
+				} else {
+					expect(Object.keys(f).sort()).toEqual(['id', 'k']);
+					expect(placedIds.has(f.id), f.id).toBe(true);
+				}
+			}
+		}
+		// The world's tile holds the map's every placed structure once, and no other.
+		const world = await worldTile(page, DEMO_TERRITORY_ID);
+		expect(world.count).toBe(placed.length);
+		// A tile that does not exist is refused, saying which coordinate is wrong.
+		for (const [address, field] of [
+			['17/0/0', 'z'],
+			['3/8/0', 'x'],
+			['2/0/abc', 'y']
+		] as const) {
+			const refused = await page.request.get(`${PAGE}/tuiles/${address}`);
+			expect(refused.status(), address).toBe(400);
+			expect(await refused.text()).toMatch(new RegExp(`Tuile invalide \\(${field} : `));
+		}
 		expect(distinctColours(await canvasImage(page))).toBeGreaterThan(20);
+		// Drawn in full: the page says how many structures the view shows, none missing.
+		const said = (await page.getByTestId('carte-ecran').textContent()) ?? '';
+		const onScreen = numberIn(/:\s*([\d\s]+)\s+structure/u.exec(said)?.[1] ?? '');
+		expect(onScreen).toBeGreaterThan(0);
+		expect(onScreen).toBeLessThanOrEqual(placed.length);
 	});
 
 	test('a click on a point of the canvas opens its popup', async ({ page }) => {
@@ -411,36 +453,37 @@ describe('carte du territoire de démonstration', () => {
 		const placed = everyStructure.filter((s) => s.lon !== undefined && s.lat !== undefined);
 		const kinds = [...new Set(placed.map((s) => s.kind))];
 		const kind = kinds.find((k) => placed.some((s) => s.kind !== k)) as string;
-		const placedIds = (of: readonly ApiStructure[]) => of.map((s) => s.id).sort();
-		/** The next points.json whose `type` is `type` (null: none), and its ids. */
-		const nextPoints = async (type: string | null) => {
-			const response = await page.waitForResponse(
-				(r) =>
-					r.url().includes('/carte/points.json') &&
-					new URL(r.url()).searchParams.get('type') === type
-			);
-			const body = (await response.json()) as { features: { properties: { id: string } }[] };
-			return body.features.map((f) => f.properties.id).sort();
+		/**
+		 * The next tile the map asks whose `type` is `type` (null: none), and how many structures
+		 * the tiles of that query hold (the world's tile, with the page's session).
+		 */
+		const nextTiles = async (type: string | null) => {
+			const response = await page.waitForResponse((r) => {
+				const address = tileAddress(r.url());
+				return address !== null && new URLSearchParams(address.query).get('type') === type;
+			});
+			expect(response.status()).toBe(200);
+			return (await worldTile(page, DEMO_TERRITORY_ID, tileAddress(response.url())?.query)).count;
 		};
 
 		await instrumentMap(page);
-		const all = nextPoints(null);
+		const all = nextTiles(null);
 		await openMap(page, PAGE);
-		expect(await all).toEqual(placedIds(placed));
+		expect(await all).toBe(placed.length);
 		let log = await mapIdle(page);
 
-		// One kind: the points of that kind only.
+		// One kind: the structures of that kind only.
 		await page.selectOption('#type', kind);
-		const ofKind = nextPoints(kind);
+		const ofKind = nextTiles(kind);
 		await page.getByRole('button', { name: 'Afficher' }).click();
-		expect(await ofKind).toEqual(placedIds(placed.filter((s) => s.kind === kind)));
+		expect(await ofKind).toBe(placed.filter((s) => s.kind === kind).length);
 		log = await mapIdle(page, { after: log.count });
 
-		// Back: every point again, and the form says so (a select the user changed keeps its
+		// Back: every structure again, and the form says so (a select the user changed keeps its
 		// choice unless the page sets it again).
-		const again = nextPoints(null);
+		const again = nextTiles(null);
 		await page.goBack();
-		expect(await again).toEqual(placedIds(placed));
+		expect(await again).toBe(placed.length);
 		await page.waitForURL((url) => !url.searchParams.has('type'));
 		expect(await page.locator('#type').inputValue()).toBe('');
 		await mapIdle(page, { after: log.count });

@@ -87,7 +87,7 @@ export const ROUTE_ACCESS: Record<string, RouteRule> = {
 	// The same import as `action:importer`, its progress streamed (the page's script uses it).
 	'/(app)/territoires/[id]/import/progression': { default: 'pilot', POST: 'pilot' },
 	'/(app)/territoires/[id]/carte/zone.json': { default: 'partner' },
-	'/(app)/territoires/[id]/carte/points.json': { default: 'partner' },
+	'/(app)/territoires/[id]/carte/tuiles/[z]/[x]/[y]': { default: 'partner' },
 	'/(app)/territoires/[id]/carte/structure.json': { default: 'partner' },
 	'/(app)/orienter': { default: 'agent', 'action:evaluer': 'agent', 'action:enregistrer': 'agent' },
 	'/(app)/orientations': { default: 'agent' },
