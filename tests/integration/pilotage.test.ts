@@ -1119,13 +1119,21 @@ describe.each(DATABASES)('the pilot’s desk on %s', (kind) => {
 				expect(error.issues.map((i) => i.path)).toEqual(['reason']);
 			}
 			expect((await activeRules(t.db, DEMO_TERRITORY_ID)).map((r) => r.id)).toEqual([id]);
-			await removeRule(t.db, pilot, DEMO_TERRITORY_ID, id, 'Convention renouvelée en juin');
+			const change = await removeRule(
+				t.db,
+				pilot,
+				DEMO_TERRITORY_ID,
+				id,
+				'Convention renouvelée en juin'
+			);
 			expect(await activeRules(t.db, DEMO_TERRITORY_ID)).toEqual([]);
 			expect((await ask(t.db, pilot, REQUEST)).result).toEqual(baseline.result);
 			await ruleRejection(removeRule(t.db, pilot, DEMO_TERRITORY_ID, id, 'encore'));
 
 			const [, removed] = await eventsOf(id);
 			expect(removed).toMatchObject({ action: 'remove', reason: 'Convention renouvelée en juin' });
+			// The number the desk's page undoes from (« Annuler le retrait »).
+			expect((removed as { id: number }).id).toBe(change);
 			await undoRuleEvent(t.db, pilot, DEMO_TERRITORY_ID, (removed as { id: number }).id);
 			expect((await activeRules(t.db, DEMO_TERRITORY_ID)).map((r) => r.id)).toEqual([id]);
 			expect(

@@ -118,6 +118,22 @@ describe('le bureau du pilote', () => {
 		expect(during.firstReasons[0]).toContain(REASON);
 		expect([...during.names].sort()).toEqual([...before.names].sort());
 
+		// « Retirer », with a reason: the page says what was removed and offers the undo at once.
+		await openDesk(page);
+		const rule = rules.locator('li[data-rule]');
+		await rule.getByRole('textbox', { name: 'Motif du retrait' }).fill('Essai de retrait');
+		await rule.getByRole('button', { name: 'Retirer' }).click();
+		const removal = page.getByTestId('regle-retiree');
+		await removal.waitFor();
+		expect(await removal.getAttribute('role')).toBe('status');
+		expect(await removal.innerText()).toContain(`Règle retirée : À privilégier ${chosen}.`);
+		expect(await rules.locator('li[data-rule]').count()).toBe(0);
+		await expectNoAxeViolations(page);
+		await removal.getByRole('button', { name: 'Annuler le retrait' }).click();
+		await expect.poll(() => rules.locator('li[data-rule]').count(), { timeout: 10_000 }).toBe(1);
+		await removal.waitFor({ state: 'detached' });
+		expect(await rules.locator('li[data-rule]').textContent()).toContain(REASON);
+
 		// Undo the addition from the history.
 		await openDesk(page);
 		const undo = rules
@@ -130,7 +146,11 @@ describe('le bureau du pilote', () => {
 		const removed = rules
 			.locator('ol.history li', { hasText: 'Retirée' })
 			.filter({ hasText: chosen });
-		expect(await removed.textContent()).toContain('annulation de la modification');
+		// The removal of the step above, and the undoing of the addition.
+		expect(await removed.allTextContents()).toEqual([
+			expect.stringContaining('annulation de la modification'),
+			expect.stringContaining('Essai de retrait')
+		]);
 
 		const after = await recommendation(page);
 		expect(after.names).toEqual(before.names);

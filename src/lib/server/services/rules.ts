@@ -138,16 +138,19 @@ async function record(
 	action: 'add' | 'remove' | 'restore',
 	reason: string | null,
 	undoes: number | null = null
-) {
-	await db.insert(ruleEvents).values({
-		territoryId,
-		ruleId,
-		action,
-		reason,
-		actorId: caller.principal.id,
-		actorLabel: caller.principal.label,
-		undoes
-	});
+): Promise<number> {
+	const [event] = await db
+		.insert(ruleEvents)
+		.values({
+			territoryId,
+			ruleId,
+			action,
+			reason,
+			actorId: caller.principal.id,
+			actorLabel: caller.principal.label,
+			undoes
+		})
+		.returning({ id: ruleEvents.id });
 	await audit(db, {
 		actor: caller.principal,
 		action: `rule.${action}`,
@@ -157,6 +160,7 @@ async function record(
 		ip: caller.ip,
 		details: { undoes }
 	});
+	return event?.id as number;
 }
 
 /** Adds a rule; the structure must exist (any territory's: rules may name a neighbour's service). */
@@ -211,6 +215,7 @@ async function setRemoved(db: Db, territoryId: string, ruleId: string, removed: 
 		.where(eq(territoryRules.id, ruleId));
 }
 
+/** Removes a rule in force, saying why; the change's number in the history (to undo it). */
 export async function removeRule(
 	db: Db,
 	caller: Caller,
@@ -221,9 +226,9 @@ export async function removeRule(
 	await requireTerritory(db, caller, territoryId, 'pilot');
 	if (reason.trim().length < 3)
 		throw new RuleError([{ path: 'reason', message: 'dites pourquoi la règle est retirée' }]);
-	await db.transaction(async (tx) => {
+	return db.transaction(async (tx) => {
 		await setRemoved(tx as unknown as Db, territoryId, ruleId, true);
-		await record(tx as unknown as Db, caller, territoryId, ruleId, 'remove', reason.trim());
+		return record(tx as unknown as Db, caller, territoryId, ruleId, 'remove', reason.trim());
 	});
 }
 

@@ -131,8 +131,9 @@ export const actions: Actions = {
 	retirerRegle: async (event) => {
 		const { locals, params, request, url } = event;
 		const form = await request.formData();
+		let change: number;
 		try {
-			await removeRule(
+			change = await removeRule(
 				locals.db,
 				requestCaller(event),
 				params.id,
@@ -142,7 +143,8 @@ export const actions: Actions = {
 		} catch (e) {
 			return serviceFail(e, { action: 'retirerRegle' });
 		}
-		redirect(303, `${url.pathname}#regles`);
+		// The page says what was removed, with its undo at hand (the change's number).
+		redirect(303, `${url.pathname}?retrait=${change}#regles`);
 	},
 	annuler: async (event) => {
 		const { locals, params, request, url } = event;
