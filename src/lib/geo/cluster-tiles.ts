@@ -1,6 +1,12 @@
 import { Supercluster, type ClusterProperties } from '@maplibre/geojson-vt';
 import { fromGeojsonVt } from '@maplibre/vt-pbf';
-import { CLUSTER_MAX_ZOOM, GROUPING_RADIUS, STRUCTURES_LAYER, isTile } from './clusters';
+import {
+	CLUSTER_MAX_ZOOM,
+	GROUPING_RADIUS,
+	STRUCTURES_LAYER,
+	isTile,
+	type TileProperties
+} from './clusters';
 
 /*
  * A territory's structures as clustered vector tiles, made on the server. A map of 20 000
@@ -24,11 +30,6 @@ export interface ClusterPoint {
 	lon: number;
 	lat: number;
 }
-
-/** What a tile's feature carries: a group, or one structure (its id and kind: `k`). */
-export type TileProperties =
-	| { cluster: true; cluster_id: number; point_count: number; expansion_zoom: number }
-	| { id: string; k: string };
 
 export class ClusterTiles {
 	private grouped: Supercluster | null = null;
@@ -71,7 +72,8 @@ export class ClusterTiles {
 	 */
 	tile(z: number, x: number, y: number): Uint8Array<ArrayBuffer> {
 		if (!isTile(z, x, y)) throw new RangeError(`no tile ${z}/${x}/${y}`);
-		const tile = this.index().getTile(z, x, y);
+		const index = this.index();
+		const tile = index.getTile(z, x, y);
 		// Each call makes its tile and features anew: their tags are replaced, not the points'.
 		for (const feature of tile?.features ?? []) {
 			const tags = feature.tags ?? {};
@@ -80,7 +82,7 @@ export class ClusterTiles {
 						cluster: true,
 						cluster_id: tags.cluster_id,
 						point_count: tags.point_count,
-						expansion_zoom: this.index().getClusterExpansionZoom(tags.cluster_id)
+						expansion_zoom: index.getClusterExpansionZoom(tags.cluster_id)
 					}
 				: { id: String(tags.id), k: String(tags.k) };
 			feature.tags = properties;

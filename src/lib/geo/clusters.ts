@@ -12,6 +12,11 @@ export const TILE_MAX_ZOOM = CLUSTER_MAX_ZOOM + 1;
 /** The layer's name inside each tile, the map's `source-layer`. */
 export const STRUCTURES_LAYER = 'structures';
 
+/** What a tile's feature carries: a group, or one structure (its id and kind: `k`). */
+export type TileProperties =
+	| { cluster: true; cluster_id: number; point_count: number; expansion_zoom: number }
+	| { id: string; k: string };
+
 /** Whether a tile's address exists: zoom 0 to TILE_MAX_ZOOM, x and y within that zoom's grid. */
 export function isTile(z: number, x: number, y: number): boolean {
 	const size = 2 ** z;

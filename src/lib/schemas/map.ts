@@ -6,7 +6,7 @@ import {
 	type LevelCode,
 	type ProblemCode
 } from '$lib/domain/taxonomy';
-import { TILE_MAX_ZOOM } from '$lib/geo/clusters';
+import { TILE_MAX_ZOOM, isTile } from '$lib/geo/clusters';
 import { ouiNon, z } from './zod';
 
 const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
@@ -73,7 +73,7 @@ export const TileAddressSchema = z
 		x: z.coerce.number().int().min(0),
 		y: z.coerce.number().int().min(0)
 	})
-	.refine((t) => t.x < 2 ** t.z && t.y < 2 ** t.z, {
+	.refine((t) => isTile(t.z, t.x, t.y), {
 		message: 'x et y doivent être inférieurs à 2 puissance z',
 		path: ['x']
 	});

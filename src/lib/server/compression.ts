@@ -57,8 +57,9 @@ export function compressible(method: string, response: Response): boolean {
  * Under this size a body is compressed on the main thread. Node's asynchronous zlib hands each
  * body to the thread pool and back: for the API's answers of a few kilobytes that handover cost
  * more than the compression (measured: 194 µs of CPU per 3.7 kB answer against 80 µs in place;
- * under load, a sixth of the server's CPU). Larger bodies — a large territory's places, an export — go to the
- * pool, so that one of them never holds every other request back for milliseconds.
+ * under load, a sixth of the server's CPU). Larger bodies — a large territory's places, an
+ * export — go to the pool, so that one of them never holds every other request back for
+ * milliseconds.
  */
 export const SYNC_MAX_BYTES = 64 * 1024;
 

@@ -6,7 +6,7 @@ import { expect } from '../fixtures';
 import { request } from '../http';
 import { VectorTile } from '@mapbox/vector-tile';
 import Pbf from 'pbf';
-import { STRUCTURES_LAYER } from '$lib/geo/clusters';
+import { STRUCTURES_LAYER, type TileProperties } from '$lib/geo/clusters';
 import { decodePng, type Image } from './png';
 
 /**
@@ -262,18 +262,13 @@ export function overlap(a: Box, b: Box): boolean {
 	return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 }
 
-/** A feature of a map tile, as maplibre reads it: a group or one structure. */
-export type TileFeature =
-	| { cluster: true; cluster_id: number; point_count: number; expansion_zoom: number }
-	| { id: string; k: string };
-
 /** The features of a tile of the map's structures (Mapbox Vector Tile bytes). */
-export function tileFeatures(bytes: Uint8Array): TileFeature[] {
+export function tileFeatures(bytes: Uint8Array): TileProperties[] {
 	const layer = new VectorTile(new Pbf(bytes)).layers[STRUCTURES_LAYER];
 	if (!layer) return [];
 	return Array.from(
 		{ length: layer.length },
-		(_, i) => layer.feature(i).properties as unknown as TileFeature
+		(_, i) => layer.feature(i).properties as unknown as TileProperties
 	);
 }
 
@@ -296,7 +291,7 @@ export async function worldTile(
 	page: Page,
 	territory: string,
 	query = ''
-): Promise<{ count: number; features: TileFeature[]; contentType: string }> {
+): Promise<{ count: number; features: TileProperties[]; contentType: string }> {
 	const response = await page.request.get(`/territoires/${territory}/carte/tuiles/0/0/0${query}`);
 	expect(response.status()).toBe(200);
 	const features = tileFeatures(await response.body());

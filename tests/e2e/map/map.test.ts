@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { beforeAll, describe } from 'vitest';
 import { COVERAGE_COLOURS, OFFLINE_STYLE } from '$lib/components/map/style';
+import type { TileProperties } from '$lib/geo/clusters';
 import { DEMO_TERRITORY_ID } from '../demo-data';
 import {
 	contextOptions,
@@ -27,8 +28,7 @@ import {
 	viewChange,
 	viewOf,
 	workersAndViolations,
-	worldTile,
-	type TileFeature
+	worldTile
 } from './map-page';
 import { blend, blobsOf, distinctColours, hex, shareOf, type Rgb } from './png';
 
@@ -333,7 +333,7 @@ describe('carte du territoire de démonstration', () => {
 		page
 	}) => {
 		await instrumentMap(page);
-		const tiles: { z: number; status: number; type: string; features: TileFeature[] }[] = [];
+		const tiles: { z: number; status: number; type: string; features: TileProperties[] }[] = [];
 		const reading: Promise<unknown>[] = [];
 		page.on('response', (response) => {
 			const address = tileAddress(response.url());
