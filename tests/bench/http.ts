@@ -23,7 +23,9 @@
  *
  * Environment: BENCH_HTTP_SCENARIOS, BENCH_HTTP_CLIENTS (50), BENCH_HTTP_WARMUP_S (3),
  * BENCH_HTTP_DURATION_S (10), BENCH_HTTP_CPU_PROF (a directory: the server runs under
- * `node --cpu-prof` and writes its profile there), DATABASE_URL, BENCH_STRUCTURES_FILE,
+ * `node --cpu-prof` and writes its profile there), BENCH_HTTP_NODE_ARGS (more flags for the
+ * server's node, `--trace-gc` say), BENCH_HTTP_SERVER_LOG (a file for the server's output),
+ * DATABASE_URL, BENCH_STRUCTURES_FILE,
  * BENCH_REQUESTS_FILE, BENCH_COMMUNES_FILE.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -56,6 +58,8 @@ const CLIENTS = Number(process.env.BENCH_HTTP_CLIENTS ?? 50);
 const WARMUP_S = Number(process.env.BENCH_HTTP_WARMUP_S ?? 3);
 const DURATION_S = Number(process.env.BENCH_HTTP_DURATION_S ?? 10);
 const CPU_PROF = process.env.BENCH_HTTP_CPU_PROF;
+const NODE_ARGS = (process.env.BENCH_HTTP_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const SERVER_LOG = process.env.BENCH_HTTP_SERVER_LOG;
 const SCENARIOS = ['demo-pglite', 'demo-pg', 'national-pg', 'national-pglite'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 /** Whole cities of the national requests, sent as their 1st arrondissement (as recommendation-http). */
@@ -384,7 +388,7 @@ async function startServer(
 	delete environment.SEED_DEMO;
 	delete environment.DATABASE_URL;
 	const started = performance.now();
-	const child = spawn(process.execPath, [...args, 'build'], {
+	const child = spawn(process.execPath, [...args, ...NODE_ARGS, 'build'], {
 		cwd: repoRoot,
 		env: {
 			...environment,
@@ -400,6 +404,7 @@ async function startServer(
 		stdio: ['ignore', 'pipe', 'pipe']
 	});
 	let output = '';
+	if (SERVER_LOG) child.stdout?.pipe(fs.createWriteStream(SERVER_LOG));
 	const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000));
 	child.stdout?.on('data', keep);
 	child.stderr?.on('data', keep);
