@@ -25,8 +25,7 @@
  * BENCH_HTTP_DURATION_S (10), BENCH_HTTP_CPU_PROF (a directory: the server runs under
  * `node --cpu-prof` and writes its profile there), BENCH_HTTP_NODE_ARGS (more flags for the
  * server's node, `--trace-gc` say), BENCH_HTTP_SERVER_LOG (a file for the server's output),
- * DATABASE_URL, BENCH_STRUCTURES_FILE,
- * BENCH_REQUESTS_FILE, BENCH_COMMUNES_FILE.
+ * DATABASE_URL, BENCH_STRUCTURES_FILE, BENCH_REQUESTS_FILE, BENCH_COMMUNES_FILE.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

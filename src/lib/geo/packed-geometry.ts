@@ -67,21 +67,3 @@ export function unpackGeometry(packed: PackedGeometry): Polygon | MultiPolygon {
 		? { type: 'Polygon', coordinates: polygons[0] ?? [] }
 		: { type: 'MultiPolygon', coordinates: polygons };
 }
-
-/** [minX, minY, maxX, maxY] of every position (none: all infinite). */
-export function packedBbox(packed: PackedGeometry): [number, number, number, number] {
-	let minX = Infinity;
-	let minY = Infinity;
-	let maxX = -Infinity;
-	let maxY = -Infinity;
-	const { coords } = packed;
-	for (let i = 0; i < coords.length; i += 2) {
-		const x = coords[i] as number;
-		const y = coords[i + 1] as number;
-		if (x < minX) minX = x;
-		if (x > maxX) maxX = x;
-		if (y < minY) minY = y;
-		if (y > maxY) maxY = y;
-	}
-	return [minX, minY, maxX, maxY];
-}

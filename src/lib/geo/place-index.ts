@@ -1,7 +1,7 @@
 import { bbox as turfBbox, booleanIntersects, booleanPointInPolygon } from '@turf/turf';
 import Flatbush from 'flatbush';
 import type { Geometry, MultiPolygon, Polygon } from 'geojson';
-import { packGeometry, packedBbox, unpackGeometry, type PackedGeometry } from './packed-geometry';
+import { packGeometry, unpackGeometry, type PackedGeometry } from './packed-geometry';
 
 export type Bbox = [number, number, number, number];
 
@@ -40,9 +40,7 @@ export class PlaceIndex {
 		this.codes = shapes.map((s) => s.code);
 		this.packed = shapes.map((s) => packGeometry(s.geometry));
 		this.boxes = new Float64Array(shapes.length * 4);
-		shapes.forEach((shape, i) => {
-			this.boxes.set(shape.bbox ?? packedBbox(this.packed[i] as PackedGeometry), i * 4);
-		});
+		shapes.forEach((shape, i) => this.boxes.set(shape.bbox ?? bboxOf(shape.geometry), i * 4));
 		this.tree = shapes.length === 0 ? null : PlaceIndex.treeOf(this.boxes);
 	}
 
