@@ -447,6 +447,30 @@ describe('carte du territoire de démonstration', () => {
 		expect(viewOf(await addressOf(page))?.zoom).toBeGreaterThan(10);
 	});
 
+	test('tiles that failed are said under the map until the view gets its tiles', async ({
+		page,
+		pageErrors
+	}) => {
+		pageErrors.allow(/status of 503/);
+		// The server out of reach for the structures' tiles only: the page and its places came.
+		await page.route('**/carte/tuiles/**', (route) =>
+			route.fulfill({ status: 503, body: 'indisponible' })
+		);
+		const unavailable = page.getByText('Structures indisponibles sur la carte.');
+		await instrumentMap(page);
+		await openMap(page, PAGE);
+		await unavailable.waitFor({ state: 'visible' });
+		const log = await mapIdle(page);
+		// Back: the next zoom asks its own tiles, which come, and the message goes.
+		await page.unroute('**/carte/tuiles/**');
+		await page.locator('.maplibregl-ctrl-zoom-in').click();
+		await mapIdle(page, { after: log.count });
+		await unavailable.waitFor({ state: 'hidden' });
+		// The structures of the new view are drawn: the count under the map is of what is rendered.
+		const onScreen = (await page.getByTestId('carte-ecran').textContent()) ?? '';
+		expect(Number(/À l’écran : (\d+)/.exec(onScreen)?.[1]), onScreen).toBeGreaterThan(0);
+	});
+
 	test('the filters shown, the points and the URL agree after going back and after a reset', async ({
 		page
 	}) => {

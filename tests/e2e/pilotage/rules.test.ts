@@ -118,8 +118,15 @@ describe('le bureau du pilote', () => {
 		expect(during.firstReasons[0]).toContain(REASON);
 		expect([...during.names].sort()).toEqual([...before.names].sort());
 
-		// « Retirer », with a reason: the page says what was removed and offers the undo at once.
-		await openDesk(page);
+		// « Retirer », with a reason: the page says what was removed and offers the undo at once,
+		// on the desk as it was — its period kept, as every action of the desk keeps it.
+		const period = { du: '2025-03-01', au: '2026-02-28' };
+		await page.goto(`${DESK}?du=${period.du}&au=${period.au}`);
+		await page.waitForSelector('html[data-hydrated="true"]');
+		const periodOf = () => {
+			const params = new URL(page.url()).searchParams;
+			return { du: params.get('du'), au: params.get('au') };
+		};
 		const rule = rules.locator('li[data-rule]');
 		await rule.getByRole('textbox', { name: 'Motif du retrait' }).fill('Essai de retrait');
 		await rule.getByRole('button', { name: 'Retirer' }).click();
@@ -128,10 +135,16 @@ describe('le bureau du pilote', () => {
 		expect(await removal.getAttribute('role')).toBe('status');
 		expect(await removal.innerText()).toContain(`Règle retirée : À privilégier ${chosen}.`);
 		expect(await rules.locator('li[data-rule]').count()).toBe(0);
+		expect(periodOf()).toEqual(period);
 		await expectNoAxeViolations(page);
 		await removal.getByRole('button', { name: 'Annuler le retrait' }).click();
 		await expect.poll(() => rules.locator('li[data-rule]').count(), { timeout: 10_000 }).toBe(1);
 		await removal.waitFor({ state: 'detached' });
+		expect(periodOf()).toEqual(period);
+		// The history says who removed it and why, apart.
+		expect(
+			await rules.locator('ol.history li', { hasText: 'Essai de retrait' }).textContent()
+		).toMatch(/par .+\S — Essai de retrait/);
 		expect(await rules.locator('li[data-rule]').textContent()).toContain(REASON);
 
 		// Undo the addition from the history.

@@ -24,5 +24,8 @@ describe('route access', () => {
 		expect(actionName('?/create')).toBe('create');
 		expect(actionName('')).toBe('default');
 		expect(actionName('?x=1')).toBe('default');
+		// Kit runs the first key starting with `/`, after the page's own parameters too.
+		expect(actionName('?du=2026-01-01&au=2026-06-30&/retirerRegle')).toBe('retirerRegle');
+		expect(actionName('?x=1&/first&/second')).toBe('first');
 	});
 });

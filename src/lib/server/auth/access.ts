@@ -137,8 +137,15 @@ export function hasMethodRule(routeId: string, method: string): boolean {
 	return ROUTE_ACCESS[routeId]?.[method] !== undefined;
 }
 
-/** The action named by a form POST's query string: `?/create` ⇒ `create`, none ⇒ `default`. */
+/**
+ * The action named by a form POST's query string: `?/create` ⇒ `create`, none ⇒ `default`. As
+ * Kit reads it (runtime/server/page/actions.js): the first key starting with `/`, wherever it
+ * stands — a form keeping its page's view state posts to `?du=…&/retirer`, and the rule checked
+ * must be that of the action Kit runs, never another one's.
+ */
 export function actionName(search: string): string {
-	const key = new URLSearchParams(search).keys().next().value;
-	return key?.startsWith('/') ? key.slice(1) : 'default';
+	for (const key of new URLSearchParams(search).keys()) {
+		if (key.startsWith('/')) return key.slice(1);
+	}
+	return 'default';
 }

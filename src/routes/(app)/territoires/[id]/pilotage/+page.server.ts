@@ -32,6 +32,7 @@ import {
 import { openTerritory } from '$lib/server/services/scope';
 import { mailEnabled } from '$lib/server/mail/transport';
 import { readPeriod } from './period';
+import { deskState } from './desk-state';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = (event) =>
@@ -113,6 +114,17 @@ export const load: PageServerLoad = (event) =>
 		};
 	});
 
+/**
+ * Where an action sends the pilot back: the desk as it was (its view state), plus what says this
+ * action's outcome, at the section it concerns.
+ */
+function backToDesk(url: URL, section: string, outcome: Record<string, string> = {}): string {
+	const query = deskState(url.searchParams);
+	for (const [key, value] of Object.entries(outcome)) query.set(key, value);
+	const search = query.size > 0 ? `?${query}` : '';
+	return `${url.pathname}${search}#${section}`;
+}
+
 export const actions: Actions = {
 	ajouterRegle: async (event) => {
 		const { locals, params, request, url } = event;
@@ -126,7 +138,7 @@ export const actions: Actions = {
 		} catch (e) {
 			return serviceFail(e, { action: 'ajouterRegle', values: form });
 		}
-		redirect(303, `${url.pathname}?${url.searchParams}#regles`);
+		redirect(303, backToDesk(url, 'regles'));
 	},
 	retirerRegle: async (event) => {
 		const { locals, params, request, url } = event;
@@ -144,7 +156,7 @@ export const actions: Actions = {
 			return serviceFail(e, { action: 'retirerRegle' });
 		}
 		// The page says what was removed, with its undo at hand (the change's number).
-		redirect(303, `${url.pathname}?retrait=${change}#regles`);
+		redirect(303, backToDesk(url, 'regles', { retrait: String(change) }));
 	},
 	annuler: async (event) => {
 		const { locals, params, request, url } = event;
@@ -154,7 +166,7 @@ export const actions: Actions = {
 		} catch (e) {
 			return serviceFail(e, { action: 'annuler' });
 		}
-		redirect(303, `${url.pathname}#regles`);
+		redirect(303, backToDesk(url, 'regles'));
 	},
 	verifier: async (event) => {
 		const { locals, params, request, url } = event;
@@ -171,7 +183,7 @@ export const actions: Actions = {
 				issues: [{ path: 'structure', message: 'structure introuvable dans ce territoire' }]
 			});
 		}
-		redirect(303, `${url.pathname}#fraicheur`);
+		redirect(303, backToDesk(url, 'fraicheur'));
 	},
 	verification: async (event) => {
 		const { locals, params, request, url } = event;
@@ -187,12 +199,7 @@ export const actions: Actions = {
 		} catch (e) {
 			return serviceFail(e, { action: 'verification', values: { mois: months } });
 		}
-		// Back to the desk as it was (its period), the action's own `?/verification` left out.
-		const query = new URLSearchParams(
-			[...url.searchParams].filter(([key]) => !key.startsWith('/') && key !== 'campagne')
-		);
-		query.set('campagne', campaignId);
-		redirect(303, `${url.pathname}?${query}#verification`);
+		redirect(303, backToDesk(url, 'verification', { campagne: campaignId }));
 	},
 	capacite: async (event) => {
 		const { locals, params, request, url } = event;
@@ -216,6 +223,6 @@ export const actions: Actions = {
 				issues: [{ path: 'current', message: 'un nombre entier de situations suivies est attendu' }]
 			});
 		}
-		redirect(303, `${url.pathname}#capacite`);
+		redirect(303, backToDesk(url, 'capacite'));
 	}
 };
