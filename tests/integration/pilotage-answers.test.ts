@@ -7,6 +7,7 @@
  * counts in the period by the time it was given; the delay runs from `sent` to the first answer),
  * not the SQL. Each figure has a line above the suppression threshold, one under it, and a 0.
  */
+import { localMidnight } from '$lib/domain/local-time';
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SMALL_COUNT } from '$lib/domain/overlaps';
@@ -37,8 +38,8 @@ const SO = 'reponses-autre:so';
 
 /** From inclusive, to exclusive; far enough in the past that « now » (waiting lists) is after it. */
 const PERIOD: Period = {
-	from: new Date('2025-01-01T00:00:00Z'),
-	to: new Date('2025-04-01T00:00:00Z')
+	from: localMidnight('2025-01-01'),
+	to: localMidnight('2025-04-01')
 };
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -301,7 +302,7 @@ describe.each(DATABASES)('the structures’ answers on the pilot’s desk, on %s
 	});
 
 	it('a period without answers: none, and 0 rather than « < 5 »', async () => {
-		const empty = { from: new Date('2020-01-01T00:00:00Z'), to: new Date('2020-02-01T00:00:00Z') };
+		const empty = { from: localMidnight('2020-01-01'), to: localMidnight('2020-02-01') };
 		const r = await refusalReasons(t.db, pilot, TERRITORY, empty);
 		expect(r.items).toEqual([]);
 		expect(r.answered).toBe(0);

@@ -55,6 +55,7 @@ import { putTerritory } from '$lib/server/services/territories';
 import type { RecommendationRequestInput } from '$lib/schemas/orientation';
 import type { StructureInput } from '$lib/schemas/structure';
 import { readPeriod } from '../../src/routes/(app)/territoires/[id]/pilotage/period';
+import { localMidnight, localMonth } from '$lib/domain/local-time';
 import { DATABASES, useTestDatabase } from '../helpers/databases';
 import { agentCaller, ask } from '../factories/orientations';
 import { DEMO_TERRITORY_ID, demoRecords, structureRecord } from '../factories/structures';
@@ -63,16 +64,10 @@ const DEMO_PLACES = ['13204', '13212'] as const;
 const OTHER = 'autre-pilotage';
 const OTHER_STRUCTURE = 'autre:saad-aix';
 
-/** The dashboards' period: from inclusive, to exclusive. */
-const PERIOD: Period = {
-	from: new Date('2025-12-01T00:00:00Z'),
-	to: new Date('2026-06-01T00:00:00Z')
-};
+/** The dashboards' period: from inclusive, to exclusive, days in Paris as the desk's (readPeriod). */
+const PERIOD: Period = { from: localMidnight('2025-12-01'), to: localMidnight('2026-06-01') };
 /** A narrower one, inside. */
-const NARROW: Period = {
-	from: new Date('2026-02-01T00:00:00Z'),
-	to: new Date('2026-03-15T00:00:00Z')
-};
+const NARROW: Period = { from: localMidnight('2026-02-01'), to: localMidnight('2026-03-15') };
 /** The history spans more than the period, on both sides. */
 const SPAN_START = Date.parse('2025-09-01T00:00:00Z');
 const SPAN_END = Date.parse('2026-09-01T00:00:00Z');
@@ -413,7 +408,7 @@ function expectedOrphans(
 			return { problem, level, commune, count: suppress(count) };
 		}
 	);
-	const trend = [...countBy(orphans, (o) => o.createdAt.toISOString().slice(0, 7))]
+	const trend = [...countBy(orphans, (o) => localMonth(o.createdAt))]
 		.map(([month, count]) => ({ month, count: suppress(count) }))
 		.sort(byKey((m) => m.month));
 	const covering = refs.filter((s) => s.places.length > 0);
@@ -710,7 +705,7 @@ describe.each(DATABASES)('the pilot’s desk on %s', (kind) => {
 			const counted = countBy(
 				rows,
 				(o) =>
-					`${o.createdAt.toISOString().slice(0, 7)}|${o.orphan ? 'orphan' : (o.events.at(-1) as GenEvent).status}`
+					`${localMonth(o.createdAt)}|${o.orphan ? 'orphan' : (o.events.at(-1) as GenEvent).status}`
 			);
 			expect(got.items).toEqual(
 				got.months.flatMap((month) =>
@@ -781,15 +776,20 @@ describe.each(DATABASES)('the pilot’s desk on %s', (kind) => {
 			const { period, du, au, invalid } = readPeriod(
 				new URLSearchParams('du=2026-01-01&au=2026-01-31')
 			);
+			// Days in Paris: midnight there is 23:00 UTC in winter.
 			expect(period).toEqual({
-				from: new Date('2026-01-01T00:00:00Z'),
-				to: new Date('2026-02-01T00:00:00Z')
+				from: new Date('2025-12-31T23:00:00Z'),
+				to: new Date('2026-01-31T23:00:00Z')
 			});
 			expect([du, au, invalid]).toEqual(['2026-01-01', '2026-01-31', false]);
 			const fallback = readPeriod(new URLSearchParams('du=hier'), new Date('2026-11-27T15:00:00Z'));
 			expect(fallback.invalid).toBe(true);
-			expect(fallback.period.to).toEqual(new Date('2026-11-28T00:00:00Z'));
-			expect(fallback.period.from).toEqual(new Date('2025-11-28T00:00:00Z'));
+			expect(fallback.period.to).toEqual(new Date('2026-11-27T23:00:00Z'));
+			expect(fallback.period.from).toEqual(new Date('2025-11-27T23:00:00Z'));
+			expect([fallback.du, fallback.au]).toEqual(['2025-11-28', '2026-11-27']);
+			// At 00:30 in Paris on 1 December (23:30 UTC on 30 November), today is the 1st.
+			const late = readPeriod(new URLSearchParams(''), new Date('2026-11-30T23:30:00Z'));
+			expect(late.au).toBe('2026-12-01');
 		});
 	});
 

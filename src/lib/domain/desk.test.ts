@@ -17,9 +17,12 @@ import {
 	shownCount,
 	windForD3
 } from './desk';
+import { localMidnight } from './local-time';
 import { LEVEL_CODES, PROBLEM_CODES, levelLabel, problemLabel } from './taxonomy';
 
 const utc = (iso: string) => new Date(`${iso}T00:00:00Z`);
+/** Midnight in Paris, as the desk's periods start and end. */
+const paris = localMidnight;
 
 describe('counts shown', () => {
 	it('« < 5 » for a suppressed count, 0 for none, French digits otherwise', () => {
@@ -44,18 +47,24 @@ describe('counts shown', () => {
 
 describe('months', () => {
 	it('the months a period touches, `to` exclusive', () => {
-		expect(monthsOf({ from: utc('2025-11-15'), to: utc('2026-02-01') })).toEqual([
+		expect(monthsOf({ from: paris('2025-11-15'), to: paris('2026-02-01') })).toEqual([
 			'2025-11',
 			'2025-12',
 			'2026-01'
 		]);
-		expect(monthsOf({ from: utc('2026-01-31'), to: utc('2026-02-02') })).toEqual([
+		expect(monthsOf({ from: paris('2026-01-31'), to: paris('2026-02-02') })).toEqual([
 			'2026-01',
 			'2026-02'
 		]);
-		expect(monthsOf({ from: utc('2026-01-01'), to: utc('2026-01-01') })).toEqual([]);
+		expect(monthsOf({ from: paris('2026-01-01'), to: paris('2026-01-01') })).toEqual([]);
 		// The desk's default: 365 days up to today included.
-		expect(monthsOf({ from: utc('2025-03-04'), to: utc('2026-03-04') })).toHaveLength(13);
+		expect(monthsOf({ from: paris('2025-03-04'), to: paris('2026-03-04') })).toHaveLength(13);
+		// Months of Paris, not of UTC: 1 April starts at 22:00 UTC on 31 March.
+		expect(monthsOf({ from: utc('2026-03-31'), to: utc('2026-04-01') })).toEqual([
+			'2026-03',
+			'2026-04'
+		]);
+		expect(monthsOf({ from: paris('2026-03-31'), to: paris('2026-04-01') })).toEqual(['2026-03']);
 	});
 
 	it('French abbreviations, the same in any time zone', () => {

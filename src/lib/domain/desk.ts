@@ -7,6 +7,7 @@ import {
 	type LevelCode,
 	type ProblemCode
 } from './taxonomy';
+import { localMonth } from './local-time';
 
 /**
  * The pilot's desk as charts: the rows each chart and its table read, shaped from the services'
@@ -38,28 +39,26 @@ export function countTicks(max: number): number[] {
 
 /* ------------------------------------ Months ------------------------------------ */
 
-/** A month as the services key it: `YYYY-MM`, in UTC like the period's days. */
+/** A month as the services key it: `YYYY-MM`, in Europe/Paris like the period's days. */
 export type MonthKey = string;
 
 const MONTH_KEY = /^(\d{4})-(\d{2})$/;
 
 /**
  * The months a period touches, `YYYY-MM`, oldest first: from the month of `from` to the month of
- * the last instant before `to` (exclusive), in UTC as the period's bounds are.
+ * the last instant before `to` (exclusive), in Europe/Paris as the period's bounds are.
  */
 export function monthsOf(period: { from: Date; to: Date }): MonthKey[] {
-	const last = new Date(period.to.getTime() - 1);
-	if (last < period.from) return [];
+	if (period.to.getTime() <= period.from.getTime()) return [];
+	const [first, last] = [localMonth(period.from), localMonth(new Date(period.to.getTime() - 1))];
 	const months: MonthKey[] = [];
-	let year = period.from.getUTCFullYear();
-	let month = period.from.getUTCMonth();
-	const endYear = last.getUTCFullYear();
-	const endMonth = last.getUTCMonth();
-	while (year < endYear || (year === endYear && month <= endMonth)) {
-		months.push(`${year}-${String(month + 1).padStart(2, '0')}`);
+	let year = Number(first.slice(0, 4));
+	let month = Number(first.slice(5, 7));
+	for (let key = first; key <= last; key = `${year}-${String(month).padStart(2, '0')}`) {
+		months.push(key);
 		month += 1;
-		if (month === 12) {
-			month = 0;
+		if (month === 13) {
+			month = 1;
 			year += 1;
 		}
 	}

@@ -1,3 +1,4 @@
+import { localMonth } from '$lib/domain/local-time';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -106,7 +107,8 @@ async function answer(id: string, status: string, reasonCode?: string): Promise<
 
 /** The orphans' level (the engine computes it): the heat grid's column. */
 let orphanLevel = '';
-const thisMonth = new Date().toISOString().slice(0, 7);
+// The desk counts months in Paris: at 00:30 on the 1st there, UTC is still on last month.
+const thisMonth = localMonth(new Date());
 
 beforeAll(async () => {
 	const put = await request(`/api/v1/territories/${TERRITORY.id}`, {

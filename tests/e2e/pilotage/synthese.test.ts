@@ -1,3 +1,4 @@
+import { localDay } from '$lib/domain/local-time';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe } from 'vitest';
 import { formatDate } from '$lib/format';
@@ -154,7 +155,7 @@ describe('la synthèse du territoire', () => {
 		await page.waitForURL(`**${PAGE}`);
 		await page.waitForSelector('html[data-hydrated="true"]');
 
-		const au = new Date().toISOString().slice(0, 10);
+		const au = localDay(new Date());
 		await hydrated(page, `${PAGE}?du=${DU}&au=${au}`);
 		expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(
 			'Synthèse du territoire'

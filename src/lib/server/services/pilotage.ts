@@ -88,7 +88,7 @@ export async function orphanSituations(
 	const byCell = capped.items;
 	const trend = await queryRows<{ month: string; count: number }>(
 		db,
-		sql`select to_char(date_trunc('month', created_at at time zone 'UTC'), 'YYYY-MM') as month, count(*)::int as count
+		sql`select to_char(date_trunc('month', created_at at time zone 'Europe/Paris'), 'YYYY-MM') as month, count(*)::int as count
 			from orientations where ${inPeriod(territoryId, period)} and orphan group by 1 order by 1`
 	);
 	const requests = await queryRows<{
@@ -340,8 +340,8 @@ export async function flows(
 }
 
 /**
- * What became of the period's orientations, month by month (the month each was recorded, UTC as
- * the period's days): for every month of the period and every outcome of the desk (OUTCOMES: the
+ * What became of the period's orientations, month by month (the month each was recorded, in
+ * Europe/Paris as the period's days: LOCAL_TIME_ZONE, named in the SQL of each monthly figure): for every month of the period and every outcome of the desk (OUTCOMES: the
  * orientation's current status, or `orphan` when no structure could take it), how many — counts
  * from 1 to 4 suppressed, 0 kept (`masked`). At most 12 × 7 lines a year of period.
  */
@@ -354,7 +354,7 @@ export async function monthlyOutcomes(
 	await requireTerritory(db, caller, territoryId, 'pilot');
 	const rows = await queryRows<{ month: string; outcome: string; count: number }>(
 		db,
-		sql`select to_char(date_trunc('month', created_at at time zone 'UTC'), 'YYYY-MM') as month,
+		sql`select to_char(date_trunc('month', created_at at time zone 'Europe/Paris'), 'YYYY-MM') as month,
 				case when orphan then 'orphan' else status end as outcome, count(*)::int as count
 			from orientations where ${inPeriod(territoryId, period)}
 			group by 1, 2`
@@ -597,7 +597,7 @@ export async function answerTimes(
 	);
 	const monthly = await queryRows<Figures & { month: string }>(
 		db,
-		sql`${first} select to_char(date_trunc('month', a.answered_at at time zone 'UTC'), 'YYYY-MM') as month,
+		sql`${first} select to_char(date_trunc('month', a.answered_at at time zone 'Europe/Paris'), 'YYYY-MM') as month,
 				${figures}
 			from answers a group by 1`
 	);

@@ -1,3 +1,4 @@
+import { addDays, localMidnight } from '$lib/domain/local-time';
 import { AuditQuerySchema } from '$lib/schemas/audit';
 import { issuesOf } from '$lib/schemas/zod';
 import { requestCaller } from '$lib/server/auth/principal';
@@ -16,9 +17,9 @@ export const load: PageServerLoad = async (event) => {
 		action: q.action,
 		actor: q.qui,
 		outcome: q.resultat,
-		from: q.du ? new Date(`${q.du}T00:00:00Z`) : undefined,
-		// "au" is inclusive: up to the end of that day.
-		to: q.au ? new Date(Date.parse(`${q.au}T00:00:00Z`) + 86_400_000) : undefined,
+		// Days in Paris, as the journal's times are shown; "au" is inclusive: up to that day's end.
+		from: q.du ? localMidnight(q.du) : undefined,
+		to: q.au ? localMidnight(addDays(q.au, 1)) : undefined,
 		limit: PAGE,
 		offset: (q.page - 1) * PAGE
 	});

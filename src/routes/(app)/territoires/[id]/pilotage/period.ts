@@ -1,3 +1,4 @@
+import { addDays, localDay, localMidnight } from '$lib/domain/local-time';
 import { z } from '$lib/schemas/zod';
 
 const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
@@ -8,21 +9,23 @@ export const PeriodQuerySchema = z.object({
 	au: z.preprocess(blank, z.iso.date().optional())
 });
 
+/**
+ * The period of `du` to `au` (days in Europe/Paris, as the pilots count them): from midnight in
+ * Paris on `du` to midnight in Paris after `au`. Without `au`, today in Paris; without `du`, the
+ * 365 days up to `au`. A date that is not one is ignored, and said (`invalid`).
+ */
 export function readPeriod(params: URLSearchParams, today = new Date()) {
 	const parsed = PeriodQuerySchema.safeParse({
 		du: params.get('du') ?? undefined,
 		au: params.get('au') ?? undefined
 	});
 	const q = parsed.success ? parsed.data : {};
-	const end = q.au
-		? new Date(`${q.au}T00:00:00Z`)
-		: new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate()));
-	const to = new Date(end.getTime() + 86_400_000);
-	const from = q.du ? new Date(`${q.du}T00:00:00Z`) : new Date(to.getTime() - 365 * 86_400_000);
+	const au = q.au ?? localDay(today);
+	const du = q.du ?? addDays(au, -364);
 	return {
-		period: { from, to },
-		du: from.toISOString().slice(0, 10),
-		au: end.toISOString().slice(0, 10),
+		period: { from: localMidnight(du), to: localMidnight(addDays(au, 1)) },
+		du,
+		au,
 		invalid: !parsed.success
 	};
 }
