@@ -180,6 +180,21 @@ function processCpu(pid: number): number {
 	}
 }
 
+/**
+ * The resident memory of a process, in MB (VmRSS of /proc/<pid>/status), null where /proc is
+ * not: the server's, read after the load — its index, caches and data held, what a national
+ * instance needs of memory once loaded (the issue: ≤ 1 GB).
+ */
+function processRssMb(pid: number): number | null {
+	try {
+		const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+		const kb = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status)?.[1];
+		return kb === undefined ? null : Math.round(Number(kb) / 1024);
+	} catch {
+		return null;
+	}
+}
+
 function parentOf(pid: number): number | null {
 	try {
 		const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -521,6 +536,7 @@ async function runScenario(scenario: Scenario, target: Target, notes: string[]):
 		const result = await load(port, token, bodies);
 		const serverCpu = processCpu(child.pid ?? 0) - cpuBefore.server;
 		const dbCpu = target.postmaster ? treeCpu(target.postmaster) - cpuBefore.db : null;
+		const serverRss = processRssMb(child.pid ?? 0);
 		if (child.exitCode !== null) throw new Error(`le serveur s’est arrêté :\n${server.output()}`);
 		// The server's connections report their counters when they close (else every 10 s idle).
 		await stopServer(child);
@@ -572,6 +588,7 @@ async function runScenario(scenario: Scenario, target: Target, notes: string[]):
 			'CPU serveur ms/req': round((serverCpu / allRequests) * 1000, 2),
 			'CPU PostgreSQL ms/req': dbCpu === null ? null : round((dbCpu / allRequests) * 1000, 2),
 			'CPU client ms/req': round((result.clientCpu / result.requests) * 1000, 2),
+			'RSS serveur Mo': serverRss,
 			'transactions PG/req':
 				pgAfter && pgBefore
 					? round((pgAfter.transactions - pgBefore.transactions) / allRequests, 2)
@@ -609,6 +626,7 @@ export async function httpBench(): Promise<BenchResult> {
 			`${WARMUP_S} s de mise en route puis ${DURATION_S} s mesurées ; latence de l’envoi au dernier octet de la réponse ; erreurs : réponses hors 2xx et échecs réseau.`,
 		'accept-encoding: br, gzip ; octets moyens : le corps tel que reçu (compressé si le serveur compresse), en-têtes exclus.',
 		'CPU ms/req : temps CPU (/proc) du processus node build, des processus du serveur PostgreSQL local (postmaster et connexions) et du client, sur toute la charge (mise en route comprise), divisé par ses requêtes ; transactions PG/req : xact_commit + xact_rollback de pg_stat_database (une instruction seule compte pour une).',
+		'RSS serveur : mémoire résidente (VmRSS) du processus node build à la fin de la charge — données chargées, index des missions et caches construits (objectif : ≤ 1 Go une fois chargé) ; sur PGlite, la base embarquée comprise (ses pages en cache, ses fichiers restant sur disque).',
 		`requêtes : ${BODIES} corps sérialisés d’avance (graine ${SEED}) ; démo : communes ${DEMO_TERRITORY.communes.join(', ')}, 1 à 3 problèmes tirés, 0 à 2 critères, niveau imposé une fois sur deux ; ` +
 			'national : tirées de requests.json, villes entières rapportées à leur 1er arrondissement.',
 		'serveur démarré avec SEED_DEMO non défini et BOUNDARIES_BACKGROUND=false (le chargement de toutes les limites de France au premier démarrage n’est pas mesuré).'

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 
 /** One line of a benchmark's result table: column → value (null when not applicable). */
 export type BenchRow = Record<string, string | number | null>;
@@ -152,4 +154,19 @@ export async function measureRuns(
 	for (let i = 0; i < runs; i++) times.push((await timed(run)).ms);
 	times.sort((a, b) => a - b);
 	return { p50: percentile(times, 50), p95: percentile(times, 95), max: times.at(-1) as number };
+}
+
+/**
+ * A full garbage collection now, so that a process's RSS read after it is what it holds rather
+ * than what the collector has not yet reclaimed: `gc` exists only under `--expose-gc`, which the
+ * bench's command (tsx) does not pass; V8 lets it be switched on at run time and fetched from a
+ * new context (the flag applies to contexts made after it).
+ */
+let gcFunction: (() => void) | null = null;
+export function collectGarbage(): void {
+	if (!gcFunction) {
+		v8.setFlagsFromString('--expose-gc');
+		gcFunction = vm.runInNewContext('gc') as () => void;
+	}
+	gcFunction();
 }
