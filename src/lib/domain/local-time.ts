@@ -13,23 +13,53 @@ export type Day = string;
 
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-// en-CA writes the day as YYYY-MM-DD; h23 so that midnight is 00, never 24.
+// en-CA writes the day as YYYY-MM-DD.
 const dayFormat = new Intl.DateTimeFormat('en-CA', {
 	timeZone: LOCAL_TIME_ZONE,
 	year: 'numeric',
 	month: '2-digit',
 	day: '2-digit'
 });
-const wallFormat = new Intl.DateTimeFormat('en-CA', {
-	timeZone: LOCAL_TIME_ZONE,
-	hourCycle: 'h23',
-	year: 'numeric',
-	month: '2-digit',
-	day: '2-digit',
-	hour: '2-digit',
-	minute: '2-digit',
-	second: '2-digit'
-});
+const wallFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** The wall-clock reading of an instant in a time zone, as numbers (month 1–12, hour 0–23). */
+export interface WallClock {
+	year: number;
+	month: number;
+	day: number;
+	hour: number;
+	minute: number;
+	second: number;
+}
+
+/** What a clock in `timeZone` reads at `instant` (the formatter made once per zone). */
+export function wallClockOf(instant: Date, timeZone: string = LOCAL_TIME_ZONE): WallClock {
+	let format = wallFormats.get(timeZone);
+	if (!format) {
+		// h23: midnight is 00, never 24.
+		format = new Intl.DateTimeFormat('en-GB', {
+			timeZone,
+			hourCycle: 'h23',
+			year: 'numeric',
+			month: '2-digit',
+			day: '2-digit',
+			hour: '2-digit',
+			minute: '2-digit',
+			second: '2-digit'
+		});
+		wallFormats.set(timeZone, format);
+	}
+	const p: Record<string, number> = {};
+	for (const part of format.formatToParts(instant)) p[part.type] = Number(part.value);
+	return {
+		year: p.year ?? 1970,
+		month: p.month ?? 1,
+		day: p.day ?? 1,
+		hour: p.hour ?? 0,
+		minute: p.minute ?? 0,
+		second: p.second ?? 0
+	};
+}
 
 /** The day of an instant in Paris. */
 export function localDay(instant: Date): Day {
@@ -43,16 +73,8 @@ export function localMonth(instant: Date): string {
 
 /** How far Paris's clock is ahead of UTC at this instant, in ms (one or two hours). */
 function offsetAt(time: number): number {
-	const p: Record<string, string> = {};
-	for (const part of wallFormat.formatToParts(new Date(time))) p[part.type] = part.value;
-	const wall = Date.UTC(
-		Number(p.year),
-		Number(p.month) - 1,
-		Number(p.day),
-		Number(p.hour),
-		Number(p.minute),
-		Number(p.second)
-	);
+	const w = wallClockOf(new Date(time));
+	const wall = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
 	return wall - Math.floor(time / 1000) * 1000;
 }
 

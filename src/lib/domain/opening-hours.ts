@@ -1,4 +1,5 @@
 import OpeningHours from 'opening_hours';
+import { wallClockOf } from './local-time';
 
 /**
  * The OpenStreetMap `opening_hours` syntax (contract §2, as data·inclusion uses it), read by the
@@ -44,28 +45,8 @@ export function normaliseOpeningHours(value: string): string | null {
  * hours are Paris times: 16:30 UTC in winter is 17:30 in Marseille, after closing.
  */
 export function wallClock(instant: Date, timeZone: string): Date {
-	const parts = Object.fromEntries(
-		new Intl.DateTimeFormat('en-GB', {
-			timeZone,
-			hourCycle: 'h23',
-			year: 'numeric',
-			month: '2-digit',
-			day: '2-digit',
-			hour: '2-digit',
-			minute: '2-digit',
-			second: '2-digit'
-		})
-			.formatToParts(instant)
-			.map((p) => [p.type, Number(p.value)])
-	) as Record<string, number>;
-	return new Date(
-		parts.year ?? 1970,
-		(parts.month ?? 1) - 1,
-		parts.day ?? 1,
-		parts.hour ?? 0,
-		parts.minute ?? 0,
-		parts.second ?? 0
-	);
+	const w = wallClockOf(instant, timeZone);
+	return new Date(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
 }
 
 export type OpeningState = 'open' | 'closed' | 'unknown';
