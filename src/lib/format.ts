@@ -14,8 +14,10 @@
  * a day, not an instant: it is shown as that day, never shifted by a time zone.
  */
 
+import { LOCAL_TIME_ZONE } from '$lib/domain/local-time';
+
 /** The time zone of every date shown (the product serves French territories). */
-export const TIME_ZONE = 'Europe/Paris';
+export const TIME_ZONE = LOCAL_TIME_ZONE;
 
 export type Moment = Date | string | null | undefined;
 

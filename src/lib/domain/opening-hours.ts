@@ -1,5 +1,5 @@
 import OpeningHours from 'opening_hours';
-import { wallClockOf } from './local-time';
+import { LOCAL_TIME_ZONE, wallClockOf } from './local-time';
 
 /**
  * The OpenStreetMap `opening_hours` syntax (contract §2, as data·inclusion uses it), read by the
@@ -60,7 +60,7 @@ export function openingStateAt(
 	hours: string,
 	instant: Date,
 	position?: { lon: number; lat: number },
-	timeZone = 'Europe/Paris'
+	timeZone = LOCAL_TIME_ZONE
 ): OpeningState | null {
 	const oh = parse(hours, position);
 	if (!oh) return null;

@@ -1,5 +1,6 @@
-import { and, eq, isNotNull, sql } from 'drizzle-orm';
+import { and, eq, isNotNull, sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db } from '$lib/server/db/client';
+import { LOCAL_TIME_ZONE } from '$lib/domain/local-time';
 import { caseloadHistory, structures, territories } from '$lib/server/db/schema';
 import type { Caller } from '$lib/server/auth/principal';
 import { overlapPairs, suppressed, SMALL_COUNT, type OverlapPair } from '$lib/domain/overlaps';
@@ -31,6 +32,15 @@ import { requireTerritory } from './scope';
  */
 
 /** Options of the desk's lists: how many lines (PAGE_LIMIT by default, EXPORT_LIMIT at most). */
+
+/**
+ * The month of an instant column, `YYYY-MM`, in the territories' time zone as monthsOf counts the
+ * period's months (the zone a constant of the code, never a user's input).
+ */
+function localMonthOf(column: SQL): SQL {
+	return sql`to_char(date_trunc('month', ${column} at time zone ${sql.raw(`'${LOCAL_TIME_ZONE}'`)}), 'YYYY-MM')`;
+}
+
 export interface ListOptions {
 	limit?: number;
 }
@@ -88,7 +98,7 @@ export async function orphanSituations(
 	const byCell = capped.items;
 	const trend = await queryRows<{ month: string; count: number }>(
 		db,
-		sql`select to_char(date_trunc('month', created_at at time zone 'Europe/Paris'), 'YYYY-MM') as month, count(*)::int as count
+		sql`select ${localMonthOf(sql`created_at`)} as month, count(*)::int as count
 			from orientations where ${inPeriod(territoryId, period)} and orphan group by 1 order by 1`
 	);
 	const requests = await queryRows<{
@@ -341,9 +351,10 @@ export async function flows(
 
 /**
  * What became of the period's orientations, month by month (the month each was recorded, in
- * Europe/Paris as the period's days: LOCAL_TIME_ZONE, named in the SQL of each monthly figure): for every month of the period and every outcome of the desk (OUTCOMES: the
- * orientation's current status, or `orphan` when no structure could take it), how many — counts
- * from 1 to 4 suppressed, 0 kept (`masked`). At most 12 × 7 lines a year of period.
+ * Europe/Paris as the period's days: localMonthOf): for every month of the period and every
+ * outcome of the desk (OUTCOMES: the orientation's current status, or `orphan` when no structure
+ * could take it), how many — counts from 1 to 4 suppressed, 0 kept (`masked`). At most 12 × 7
+ * lines a year of period.
  */
 export async function monthlyOutcomes(
 	db: Db,
@@ -354,7 +365,7 @@ export async function monthlyOutcomes(
 	await requireTerritory(db, caller, territoryId, 'pilot');
 	const rows = await queryRows<{ month: string; outcome: string; count: number }>(
 		db,
-		sql`select to_char(date_trunc('month', created_at at time zone 'Europe/Paris'), 'YYYY-MM') as month,
+		sql`select ${localMonthOf(sql`created_at`)} as month,
 				case when orphan then 'orphan' else status end as outcome, count(*)::int as count
 			from orientations where ${inPeriod(territoryId, period)}
 			group by 1, 2`
@@ -597,7 +608,7 @@ export async function answerTimes(
 	);
 	const monthly = await queryRows<Figures & { month: string }>(
 		db,
-		sql`${first} select to_char(date_trunc('month', a.answered_at at time zone 'Europe/Paris'), 'YYYY-MM') as month,
+		sql`${first} select ${localMonthOf(sql`a.answered_at`)} as month,
 				${figures}
 			from answers a group by 1`
 	);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
+import { localDay } from '$lib/domain/local-time';
 import type { Db } from '$lib/server/db/client';
 import { structures, territories, territoryCommunes } from '$lib/server/db/schema';
 import { StructureImportSchema, type StructureImport } from '$lib/schemas/structure';
@@ -112,7 +113,7 @@ export async function updateStructure(
 			'La fiche a été modifiée par quelqu’un d’autre depuis que vous l’avez ouverte : rechargez-la, puis refaites vos changements.'
 		);
 	}
-	const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris' }).format(new Date());
+	const today = localDay(new Date());
 	const record = { ...input, id: row.id, updated_at: today };
 	let changed: string[] = [];
 	try {
